@@ -1,0 +1,82 @@
+# Seva: the two commands are `make run` and `make test`. Everything else is a step of theirs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help run test setup install lint format lock worker clean
+
+help:
+	@echo "make run    set up, then start the web server and a Celery worker with beat"
+	@echo "make test   set up, then run the whole test suite"
+	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+
+# ---------------------------------------------------------------------------
+# Installation: a virtual environment from the lock file, then the project itself
+# ---------------------------------------------------------------------------
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+# ---------------------------------------------------------------------------
+# Set-up shared by run and test: database, definitions, demo data
+# ---------------------------------------------------------------------------
+setup: install
+	@mkdir -p var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) check_definitions
+	$(MANAGE) sync_definitions
+	$(MANAGE) seed_demo --quiet
+
+run: setup
+	@$(MANAGE) collectstatic --noinput --verbosity 0
+	@mkdir -p var/celery
+	@$(BIN)/celery -A seva.config worker --beat --concurrency 1 --loglevel INFO \
+		--schedule var/celery/beat-schedule > var/celery/worker.log 2>&1 & \
+	worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	echo; \
+	echo "Seva is starting on http://$(HOST):$(PORT)/"; \
+	echo "  Citizen portal        http://$(HOST):$(PORT)/"; \
+	echo "  Staff workspace       http://$(HOST):$(PORT)/admin/"; \
+	echo "  REST API              http://$(HOST):$(PORT)/api/v1/services/"; \
+	echo "  Celery worker + beat  log in var/celery/worker.log (pid $$worker)"; \
+	echo; \
+	$(MANAGE) seed_demo --logins-only; \
+	echo; \
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# ---------------------------------------------------------------------------
+# Developer tools
+# ---------------------------------------------------------------------------
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock: install
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra dev --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+
+clean:
+	rm -rf var/seva.sqlite3 var/celery var/static

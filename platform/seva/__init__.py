@@ -1,0 +1,1 @@
+"""Seva: service delivery for a state government, configured by definition files."""

@@ -1,0 +1,58 @@
+"""One error body for the whole API: {"detail": "...", "errors": {"field.path": ["..."]}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from seva.core.errors import ActionNotAllowed, Conflict, NotFound, SevaError, ValidationFailed
+
+_STATUS = {
+    ValidationFailed: status.HTTP_400_BAD_REQUEST,
+    NotFound: status.HTTP_404_NOT_FOUND,
+    ActionNotAllowed: status.HTTP_403_FORBIDDEN,
+    Conflict: status.HTTP_409_CONFLICT,
+}
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error details -> {"a.b.0": ["message"]}."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = (
+                "non_field_errors" if key == "non_field_errors" and not prefix else f"{prefix}{key}"
+            )
+            flat.update(_flatten(value, f"{name}."))
+        return flat
+    if isinstance(detail, list) and detail and all(not isinstance(d, dict | list) for d in detail):
+        return {prefix.rstrip(".") or "non_field_errors": [str(d) for d in detail]}
+    if isinstance(detail, list):
+        flat = {}
+        for index, value in enumerate(detail):
+            flat.update(_flatten(value, f"{prefix}{index}."))
+        return flat
+    return {prefix.rstrip(".") or "non_field_errors": [str(detail)]}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, SevaError):
+        body: dict[str, Any] = {"detail": exc.message}
+        if isinstance(exc, ValidationFailed):
+            body["errors"] = exc.errors
+        return Response(body, status=_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST))
+    if isinstance(exc, Http404):
+        return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, exceptions.ValidationError):
+        return Response(
+            {
+                "detail": "Some of the information given is not valid.",
+                "errors": _flatten(exc.detail),
+            },
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,142 @@
+"""Input shapes and output presenters. Output is plain data built from the models; no query
+is made here that the view's selector did not already plan for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from seva.applications.models import Application
+from seva.applications.selectors import AvailableAction, application_clock
+from seva.definitions.models import Service
+from seva.definitions.selectors import workflow_for
+
+
+# ------------------------------------------------------------------------------
+# Input
+# ------------------------------------------------------------------------------
+class SubmitInput(serializers.Serializer):
+    service = serializers.SlugField(max_length=60)
+    data = serializers.JSONField()
+    language = serializers.ChoiceField(choices=["en", "hi"], required=False, default="en")
+
+
+class ActionInput(serializers.Serializer):
+    action = serializers.SlugField(max_length=40)
+    remarks = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    data = serializers.JSONField(required=False, default=dict)
+
+
+# ------------------------------------------------------------------------------
+# Output
+# ------------------------------------------------------------------------------
+def service_summary(service: Service) -> dict[str, Any]:
+    doc = service.current_version.service_doc
+    return {
+        "code": service.code,
+        "kind": service.kind,
+        "department": {
+            "code": service.department.code,
+            "name": {"en": service.department.name_en, "hi": service.department.name_hi},
+        },
+        "name": doc["name"],
+        "version": service.current_version.number,
+        "rts": {"days": doc["rts"]["days"], "day_type": doc["rts"]["day_type"]},
+    }
+
+
+def service_detail(service: Service) -> dict[str, Any]:
+    doc = service.current_version.service_doc
+    return {
+        **service_summary(service),
+        "description": doc["description"],
+        "eligibility": doc.get("eligibility"),
+        "documents": doc.get("documents", []),
+        "fee": doc.get("fee", {"amount": 0}),
+        "rts": doc["rts"],
+        "processing_level": doc["processing_level"],
+    }
+
+
+def _iso(value) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def application_detail(application: Application) -> dict[str, Any]:
+    workflow = workflow_for(application.service_version)
+    state = workflow.state(application.state)
+    holder = application.holder_role
+    clock = application_clock(application)
+    return {
+        "reference": application.reference,
+        "service": {
+            "code": application.service.code,
+            "name": application.service_version.service_doc["name"],
+            "version": application.service_version.number,
+        },
+        "state": {"code": application.state, "label": state.label, "terminal": state.terminal},
+        "with_citizen": state.with_citizen,
+        "holder": (
+            {
+                "role": {"code": holder.code, "name": {"en": holder.name_en, "hi": holder.name_hi}},
+                "office": {
+                    "code": application.jurisdiction.code,
+                    "name": {
+                        "en": application.jurisdiction.name_en,
+                        "hi": application.jurisdiction.name_hi,
+                    },
+                    "level": application.jurisdiction.level,
+                },
+                "escalation_level": application.escalation_level,
+            }
+            if holder
+            else None
+        ),
+        "channel": application.channel,
+        "applicant": {"name": application.applicant_name, "mobile": application.applicant_mobile},
+        "submitted_at": _iso(application.submitted_at),
+        "stage_due_at": _iso(application.stage_due_at),
+        "rts_due_at": _iso(application.rts_due_at),
+        "clock": {
+            "days_allowed": clock.days_allowed,
+            "day_type": clock.day_type,
+            "days_used": clock.days_used,
+            "days_left": clock.days_left,
+            "paused": clock.paused,
+            "pauses": application.clock_pauses,
+        },
+        "closed_at": _iso(application.closed_at),
+        "outcome": application.outcome or None,
+        "closed_within_rts": application.closed_within_rts,
+        "data": application.data,
+        "history": [
+            {
+                "sequence": event.sequence,
+                "at": _iso(event.at),
+                "kind": event.kind,
+                "actor": event.actor.get_username() if event.actor_id else None,
+                "role": event.actor_role,
+                "action": event.action,
+                "from": event.from_state,
+                "to": event.to_state,
+                "remarks": event.remarks,
+                "data": event.data,
+            }
+            for event in application.events.select_related("actor").order_by("sequence")
+        ],
+    }
+
+
+def action_summary(available: AvailableAction) -> dict[str, Any]:
+    transition = available.transition
+    return {
+        "action": transition.action,
+        "label": transition.label,
+        "to": transition.target,
+        "as_role": available.role,
+        "remarks": "required" if transition.remarks_required else "optional",
+        "input_schema": transition.input_schema,
+        "bulk": transition.bulk,
+    }

@@ -1,0 +1,24 @@
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+
+from . import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("services/", views.ServiceListApi.as_view(), name="service-list"),
+    path("services/<slug:code>/", views.ServiceDetailApi.as_view(), name="service-detail"),
+    path("services/<slug:code>/form/", views.ServiceFormApi.as_view(), name="service-form"),
+    path("applications/", views.ApplicationListApi.as_view(), name="application-list"),
+    path(
+        "applications/<str:reference>/",
+        views.ApplicationDetailApi.as_view(),
+        name="application-detail",
+    ),
+    path(
+        "applications/<str:reference>/actions/",
+        views.ApplicationActionsApi.as_view(),
+        name="application-actions",
+    ),
+    path("auth/token/", obtain_auth_token, name="auth-token"),
+]

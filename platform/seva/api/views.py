@@ -1,0 +1,115 @@
+"""REST API v1. Each view validates input, calls one service or selector, shapes output."""
+
+from __future__ import annotations
+
+from django.utils.translation import get_language
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from seva.applications.selectors import (
+    application_get_for,
+    applications_of_applicant,
+    available_actions,
+)
+from seva.applications.services import application_act, application_submit
+from seva.definitions.selectors import service_get, service_list
+
+from . import serializers as s
+
+
+class ServiceListApi(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        return Response({"results": [s.service_summary(svc) for svc in service_list()]})
+
+
+class ServiceDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request, code: str) -> Response:
+        return Response(s.service_detail(service_get(code=code)))
+
+
+class ServiceFormApi(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request, code: str) -> Response:
+        service = service_get(code=code)
+        version = service.current_version
+        return Response(
+            {"service": service.code, "version": version.number, "schema": version.form_schema}
+        )
+
+
+class ApplicationListApi(APIView):
+    def get(self, request: Request) -> Response:
+        """The caller's own applications (officers use the queue)."""
+        mine = applications_of_applicant(request.user)
+        return Response(
+            {
+                "results": [
+                    {
+                        "reference": app.reference,
+                        "service": app.service.code,
+                        "state": app.state,
+                        "submitted_at": s._iso(app.submitted_at),
+                        "rts_due_at": s._iso(app.rts_due_at),
+                        "closed_at": s._iso(app.closed_at),
+                        "outcome": app.outcome or None,
+                    }
+                    for app in mine
+                ]
+            }
+        )
+
+    def post(self, request: Request) -> Response:
+        payload = s.SubmitInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        service = service_get(code=payload.validated_data["service"])
+        application = application_submit(
+            service=service,
+            data=payload.validated_data["data"],
+            applicant=request.user,
+            language=payload.validated_data.get("language") or get_language() or "en",
+        )
+        return Response(
+            {
+                "reference": application.reference,
+                "state": application.state,
+                "rts_due_at": s._iso(application.rts_due_at),
+                "stage_due_at": s._iso(application.stage_due_at),
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ApplicationDetailApi(APIView):
+    def get(self, request: Request, reference: str) -> Response:
+        application = application_get_for(request.user, reference=reference)
+        return Response(s.application_detail(application))
+
+
+class ApplicationActionsApi(APIView):
+    def get(self, request: Request, reference: str) -> Response:
+        application = application_get_for(request.user, reference=reference)
+        actions = available_actions(request.user, application)
+        return Response(
+            {"state": application.state, "actions": [s.action_summary(a) for a in actions]}
+        )
+
+    def post(self, request: Request, reference: str) -> Response:
+        application = application_get_for(request.user, reference=reference)
+        payload = s.ActionInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        application = application_act(
+            application=application,
+            user=request.user,
+            action=payload.validated_data["action"],
+            remarks=payload.validated_data["remarks"],
+            inputs=payload.validated_data["data"],
+        )
+        return Response(s.application_detail(application))

@@ -1,0 +1,174 @@
+"""Runtime records: an application moving through its pinned workflow, and its history.
+
+The definition side (what may happen) is `definitions.ServiceVersion`; this is what did.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
+
+from seva.definitions.models import Service, ServiceVersion
+from seva.org.models import Department, Jurisdiction, Role
+
+NEW = "new"  # before submission: the only state the FSM field starts in
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", "Online (citizen)"
+    SERVICE_CENTRE = "service_centre", "Service centre"
+    HELPLINE = "helpline", "Helpline"
+    PARTNER = "partner", "Partner portal (API)"
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def open(self) -> ApplicationQuerySet:
+        return self.filter(closed_at__isnull=True)
+
+
+class Application(ConcurrentTransitionMixin, models.Model):
+    reference = models.CharField(max_length=40, unique=True)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="applications")
+    service_version = models.ForeignKey(
+        ServiceVersion, on_delete=models.PROTECT, related_name="applications"
+    )
+    # Denormalised from the service and the routing, so that every scoped query
+    # ("my department, inside my jurisdiction") is answered from this table's indexes.
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="applications"
+    )
+    # db_index on PostgreSQL also builds the varchar_pattern_ops index that `LIKE 'path%'`
+    # (startswith) needs.
+    jurisdiction_path = models.CharField(max_length=400, db_index=True)
+
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    applicant_name = models.CharField(max_length=200)
+    applicant_mobile = models.CharField(max_length=10)
+    language = models.CharField(max_length=8, default="en")
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who submitted it: the citizen, or the operator or agent on their behalf.",
+    )
+    data = models.JSONField()
+
+    # Transitions come from the pinned workflow; see `apply_step`. Never assigned directly.
+    state = FSMField(default=NEW, protected=True, max_length=40)
+    holder_role = models.ForeignKey(
+        Role, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+
+    submitted_at = models.DateTimeField()
+    stage_started_at = models.DateTimeField()
+    stage_due_at = models.DateTimeField(null=True, blank=True)
+    rts_due_at = models.DateTimeField()
+    # The RTS clock: stopped while the file is with the citizen. Each pause is
+    # [start date, end date or null], in local dates; see workflows/clock.py.
+    clock_paused_at = models.DateTimeField(null=True, blank=True)
+    clock_pauses = models.JSONField(default=list, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, blank=True)
+    closed_within_rts = models.BooleanField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [
+            # The officer's queue: open files held by a role in a department, by deadline.
+            models.Index(
+                fields=["department", "holder_role", "stage_due_at"],
+                condition=Q(closed_at__isnull=True),
+                name="app_open_queue_idx",
+            ),
+            models.Index(fields=["applicant", "-submitted_at"], name="app_applicant_idx"),
+            models.Index(fields=["applicant_mobile"], name="app_mobile_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    @transition(field=state, source="*", target=GET_STATE(lambda app, step: step.target))
+    def apply_step(self, step) -> None:
+        """Move to `step.target`. The caller has checked that `step` leaves the current state;
+        django-fsm sets the field, and ConcurrentTransitionMixin refuses the save if another
+        transaction moved the application first."""
+        if self.state not in step.sources:
+            from django_fsm import TransitionNotAllowed
+
+            raise TransitionNotAllowed(f"'{step.action}' does not leave state '{self.state}'")
+
+
+class ApplicationEvent(models.Model):
+    """One row per thing that happened to an application. Rows are only ever added."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        ACTION = "action", "Action"
+        ESCALATED = "escalated", "Escalated"
+        DEADLINES_RECOMPUTED = "deadlines", "Deadlines recomputed"
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
+    sequence = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_role = models.CharField(max_length=40, help_text="Role code, 'citizen' or 'system'.")
+    action = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=40)
+    to_state = models.CharField(max_length=40)
+    remarks = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["application", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "sequence"], name="applications_event_sequence"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}#{self.sequence} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("history rows are append-only")
+        super().save(*args, **kwargs)
+
+
+class ReferenceCounter(models.Model):
+    """The last sequence number used for one prefix and year, e.g. HR-REV-INC 2026."""
+
+    prefix = models.CharField(max_length=30)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="applications_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last_number}"

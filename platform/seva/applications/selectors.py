@@ -1,0 +1,163 @@
+"""Reads of applications. Every query that depends on who is asking goes through
+`applications_visible_to`, so a view cannot forget the scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from seva.core.errors import NotFound
+from seva.definitions.selectors import workflow_for
+from seva.formschemas.keywords import DRAFT_2020_12
+from seva.formschemas.validation import build_validator
+from seva.org.selectors import posting_covers, postings_active, working_calendar_for
+from seva.workflows.clock import DayType, Pause, days_used
+from seva.workflows.engine import CITIZEN, Transition
+from seva.workflows.guards import GUARDS
+
+from .models import Application
+
+
+def applications_visible_to(user) -> QuerySet[Application]:
+    """The applicant's own, plus those inside the department and jurisdiction of a posting."""
+    if not getattr(user, "is_authenticated", False):
+        return Application.objects.none()
+    scope = Q(applicant=user)
+    for posting in postings_active(user):
+        inside = Q(jurisdiction_path__startswith=posting.jurisdiction.path)
+        if posting.department_id is not None:
+            inside &= Q(department_id=posting.department_id)
+        scope |= inside
+    return Application.objects.filter(scope)
+
+
+def applications_of_applicant(user, *, limit: int = 100) -> QuerySet[Application]:
+    """A citizen's own applications, newest first."""
+    return (
+        Application.objects.filter(applicant=user)
+        .select_related("service", "service_version")
+        .order_by("-submitted_at")[:limit]
+    )
+
+
+def application_get_for(user, *, reference: str) -> Application:
+    """The application, if `user` may see it. Not found and not allowed answer the same."""
+    try:
+        return (
+            applications_visible_to(user)
+            .select_related(
+                "service", "service_version", "department", "jurisdiction", "holder_role"
+            )
+            .get(reference=reference)
+        )
+    except Application.DoesNotExist:
+        raise NotFound(f"No application {reference} that you can see.") from None
+
+
+def acting_roles(user, application: Application) -> set[str]:
+    """The roles in which `user` may act on `application` now: the holder role if one of their
+    postings covers it, and 'citizen' if it is their own application."""
+    roles: set[str] = set()
+    if application.applicant_id is not None and application.applicant_id == user.pk:
+        roles.add(CITIZEN)
+    holder = application.holder_role.code if application.holder_role_id else None
+    for posting in postings_active(user):
+        if posting.role.code == holder and posting_covers(
+            posting,
+            department_id=application.department_id,
+            jurisdiction_path=application.jurisdiction_path,
+        ):
+            roles.add(holder)
+    return roles
+
+
+@dataclass(frozen=True)
+class AvailableAction:
+    transition: Transition
+    role: str  # the role the user acts in
+
+
+@lru_cache(maxsize=512)
+def _condition_validator(when_json: str):
+    return build_validator({"$schema": DRAFT_2020_12, **json.loads(when_json)})
+
+
+def condition_holds(transition: Transition, application: Application) -> bool:
+    """Whether the transition's `when` (a JSON Schema over the form data) accepts the data."""
+    if not transition.when:
+        return True
+    validator = _condition_validator(json.dumps(transition.when, sort_keys=True))
+    return validator.is_valid(application.data)
+
+
+def guard_refusals(
+    transition: Transition, application: Application, user, inputs: dict
+) -> list[str]:
+    refusals = (GUARDS.get(name)(application, user, inputs) for name in transition.guards)
+    return [reason for reason in refusals if reason]
+
+
+def available_actions(user, application: Application) -> list[AvailableAction]:
+    """What `user` can do to `application` right now: the workflow's actions from the current
+    state for the user's acting roles, whose conditions on the data hold and whose guards pass."""
+    if application.is_closed:
+        return []
+    roles = acting_roles(user, application)
+    if not roles:
+        return []
+    workflow = workflow_for(application.service_version)
+    actions = []
+    for transition in workflow.actions_for(application.state, roles):
+        if transition.for_citizen and CITIZEN in roles:
+            role = CITIZEN
+        else:
+            role = min((roles - {CITIZEN}) & transition.roles)
+        if condition_holds(transition, application) and not guard_refusals(
+            transition, application, user, {}
+        ):
+            actions.append(AvailableAction(transition=transition, role=role))
+    return actions
+
+
+def clock_pauses(application: Application) -> list[Pause]:
+    return [
+        Pause(dt.date.fromisoformat(start), dt.date.fromisoformat(end) if end else None)
+        for start, end in application.clock_pauses
+    ]
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    days_allowed: int
+    day_type: str
+    days_used: int
+    days_left: int
+    paused: bool
+
+
+def application_clock(application: Application, *, today: dt.date | None = None) -> ClockReading:
+    """The RTS clock as the citizen and officer see it: days used and left, paused or not."""
+    rts = application.service_version.service_doc["rts"]
+    if application.closed_at:
+        until = timezone.localdate(application.closed_at)
+    else:
+        until = today or timezone.localdate()
+    used = days_used(
+        start=timezone.localdate(application.submitted_at),
+        until=until,
+        day_type=DayType(rts["day_type"]),
+        calendar=working_calendar_for(application.jurisdiction),
+        pauses=clock_pauses(application),
+    )
+    return ClockReading(
+        days_allowed=rts["days"],
+        day_type=rts["day_type"],
+        days_used=used,
+        days_left=rts["days"] - used,
+        paused=application.clock_paused_at is not None,
+    )

@@ -1,0 +1,441 @@
+"""Writes to applications: submit, act, escalate, recompute deadlines.
+
+Each runs in one database transaction that writes the state change, its history row,
+the new deadlines and the SMS outbox rows together, or nothing at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from seva.core.errors import ActionNotAllowed, Conflict, ValidationFailed
+from seva.definitions.models import Service
+from seva.definitions.selectors import form_validator_for, workflow_for
+from seva.formschemas.keywords import DRAFT_2020_12
+from seva.formschemas.validation import build_validator, mask_sensitive, validate_form_data
+from seva.notifications.services import sms_enqueue_for_event
+from seva.org.models import Jurisdiction, JurisdictionLevel, Role
+from seva.org.selectors import jurisdiction_ancestor_at, working_calendar_for
+from seva.workflows.clock import DayType, Pause, WorkingCalendar, due_date
+from seva.workflows.engine import CITIZEN, SYSTEM, State, Transition, Workflow
+
+from .models import NEW, Application, ApplicationEvent, Channel
+from .references import next_reference, reference_prefix
+from .selectors import acting_roles, clock_pauses, condition_holds, guard_refusals
+
+LEVEL_ORDER = list(JurisdictionLevel.values)
+
+
+@dataclass(frozen=True)
+class _Submission:
+    """The step from NEW into the workflow's initial state, in the FSM's terms."""
+
+    target: str
+    action: str = "submit"
+    sources: tuple[str, ...] = (NEW,)
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
+
+
+def _rts(application: Application) -> tuple[int, DayType]:
+    rts = application.service_version.service_doc["rts"]
+    return rts["days"], DayType(rts["day_type"])
+
+
+def _compute_rts_due(
+    application: Application, calendar: WorkingCalendar, today: dt.date
+) -> dt.datetime:
+    """Due date with every pause; a pause still open is taken to end today."""
+    days, day_type = _rts(application)
+    pauses = [
+        p if p.ended_on else Pause(p.started_on, max(today, p.started_on))
+        for p in clock_pauses(application)
+    ]
+    start = timezone.localdate(application.submitted_at)
+    return end_of_day(
+        due_date(start=start, days=days, day_type=day_type, calendar=calendar, pauses=pauses)
+    )
+
+
+def _stage_due(
+    state: State, start: dt.date, day_type: DayType, calendar: WorkingCalendar
+) -> dt.datetime | None:
+    if state.terminal or not state.sla_days:
+        return None
+    return end_of_day(
+        due_date(start=start, days=state.sla_days, day_type=day_type, calendar=calendar)
+    )
+
+
+def _enter_state(
+    application: Application,
+    *,
+    workflow: Workflow,
+    state: State,
+    at: dt.datetime,
+    calendar: WorkingCalendar,
+) -> None:
+    """Deadlines, holder, clock and closure for entering `state` at `at`. No save."""
+    today = timezone.localdate(at)
+    _days, day_type = _rts(application)
+    was_paused = application.clock_paused_at is not None
+    if was_paused and not state.stops_clock:
+        start, _end = application.clock_pauses[-1]
+        application.clock_pauses = [*application.clock_pauses[:-1], [start, today.isoformat()]]
+        application.clock_paused_at = None
+    elif state.stops_clock and not was_paused:
+        application.clock_pauses = [*application.clock_pauses, [today.isoformat(), None]]
+        application.clock_paused_at = at
+    application.rts_due_at = _compute_rts_due(application, calendar, today)
+
+    application.escalation_level = 0
+    application.holder_role = Role.objects.get(code=state.role) if state.role else None
+    application.stage_started_at = at
+    application.stage_due_at = _stage_due(state, today, day_type, calendar)
+    if state.terminal:
+        application.closed_at = at
+        application.outcome = state.outcome.value if state.outcome else ""
+        application.closed_within_rts = at <= application.rts_due_at
+
+
+def _record(
+    application: Application,
+    *,
+    kind: str,
+    at: dt.datetime,
+    actor,
+    actor_role: str,
+    action: str,
+    from_state: str,
+    remarks: str = "",
+    data: dict | None = None,
+) -> ApplicationEvent:
+    last = application.events.order_by("-sequence").values_list("sequence", flat=True).first()
+    return ApplicationEvent.objects.create(
+        application=application,
+        sequence=(last or 0) + 1,
+        kind=kind,
+        at=at,
+        actor=actor,
+        actor_role=actor_role,
+        action=action,
+        from_state=from_state,
+        to_state=application.state,
+        remarks=remarks,
+        data=data or {},
+    )
+
+
+def _notify(
+    application: Application, *, events: tuple[str, ...], event_row: ApplicationEvent
+) -> None:
+    for event in events:
+        sms_enqueue_for_event(application=application, event=event, cause=event_row)
+
+
+def _field(data: dict, dotted: str) -> Any:
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _route(service_doc: dict, data: dict) -> Jurisdiction:
+    """The office that processes the application: the node at the service's processing level
+    above the place the applicant gave."""
+    field = service_doc["applicant"]["jurisdiction_field"]
+    code = _field(data, field)
+    level = service_doc["processing_level"]
+    place = Jurisdiction.objects.filter(code=code).first() if isinstance(code, str) else None
+    if place is None or LEVEL_ORDER.index(place.level) < LEVEL_ORDER.index(level):
+        raise ValidationFailed({f"data.{field}": [_("Choose a place from the list.")]})
+    office = jurisdiction_ancestor_at(place, level)
+    if office is None:  # pragma: no cover - the tree always has every level above a tehsil
+        raise ValidationFailed({f"data.{field}": [_("Choose a place from the list.")]})
+    return office
+
+
+def application_submit(
+    *,
+    service: Service,
+    data: Any,
+    applicant,
+    channel: str = Channel.ONLINE,
+    filed_by=None,
+    language: str = "en",
+    at: dt.datetime | None = None,
+) -> Application:
+    """File an application on the service's current version. Raises ValidationFailed with
+    errors keyed `data.<field>` when the form's validator refuses the data."""
+    at = at or timezone.now()
+    version = service.current_version
+    if version is None:
+        raise ValidationFailed({"service": [_("This service is not open for applications.")]})
+    if not isinstance(data, dict):
+        raise ValidationFailed({"data": [_("Send the form's answers as an object.")]})
+    errors = validate_form_data(form_validator_for(version), data)
+    if errors:
+        raise ValidationFailed({f"data.{key}": messages for key, messages in errors.items()})
+    doc = version.service_doc
+    office = _route(doc, data)
+    workflow = workflow_for(version)
+    initial = workflow.state(workflow.initial)
+    calendar = working_calendar_for(office)
+
+    with transaction.atomic():
+        application = Application(
+            reference=next_reference(
+                prefix=reference_prefix(
+                    department_short_code=service.department.short_code,
+                    service_reference_code=doc["reference_code"],
+                ),
+                year=timezone.localdate(at).year,
+            ),
+            service=service,
+            service_version=version,
+            department=service.department,
+            jurisdiction=office,
+            jurisdiction_path=office.path,
+            applicant=applicant,
+            applicant_name=str(_field(data, doc["applicant"]["name_field"]) or "")[:200],
+            applicant_mobile=str(_field(data, doc["applicant"]["mobile_field"]) or ""),
+            language=language if language in ("en", "hi") else "en",
+            channel=channel,
+            filed_by=filed_by or applicant,
+            data=mask_sensitive(version.form_schema, data),
+            submitted_at=at,
+            stage_started_at=at,
+            rts_due_at=at,  # set properly by _enter_state below
+        )
+        application.apply_step(_Submission(target=initial.code))
+        _enter_state(application, workflow=workflow, state=initial, at=at, calendar=calendar)
+        application.save()
+        event = _record(
+            application,
+            kind=ApplicationEvent.Kind.SUBMITTED,
+            at=at,
+            actor=filed_by or applicant,
+            actor_role=CITIZEN if (filed_by or applicant) == applicant else channel,
+            action="submit",
+            from_state=NEW,
+        )
+        _notify(application, events=initial.sms_on_enter, event_row=event)
+    return application
+
+
+def _choose_role(transition: Transition, roles: set[str]) -> str | None:
+    if transition.for_citizen and CITIZEN in roles:
+        return CITIZEN
+    officer = sorted((roles - {CITIZEN}) & transition.roles)
+    return officer[0] if officer else None
+
+
+def application_act(
+    *,
+    application: Application,
+    user,
+    action: str,
+    remarks: str = "",
+    inputs: Any = None,
+    at: dt.datetime | None = None,
+) -> Application:
+    """Take `action` on `application` as `user`. The application object is what the user
+    saw: if someone moved it on since, this raises Conflict and changes nothing."""
+    at = at or timezone.now()
+    inputs = {} if inputs is None else inputs
+    remarks = (remarks or "").strip()
+    with transaction.atomic():
+        # Lock the row: a second officer acting at the same moment waits here, then sees
+        # the new state below and gets a conflict instead of a second transition.
+        current = (
+            Application.objects.select_for_update()
+            .select_related("service_version", "holder_role", "department", "jurisdiction")
+            .get(pk=application.pk)
+        )
+        workflow = workflow_for(current.service_version)
+        if (
+            current.state != application.state
+            or current.holder_role_id != application.holder_role_id
+        ):
+            label = workflow.state(current.state).label.get("en", current.state)
+            raise Conflict(
+                _(
+                    "Someone else acted on %(ref)s first; it is now '%(state)s'. Reload it and decide again."
+                )
+                % {"ref": current.reference, "state": label}
+            )
+        if current.is_closed:
+            raise ActionNotAllowed(_("This application is closed."))
+        transition = workflow.transition(current.state, action)
+        roles = acting_roles(user, current)
+        role = _choose_role(transition, roles) if transition else None
+        if transition is None or role is None:
+            raise ActionNotAllowed(
+                _("'%(action)s' is not one of your actions on %(ref)s now.")
+                % {"action": action, "ref": current.reference}
+            )
+        if not condition_holds(transition, current):
+            raise ActionNotAllowed(
+                _("'%(action)s' does not apply to this application.") % {"action": action}
+            )
+        refusals = guard_refusals(transition, current, user, inputs)
+        if refusals:
+            raise ActionNotAllowed(" ".join(refusals))
+
+        errors: dict[str, list[str]] = {}
+        if transition.remarks_required and not remarks:
+            errors["remarks"] = [_("Give your remarks for this action.")]
+        if transition.input_schema is not None:
+            validator = build_validator({"$schema": DRAFT_2020_12, **transition.input_schema})
+            for key, messages in validate_form_data(validator, inputs).items():
+                errors[f"data.{key}"] = messages
+        elif inputs:
+            errors["data"] = [_("This action takes no inputs.")]
+        if errors:
+            raise ValidationFailed(errors)
+
+        target = workflow.state(transition.target)
+        from_state = current.state
+        try:
+            current.apply_step(transition)
+        except TransitionNotAllowed as exc:  # pragma: no cover - checked above
+            raise ActionNotAllowed(str(exc)) from exc
+        _enter_state(
+            current,
+            workflow=workflow,
+            state=target,
+            at=at,
+            calendar=working_calendar_for(current.jurisdiction),
+        )
+        try:
+            current.save()
+        except ConcurrentTransition as exc:
+            raise Conflict() from exc
+        event = _record(
+            current,
+            kind=ApplicationEvent.Kind.ACTION,
+            at=at,
+            actor=user,
+            actor_role=role,
+            action=action,
+            from_state=from_state,
+            remarks=remarks,
+            data=inputs,
+        )
+        _notify(current, events=(*transition.sms, *target.sms_on_enter), event_row=event)
+    return current
+
+
+def application_escalate(*, application: Application, at: dt.datetime | None = None) -> bool:
+    """Move a file whose stage deadline has passed one step up its state's escalation ladder.
+    Returns False when there is nothing to do (not overdue, closed, or at the top)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = (
+            Application.objects.select_for_update()
+            .select_related("service_version", "jurisdiction")
+            .get(pk=application.pk)
+        )
+        if current.is_closed or current.stage_due_at is None or current.stage_due_at >= at:
+            return False
+        workflow = workflow_for(current.service_version)
+        state = workflow.state(current.state)
+        if not state.can_escalate(current.escalation_level):
+            return False
+        _days, day_type = _rts(current)
+        calendar = working_calendar_for(current.jurisdiction)
+        from_role = current.holder_role.code if current.holder_role_id else ""
+        current.escalation_level += 1
+        current.holder_role = Role.objects.get(code=state.holder_at_level(current.escalation_level))
+        current.stage_started_at = at
+        current.stage_due_at = _stage_due(state, timezone.localdate(at), day_type, calendar)
+        current.save()
+        _record(
+            current,
+            kind=ApplicationEvent.Kind.ESCALATED,
+            at=at,
+            actor=None,
+            actor_role=SYSTEM,
+            action="escalate",
+            from_state=current.state,
+            remarks=f"Stage deadline passed; moved from {from_role} to {current.holder_role.code}.",
+            data={
+                "from_role": from_role,
+                "to_role": current.holder_role.code,
+                "level": current.escalation_level,
+            },
+        )
+    return True
+
+
+def applications_escalate_overdue(*, at: dt.datetime | None = None) -> int:
+    """The periodic sweep: escalate every open file past its stage deadline. Returns how many."""
+    at = at or timezone.now()
+    overdue = Application.objects.open().filter(stage_due_at__lt=at, holder_role__isnull=False)
+    return sum(application_escalate(application=app, at=at) for app in overdue.iterator())
+
+
+def applications_recompute_deadlines(
+    *, district: Jurisdiction | None, at: dt.datetime | None = None
+) -> int:
+    """After the holiday calendar changed: recompute the RTS and stage deadlines of open files
+    in `district` (every district when None). Returns how many changed."""
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    open_apps = Application.objects.open().select_related("service_version", "jurisdiction")
+    if district is not None:
+        open_apps = open_apps.filter(jurisdiction_path__startswith=district.path)
+    changed = 0
+    calendars: dict[str, WorkingCalendar] = {}
+    for app in open_apps.iterator():
+        with transaction.atomic():
+            current = (
+                Application.objects.select_for_update()
+                .select_related("service_version", "jurisdiction")
+                .get(pk=app.pk)
+            )
+            if current.is_closed:
+                continue
+            key = current.jurisdiction_path
+            calendar = calendars.get(key) or calendars.setdefault(
+                key, working_calendar_for(current.jurisdiction)
+            )
+            workflow = workflow_for(current.service_version)
+            state = workflow.state(current.state)
+            _days, day_type = _rts(current)
+            rts_due = _compute_rts_due(current, calendar, today)
+            stage_due = _stage_due(
+                state, timezone.localdate(current.stage_started_at), day_type, calendar
+            )
+            if (rts_due, stage_due) == (current.rts_due_at, current.stage_due_at):
+                continue
+            old = {
+                "rts_due_at": current.rts_due_at.isoformat(),
+                "stage_due_at": current.stage_due_at.isoformat() if current.stage_due_at else None,
+            }
+            current.rts_due_at, current.stage_due_at = rts_due, stage_due
+            current.save(update_fields=["rts_due_at", "stage_due_at", "updated_at"])
+            _record(
+                current,
+                kind=ApplicationEvent.Kind.DEADLINES_RECOMPUTED,
+                at=at,
+                actor=None,
+                actor_role=SYSTEM,
+                action="recompute_deadlines",
+                from_state=current.state,
+                remarks="The holiday calendar changed.",
+                data={"before": old},
+            )
+            changed += 1
+    return changed

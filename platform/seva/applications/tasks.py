@@ -1,0 +1,18 @@
+"""Celery tasks: thin wrappers that call one service each. Safe to run twice."""
+
+from celery import shared_task
+
+from seva.org.models import Jurisdiction
+
+from .services import applications_escalate_overdue, applications_recompute_deadlines
+
+
+@shared_task
+def recompute_deadlines(*, district_id: int | None = None) -> int:
+    district = Jurisdiction.objects.get(pk=district_id) if district_id else None
+    return applications_recompute_deadlines(district=district)
+
+
+@shared_task
+def escalate_overdue() -> int:
+    return applications_escalate_overdue()

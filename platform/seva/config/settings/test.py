@@ -1,0 +1,31 @@
+"""pytest: the database comes from DATABASE_URL (PostgreSQL in CI, SQLite otherwise)."""
+
+from .base import *  # noqa: F403
+
+# ------------------------------------------------------------------------------
+# Core
+# ------------------------------------------------------------------------------
+DEBUG = False
+SECRET_KEY = "test-only-not-a-secret"
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+# ------------------------------------------------------------------------------
+# Speed: hashing demo passwords with PBKDF2 would dominate the suite
+# ------------------------------------------------------------------------------
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# ------------------------------------------------------------------------------
+# Files the tests write stay out of the working tree
+# ------------------------------------------------------------------------------
+MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# ------------------------------------------------------------------------------
+# Celery: tasks run inline unless a test starts a real worker (tests/notifications)
+# ------------------------------------------------------------------------------
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

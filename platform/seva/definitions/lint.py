@@ -1,0 +1,489 @@
+"""check_definitions: every definition file against its meta-schema, then across files.
+
+The result is a list of problems, each naming the file, the place in it and what to do.
+`load_definitions` returns the checked documents too, so sync loads exactly what was checked.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from jsonschema import Draft202012Validator, ValidationError, validators
+
+from seva.formschemas.lint import LANGUAGE_NAMES, field_schema, lint_form_schema
+from seva.formschemas.validation import UnsupportedSchema, build_validator
+from seva.notifications.sms import SMS_VARIABLES, VAR_TOKEN, variable_count
+from seva.workflows.lint import lint_workflow
+
+from .eligibility import FACTS
+from .sources import DefinitionProblem, Kind, SourceFile, pointer_join, read_source
+
+METASCHEMA_DIR = Path(__file__).parent / "metaschemas"
+ORG_DIR = "_org"
+LEVELS = ["state", "division", "district", "subdivision", "tehsil", "village"]
+
+
+# ------------------------------------------------------------------------------
+# Meta-schemas, with one extra keyword: `x-translated` (every configured language present)
+# ------------------------------------------------------------------------------
+def _translated(validator, enabled, instance, schema):
+    if not enabled or not isinstance(instance, dict):
+        return
+    languages = list(settings.SEVA_LANGUAGES)
+    missing = [lang for lang in languages if lang not in instance]
+    if missing:
+        names = ", ".join(f"{LANGUAGE_NAMES.get(m, m)} ({m})" for m in missing)
+        yield ValidationError(
+            f"has no {names} text; every text is needed in {', '.join(languages)}"
+        )
+    for key in instance:
+        if key not in languages:
+            yield ValidationError(f"'{key}' is not a configured language ({', '.join(languages)})")
+
+
+MetaValidator = validators.extend(Draft202012Validator, {"x-translated": _translated})
+
+
+@cache
+def meta_validator(kind: Kind) -> Draft202012Validator:
+    schema = json.loads((METASCHEMA_DIR / f"{kind.value}.schema.json").read_text())
+    return MetaValidator(schema)
+
+
+_TYPE_WORDS = {
+    "object": "a mapping (key: value)",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+}
+
+
+def _meta_message(error: ValidationError) -> tuple[list[str | int], str]:
+    """Turn a meta-schema error into (path, words for a department admin)."""
+    path = list(error.absolute_path)
+    keyword, value, instance = error.validator, error.validator_value, error.instance
+    if keyword == "required":
+        missing = [k for k in value if isinstance(instance, dict) and k not in instance]
+        return path, f"is missing {', '.join(repr(k) for k in missing)}"
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted((error.schema.get("properties") or {}).keys())
+        extras = [k for k in instance if k not in allowed]
+        if allowed:
+            key = extras[0]
+            guess = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = (
+                f"; did you mean '{guess[0]}'?"
+                if guess
+                else f"; allowed keys: {', '.join(allowed)}"
+            )
+            return [*path, key], f"unknown key '{key}'{hint}"
+    if keyword == "type":
+        expected = value if isinstance(value, list) else [value]
+        return path, f"should be {' or '.join(_TYPE_WORDS.get(t, t) for t in expected)}"
+    if keyword == "enum":
+        return path, f"'{instance}' is not allowed; use one of: {', '.join(map(str, value))}"
+    if keyword == "pattern":
+        described = error.schema.get("description")
+        return (
+            path,
+            f"'{instance}' is not in the expected form{f' ({described})' if described else ''}",
+        )
+    if keyword == "oneOf" and error.schema.get("oneOf"):
+        return path, "should be one state code or a list of state codes"
+    if keyword == "propertyNames":
+        return path, f"'{instance}' is not a valid name: use lower-case letters, digits and _"
+    return path, error.message
+
+
+def meta_problems(source: SourceFile) -> list[DefinitionProblem]:
+    problems = []
+    for error in sorted(
+        meta_validator(source.kind).iter_errors(source.data), key=lambda e: list(e.absolute_path)
+    ):
+        path, message = _meta_message(error)
+        problems.append(source.problem(pointer_join("", *path), message))
+    return problems
+
+
+# ------------------------------------------------------------------------------
+# The set of definitions under one root
+# ------------------------------------------------------------------------------
+@dataclass
+class DefinitionSet:
+    root: Path
+    departments: dict[str, dict] = field(default_factory=dict)
+    roles: dict[str, dict] = field(default_factory=dict)
+    services: dict[str, SourceFile] = field(default_factory=dict)  # by service code
+    forms: dict[str, SourceFile] = field(default_factory=dict)  # by path under form_schemas/
+    workflows: dict[str, SourceFile] = field(default_factory=dict)  # by workflow code
+    files: list[SourceFile] = field(default_factory=list)
+    broken: set[str] = field(default_factory=set)  # files with problems of their own
+
+    def bundle(self, code: str) -> dict[str, Any]:
+        """The three documents of one service, as a ServiceVersion stores them."""
+        service = self.services[code].data
+        return {
+            "service": service,
+            "form": self.forms[service["form"]].data,
+            "workflow": self.workflows[service["workflow"]].data,
+        }
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _discover(root: Path) -> list[tuple[Path, Kind]]:
+    found: list[tuple[Path, Kind]] = []
+    service_dir = root / settings.SEVA_SERVICE_DIR
+    org = service_dir / ORG_DIR
+    for name, kind in (("departments.yaml", Kind.DEPARTMENTS), ("roles.yaml", Kind.ROLES)):
+        found.append((org / name, kind))
+    if service_dir.is_dir():
+        for path in sorted(service_dir.glob("*/*.y*ml")):
+            if path.parent.name != ORG_DIR:
+                found.append((path, Kind.SERVICE))
+    form_dir = root / settings.SEVA_FORM_DIR
+    if form_dir.is_dir():
+        found += [(p, Kind.FORM) for p in sorted(form_dir.rglob("*.json"))]
+    workflow_dir = root / settings.SEVA_WORKFLOW_DIR
+    if workflow_dir.is_dir():
+        found += [(p, Kind.WORKFLOW) for p in sorted(workflow_dir.rglob("*.y*ml"))]
+    return found
+
+
+def load_definitions(root: Path | None = None) -> tuple[DefinitionSet, list[DefinitionProblem]]:
+    """Parse and check every definition under `root`. Problems empty means all may be synced."""
+    root = Path(root or settings.SEVA_DEFINITIONS_ROOT).resolve()
+    dset = DefinitionSet(root=root)
+    problems: list[DefinitionProblem] = []
+
+    for path, kind in _discover(root):
+        name = _rel(root, path)
+        if not path.exists():
+            problems.append(
+                DefinitionProblem(
+                    name, "", f"is missing; the {kind.value} of the state are defined here"
+                )
+            )
+            continue
+        source, parse_problems = read_source(path, name, kind)
+        dset.files.append(source)
+        problems += parse_problems
+        if parse_problems:
+            dset.broken.add(name)
+            continue
+        if kind is Kind.FORM:
+            rel = _rel(root / settings.SEVA_FORM_DIR, path)
+            dset.forms[rel] = source
+            continue
+        found = meta_problems(source)
+        problems += found
+        if found:
+            dset.broken.add(name)
+            continue
+        if kind is Kind.DEPARTMENTS:
+            problems += _collect_unique(source, "departments", "code", dset.departments)
+            problems += _unique_values(source, "departments", "short_code")
+        elif kind is Kind.ROLES:
+            problems += _collect_unique(source, "roles", "code", dset.roles)
+            if "citizen" in dset.roles:
+                problems.append(
+                    source.problem(
+                        "/roles", "'citizen' is reserved for the applicant; choose another code"
+                    )
+                )
+        elif kind is Kind.WORKFLOW:
+            code = _rel(root / settings.SEVA_WORKFLOW_DIR, path).rsplit(".", 1)[0]
+            if source.data["code"] != code:
+                problems.append(
+                    source.problem(
+                        "/code", f"code '{source.data['code']}' must match the file name '{code}'"
+                    )
+                )
+            dset.workflows[code] = source
+        elif kind is Kind.SERVICE:
+            problems += _register_service(dset, source, path)
+
+    languages = list(settings.SEVA_LANGUAGES)
+    roles_file = f"{settings.SEVA_SERVICE_DIR}/{ORG_DIR}/roles.yaml"
+    known_roles = None if roles_file in dset.broken else set(dset.roles)
+    for form in dset.forms.values():
+        problems += [
+            form.problem(p, m) for p, m in lint_form_schema(form.data, languages=languages)
+        ]
+    for workflow in dset.workflows.values():
+        problems += [
+            workflow.problem(p, m)
+            for p, m in lint_workflow(workflow.data, roles=known_roles, languages=languages)
+        ]
+    for service in dset.services.values():
+        problems += _service_cross_checks(dset, service)
+    return dset, _dedupe(problems)
+
+
+def _dedupe(problems: Iterable[DefinitionProblem]) -> list[DefinitionProblem]:
+    return list(dict.fromkeys(problems))
+
+
+def _collect_unique(
+    source: SourceFile, key: str, id_key: str, into: dict[str, dict]
+) -> list[DefinitionProblem]:
+    problems = []
+    for index, item in enumerate(source.data[key]):
+        if item[id_key] in into:
+            problems.append(
+                source.problem(
+                    pointer_join("", key, index, id_key), f"'{item[id_key]}' is defined twice"
+                )
+            )
+        into[item[id_key]] = item
+    return problems
+
+
+def _unique_values(source: SourceFile, key: str, value_key: str) -> list[DefinitionProblem]:
+    seen: set[str] = set()
+    problems = []
+    for index, item in enumerate(source.data[key]):
+        if item[value_key] in seen:
+            problems.append(
+                source.problem(
+                    pointer_join("", key, index, value_key), f"'{item[value_key]}' is used twice"
+                )
+            )
+        seen.add(item[value_key])
+    return problems
+
+
+def _register_service(
+    dset: DefinitionSet, source: SourceFile, path: Path
+) -> list[DefinitionProblem]:
+    data = source.data
+    problems = []
+    if path.stem != data["code"]:
+        problems.append(
+            source.problem("/code", f"code '{data['code']}' must match the file name '{path.stem}'")
+        )
+    if path.parent.name != data["department"]:
+        problems.append(
+            source.problem(
+                "/department",
+                f"department '{data['department']}' must match the folder '{path.parent.name}'",
+            )
+        )
+    if data["code"] in dset.services:
+        other = dset.services[data["code"]].name
+        problems.append(
+            source.problem("/code", f"service code '{data['code']}' is already used by {other}")
+        )
+        return problems
+    for other in dset.services.values():
+        if (other.data["department"], other.data["reference_code"]) == (
+            data["department"],
+            data["reference_code"],
+        ):
+            problems.append(
+                source.problem(
+                    "/reference_code",
+                    f"reference code '{data['reference_code']}' is already used by {other.name}",
+                )
+            )
+    dset.services[data["code"]] = source
+    return problems
+
+
+def _service_cross_checks(dset: DefinitionSet, source: SourceFile) -> list[DefinitionProblem]:
+    data = source.data
+    problems: list[DefinitionProblem] = []
+    org = f"{settings.SEVA_SERVICE_DIR}/{ORG_DIR}"
+    departments_known = f"{org}/departments.yaml" not in dset.broken
+    roles_known = f"{org}/roles.yaml" not in dset.broken
+    if departments_known and data["department"] not in dset.departments:
+        problems.append(
+            source.problem(
+                "/department",
+                f"department '{data['department']}' is not defined in service_definitions/_org/departments.yaml",
+            )
+        )
+    for key in ("designated_officer", "first_appellate_authority", "second_appellate_authority"):
+        role = data["rts"][key]
+        if roles_known and role not in dset.roles:
+            problems.append(
+                source.problem(
+                    f"/rts/{key}",
+                    f"role '{role}' is not defined in service_definitions/_org/roles.yaml",
+                )
+            )
+    for index, rule in enumerate((data.get("eligibility") or {}).get("rules", [])):
+        at = pointer_join("/eligibility/rules", index)
+        if rule["fact"] not in FACTS:
+            problems.append(
+                source.problem(
+                    at + "/fact",
+                    f"eligibility question '{rule['fact']}' is not known; the questions are {', '.join(FACTS.names())}",
+                )
+            )
+        try:
+            build_validator(
+                {"$schema": "https://json-schema.org/draft/2020-12/schema", **rule["condition"]}
+            )
+        except UnsupportedSchema as exc:
+            problems += [source.problem(at + "/condition" + p, m) for p, m in exc.problems]
+
+    form_name = f"{settings.SEVA_FORM_DIR}/{data['form']}"
+    form = dset.forms.get(data["form"])
+    if form is None and form_name in dset.broken:
+        problems.append(
+            source.problem(
+                "/form", f"form '{data['form']}' has problems of its own; fix those first"
+            )
+        )
+    elif form is None:
+        problems.append(
+            source.problem("/form", f"form '{data['form']}' does not exist: expected {form_name}")
+        )
+    workflow_name = f"{settings.SEVA_WORKFLOW_DIR}/{data['workflow']}.yaml"
+    workflow = dset.workflows.get(data["workflow"])
+    if workflow is None and workflow_name in dset.broken:
+        problems.append(
+            source.problem(
+                "/workflow",
+                f"workflow '{data['workflow']}' has problems of its own; fix those first",
+            )
+        )
+    elif workflow is None:
+        problems.append(
+            source.problem(
+                "/workflow",
+                f"workflow '{data['workflow']}' does not exist: expected {workflow_name}",
+            )
+        )
+
+    if form is not None and isinstance(form.data, dict):
+        problems += _form_field_checks(source, form.data)
+    if workflow is not None:
+        from seva.workflows.engine import compile_workflow
+
+        try:
+            events = compile_workflow(workflow.data).sms_events()
+        except (KeyError, TypeError, ValueError):
+            events = set()  # the workflow's own problems are reported against its file
+        for event in sorted(events - set(data["sms"])):
+            problems.append(
+                source.problem(
+                    "/sms",
+                    f"workflow '{data['workflow']}' sends SMS '{event}', but this service has no template for it",
+                )
+            )
+    problems += _sms_checks(source)
+    return problems
+
+
+def _form_field_checks(source: SourceFile, form: dict) -> list[DefinitionProblem]:
+    data = source.data
+    problems = []
+    expected = {"name_field": None, "mobile_field": "mobile", "jurisdiction_field": "jurisdiction"}
+    for key, fmt in expected.items():
+        path = data["applicant"][key]
+        schema = field_schema(form, path)
+        if schema is None:
+            problems.append(
+                source.problem(
+                    f"/applicant/{key}", f"field '{path}' is not in form '{data['form']}'"
+                )
+            )
+        elif fmt and schema.get("format") != fmt:
+            problems.append(
+                source.problem(f"/applicant/{key}", f"field '{path}' must have format '{fmt}'")
+            )
+        elif key == "jurisdiction_field":
+            level = schema.get("x-jurisdiction-level")
+            if level in LEVELS and LEVELS.index(level) < LEVELS.index(data["processing_level"]):
+                problems.append(
+                    source.problem(
+                        f"/applicant/{key}",
+                        f"field '{path}' picks a {level}, too coarse to find the {data['processing_level']} that processes the application",
+                    )
+                )
+    for index, document in enumerate(data.get("documents") or []):
+        if "field" in document:
+            schema = field_schema(form, document["field"])
+            if schema is None or schema.get("format") != "document":
+                problems.append(
+                    source.problem(
+                        f"/documents/{index}/field",
+                        f"field '{document['field']}' is not a file upload in form '{data['form']}'",
+                    )
+                )
+    return problems
+
+
+def _sms_checks(source: SourceFile) -> list[DefinitionProblem]:
+    problems = []
+    for event, per_language in source.data["sms"].items():
+        for language, template in per_language.items():
+            at = pointer_join("/sms", event, language)
+            slots = variable_count(template["text"])
+            if slots != len(template["variables"]):
+                problems.append(
+                    source.problem(
+                        at,
+                        f"the text has {slots} {VAR_TOKEN} slots but {len(template['variables'])} variables are listed",
+                    )
+                )
+            for index, name in enumerate(template["variables"]):
+                if name not in SMS_VARIABLES:
+                    problems.append(
+                        source.problem(
+                            pointer_join(at, "variables", index),
+                            f"SMS variable '{name}' does not exist; the variables are {', '.join(SMS_VARIABLES.names())}",
+                        )
+                    )
+    return problems
+
+
+def check_definitions(
+    paths: Iterable[Path] = (),
+) -> tuple[DefinitionSet | None, list[DefinitionProblem]]:
+    """Check the definitions root, or the files and folders given (each within its own root)."""
+    paths = [Path(p).resolve() for p in paths]
+    if not paths:
+        return load_definitions()
+    all_problems: list[DefinitionProblem] = []
+    dset = None
+    for root, selected in _group_by_root(paths).items():
+        dset, problems = load_definitions(root)
+        for problem in problems:
+            target = (root / problem.file).resolve()
+            if any(target == s or s in target.parents for s in selected):
+                all_problems.append(problem)
+    return dset, all_problems
+
+
+def _group_by_root(paths: list[Path]) -> dict[Path, list[Path]]:
+    marker_dirs = (settings.SEVA_SERVICE_DIR, settings.SEVA_FORM_DIR, settings.SEVA_WORKFLOW_DIR)
+    groups: dict[Path, list[Path]] = {}
+    for path in paths:
+        root = None
+        for candidate in [path, *path.parents]:
+            if any((candidate / d).is_dir() for d in marker_dirs):
+                root = candidate
+                break
+        if root is None:
+            raise FileNotFoundError(
+                f"{path} is not inside a definitions folder (one holding {', '.join(marker_dirs)})"
+            )
+        groups.setdefault(root, []).append(path)
+    return groups

@@ -1,0 +1,30 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from seva.definitions.services import DefinitionsInvalid, definitions_sync
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the definition files into the database: each changed service becomes a new "
+        "immutable version; running it again with no change writes nothing."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--root", type=Path, help="definitions folder (default: settings)")
+
+    def handle(self, *args, root: Path | None, **options) -> None:
+        try:
+            report = definitions_sync(root=root)
+        except DefinitionsInvalid as exc:
+            for problem in exc.problems:
+                self.stderr.write(str(problem))
+            raise CommandError(str(exc)) from exc
+        for line in report.created:
+            self.stdout.write(f"new version: {line}")
+        summary = (
+            f"{len(report.created)} new version(s), {len(report.unchanged)} unchanged, "
+            f"{report.departments_written} department(s) and {report.roles_written} role(s) written"
+        )
+        self.stdout.write(self.style.SUCCESS(summary) if report.changed_anything else summary)

@@ -1,0 +1,47 @@
+"""The outbox: every message is written in the transaction of the change that causes it,
+and delivered after commit. A rolled-back change leaves no message; a down broker loses none."""
+
+from django.db import models
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "SMS"
+    EMAIL = "email", "E-mail"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutboxMessage(models.Model):
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.SMS)
+    recipient = models.CharField(max_length=254)
+    language = models.CharField(max_length=8)
+    event = models.CharField(max_length=40)
+    application = models.ForeignKey(
+        "applications.Application",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outbox_messages",
+    )
+    dlt_template_id = models.CharField(max_length=19, blank=True)
+    body = models.TextField()
+    # One message per event and recipient: a retried or doubled pick-up cannot send twice.
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(
+        max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="outbox_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.recipient}: {self.event}"

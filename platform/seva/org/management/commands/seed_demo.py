@@ -1,0 +1,36 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from seva.org.demo import demo_seed
+
+
+class Command(BaseCommand):
+    help = "Load the demo state (jurisdictions, holidays, people) and print the demo logins."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--json", action="store_true", help="print the logins as JSON")
+        parser.add_argument("--quiet", action="store_true", help="print nothing on success")
+        parser.add_argument(
+            "--logins-only", action="store_true", help="print the logins table only"
+        )
+
+    def handle(self, *args, **options) -> None:
+        try:
+            logins = demo_seed()
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        if options["json"]:
+            self.stdout.write(json.dumps([login.as_dict() for login in logins], indent=2))
+            return
+        if options["quiet"]:
+            return
+        if not options["logins_only"]:
+            self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {len(logins)} people."))
+        self.stdout.write("Demo logins (password for all: seva-demo)")
+        for login in logins:
+            roles = ", ".join(
+                " / ".join(part for part in (r["role"], r["department"], r["jurisdiction"]) if part)
+                for r in login.roles
+            )
+            self.stdout.write(f"  {login.username:<28} {roles}")

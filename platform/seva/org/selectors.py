@@ -1,0 +1,60 @@
+"""Reads of the organisation: who holds which role where, and the working-day calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from seva.core.errors import NotFound
+from seva.workflows.clock import WorkingCalendar
+
+from .models import Holiday, Jurisdiction, JurisdictionLevel, Posting
+
+
+def jurisdiction_get(*, code: str) -> Jurisdiction:
+    try:
+        return Jurisdiction.objects.get(code=code)
+    except Jurisdiction.DoesNotExist:
+        raise NotFound(f"No place with code '{code}'.") from None
+
+
+def jurisdiction_ancestor_at(jurisdiction: Jurisdiction, level: str) -> Jurisdiction | None:
+    """The node at `level` on the way from the root to `jurisdiction` (itself included)."""
+    if jurisdiction.level == level:
+        return jurisdiction
+    return Jurisdiction.objects.covering(jurisdiction).filter(level=level).first()
+
+
+def district_of(jurisdiction: Jurisdiction) -> Jurisdiction | None:
+    return jurisdiction_ancestor_at(jurisdiction, JurisdictionLevel.DISTRICT)
+
+
+def working_calendar_for(jurisdiction: Jurisdiction) -> WorkingCalendar:
+    """Weekly offs plus the state-wide holidays and those of the jurisdiction's district."""
+    district = district_of(jurisdiction)
+    scope = Q(district__isnull=True)
+    if district is not None:
+        scope |= Q(district=district)
+    holidays = frozenset(Holiday.objects.filter(scope).values_list("date", flat=True))
+    return WorkingCalendar(
+        holidays=holidays, weekly_off_days=frozenset(settings.SEVA_WEEKLY_OFF_DAYS)
+    )
+
+
+def postings_active(user, *, on: dt.date | None = None) -> list[Posting]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    day = on or timezone.localdate()
+    return list(
+        Posting.objects.active_on(day)
+        .filter(user=user)
+        .select_related("role", "department", "jurisdiction")
+    )
+
+
+def posting_covers(posting: Posting, *, department_id: int, jurisdiction_path: str) -> bool:
+    department_ok = posting.department_id is None or posting.department_id == department_id
+    return department_ok and jurisdiction_path.startswith(posting.jurisdiction.path)

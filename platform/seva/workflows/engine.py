@@ -1,0 +1,158 @@
+"""The workflow engine: a YAML state machine compiled into immutable objects.
+
+A workflow is data (states with a holder and an SLA; actions from, to, for which roles).
+The engine answers two questions: which actions a role has in a state, and where an
+action leads. Applying one is the applications app's job, in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+
+CITIZEN = "citizen"  # the applicant, as an actor in `roles`
+SYSTEM = "system"  # the platform itself (escalation), as it appears in history
+
+
+class Outcome(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True)
+class State:
+    code: str
+    label: dict[str, str]
+    role: str | None = None
+    with_citizen: bool = False
+    sla_days: int | None = None
+    escalate_to: tuple[str, ...] = ()
+    sms_on_enter: tuple[str, ...] = ()
+    terminal: bool = False
+    outcome: Outcome | None = None
+
+    @property
+    def stops_clock(self) -> bool:
+        return self.with_citizen
+
+    def holder_at_level(self, escalation_level: int) -> str | None:
+        """The role holding the file after `escalation_level` escalations."""
+        if self.role is None:
+            return None
+        ladder = (self.role, *self.escalate_to)
+        return ladder[min(escalation_level, len(ladder) - 1)]
+
+    def can_escalate(self, escalation_level: int) -> bool:
+        return escalation_level < len(self.escalate_to)
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: dict[str, str]
+    sources: tuple[str, ...]
+    target: str
+    roles: frozenset[str]
+    remarks_required: bool = False
+    input_schema: dict[str, Any] | None = None
+    when: dict[str, Any] | None = None
+    guards: tuple[str, ...] = ()
+    sms: tuple[str, ...] = ()
+    bulk: bool = False
+
+    @property
+    def for_citizen(self) -> bool:
+        return CITIZEN in self.roles
+
+
+@dataclass(frozen=True)
+class Workflow:
+    code: str
+    name: dict[str, str]
+    initial: str
+    states: dict[str, State]
+    transitions: tuple[Transition, ...] = field(default_factory=tuple)
+
+    @cached_property
+    def _by_source(self) -> dict[str, dict[str, Transition]]:
+        index: dict[str, dict[str, Transition]] = {code: {} for code in self.states}
+        for transition in self.transitions:
+            for source in transition.sources:
+                index.setdefault(source, {})[transition.action] = transition
+        return index
+
+    def state(self, code: str) -> State:
+        return self.states[code]
+
+    def transitions_from(self, state: str) -> list[Transition]:
+        return list(self._by_source.get(state, {}).values())
+
+    def transition(self, state: str, action: str) -> Transition | None:
+        return self._by_source.get(state, {}).get(action)
+
+    def actions_for(self, state: str, roles: Iterable[str]) -> list[Transition]:
+        """Transitions out of `state` that any of `roles` may take (conditions aside)."""
+        wanted = set(roles)
+        return [t for t in self.transitions_from(state) if t.roles & wanted]
+
+    def sms_events(self) -> set[str]:
+        events = {e for s in self.states.values() for e in s.sms_on_enter}
+        return events | {e for t in self.transitions for e in t.sms}
+
+    def roles_used(self) -> set[str]:
+        roles = {r for s in self.states.values() for r in (s.role, *s.escalate_to) if r}
+        return roles | {r for t in self.transitions for r in t.roles if r != CITIZEN}
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def compile_workflow(doc: dict[str, Any]) -> Workflow:
+    """Build the engine's objects from a workflow document that passed the linter."""
+    states = {
+        code: State(
+            code=code,
+            label=dict(spec["label"]),
+            role=spec.get("role"),
+            with_citizen=bool(spec.get("with_citizen", False)),
+            sla_days=spec.get("sla_days"),
+            escalate_to=_as_tuple(spec.get("escalate_to")),
+            sms_on_enter=_as_tuple(spec.get("sms_on_enter")),
+            terminal=bool(spec.get("terminal", False)),
+            outcome=Outcome(spec["outcome"]) if spec.get("outcome") else None,
+        )
+        for code, spec in doc["states"].items()
+    }
+    transitions = tuple(
+        Transition(
+            action=spec["action"],
+            label=dict(spec["label"]),
+            sources=_as_tuple(spec["from"]),
+            target=spec["to"],
+            roles=frozenset(spec["roles"]),
+            remarks_required=spec.get("remarks", "optional") == "required",
+            input_schema=spec.get("input_schema"),
+            when=spec.get("when"),
+            guards=_as_tuple(spec.get("guards")),
+            sms=_as_tuple(spec.get("sms")),
+            bulk=bool(spec.get("bulk", False)),
+        )
+        for spec in doc["transitions"]
+    )
+    return Workflow(
+        code=doc["code"],
+        name=dict(doc["name"]),
+        initial=doc["initial"],
+        states=states,
+        transitions=transitions,
+    )

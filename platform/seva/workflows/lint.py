@@ -1,0 +1,244 @@
+"""Checks a workflow must pass before any service may use it: every state reachable, every
+open state with a way out, every role known, every guard registered."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from seva.formschemas.keywords import DRAFT_2020_12
+from seva.formschemas.lint import lint_form_schema
+from seva.formschemas.validation import UnsupportedSchema, build_validator
+
+from .engine import CITIZEN, compile_workflow
+from .guards import GUARDS
+
+Problem = tuple[str, str]
+
+
+def _p(*parts: Any) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _reachable(start: str, edges: dict[str, set[str]]) -> set[str]:
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        for nxt in edges.get(queue.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def lint_workflow(
+    doc: dict[str, Any], *, roles: set[str] | None, languages: list[str]
+) -> list[Problem]:
+    """Problems with a workflow document that already passed its meta-schema.
+
+    `roles` is the set of defined role codes; None skips that check (the roles file is broken
+    and has been reported already).
+    """
+    problems: list[Problem] = []
+    states: dict[str, dict] = doc["states"]
+    if doc["initial"] not in states:
+        problems.append(("/initial", f"initial state '{doc['initial']}' is not one of the states"))
+
+    for code, spec in states.items():
+        at = _p("states", code)
+        if spec.get("terminal"):
+            if not spec.get("outcome"):
+                problems.append(
+                    (
+                        at,
+                        f"terminal state '{code}' has no outcome; add outcome: approved, rejected, closed or withdrawn",
+                    )
+                )
+            for key in ("role", "with_citizen", "sla_days", "escalate_to"):
+                if key in spec:
+                    problems.append(
+                        (
+                            _p("states", code, key),
+                            f"terminal state '{code}' is closed and cannot have {key}",
+                        )
+                    )
+            continue
+        if spec.get("outcome"):
+            problems.append(
+                (
+                    _p("states", code, "outcome"),
+                    f"state '{code}' has an outcome but is not terminal; add terminal: true or remove the outcome",
+                )
+            )
+        if spec.get("with_citizen") and spec.get("role"):
+            problems.append(
+                (
+                    at,
+                    f"state '{code}' cannot be both with the citizen and with role '{spec['role']}'",
+                )
+            )
+        if not spec.get("with_citizen") and not spec.get("role"):
+            problems.append(
+                (
+                    at,
+                    f"state '{code}' says nobody holds the file; give it a role, or with_citizen: true",
+                )
+            )
+        if spec.get("role") and not spec.get("sla_days"):
+            problems.append(
+                (at, f"state '{code}' is with an officer and needs sla_days (the stage deadline)")
+            )
+        if spec.get("escalate_to") and not spec.get("role"):
+            problems.append(
+                (
+                    _p("states", code, "escalate_to"),
+                    f"state '{code}' escalates, but only a state with an officer role can",
+                )
+            )
+        for index, role in enumerate([spec.get("role"), *spec.get("escalate_to", [])]):
+            if role and roles is not None and role not in roles:
+                pointer = (
+                    _p("states", code, "role")
+                    if index == 0
+                    else _p("states", code, "escalate_to", index - 1)
+                )
+                problems.append(
+                    (
+                        pointer,
+                        f"role '{role}' is not defined in service_definitions/_org/roles.yaml",
+                    )
+                )
+
+    seen_actions: dict[tuple[str, str], int] = {}
+    edges: dict[str, set[str]] = {code: set() for code in states}
+    for index, spec in enumerate(doc["transitions"]):
+        action = spec["action"]
+        sources = [spec["from"]] if isinstance(spec["from"], str) else spec["from"]
+        for source in sources:
+            if source not in states:
+                problems.append(
+                    (
+                        _p("transitions", index, "from"),
+                        f"action '{action}' starts from '{source}', which is not a state",
+                    )
+                )
+                continue
+            if states[source].get("terminal"):
+                problems.append(
+                    (
+                        _p("transitions", index, "from"),
+                        f"action '{action}' leaves terminal state '{source}'; a closed file cannot move",
+                    )
+                )
+            if (source, action) in seen_actions:
+                problems.append(
+                    (
+                        _p("transitions", index, "action"),
+                        f"action '{action}' from '{source}' is already defined at transition {seen_actions[(source, action)] + 1}",
+                    )
+                )
+            seen_actions[(source, action)] = index
+            edges[source].add(spec["to"])
+        if spec["to"] not in states:
+            problems.append(
+                (
+                    _p("transitions", index, "to"),
+                    f"action '{action}' leads to '{spec['to']}', which is not a state",
+                )
+            )
+        for role_index, role in enumerate(spec["roles"]):
+            if role != CITIZEN and roles is not None and role not in roles:
+                problems.append(
+                    (
+                        _p("transitions", index, "roles", role_index),
+                        f"role '{role}' is not defined in service_definitions/_org/roles.yaml (or write 'citizen')",
+                    )
+                )
+        for guard_index, guard in enumerate(spec.get("guards", [])):
+            if guard not in GUARDS:
+                problems.append(
+                    (
+                        _p("transitions", index, "guards", guard_index),
+                        f"guard '{guard}' is not registered; the guards are {', '.join(GUARDS.names()) or 'none'}",
+                    )
+                )
+        if "input_schema" in spec:
+            schema = {"$schema": DRAFT_2020_12, **spec["input_schema"]}
+            for pointer, message in lint_form_schema(
+                schema, languages=languages, require_examples=True
+            ):
+                if pointer != "/$schema":
+                    problems.append(
+                        (
+                            _p("transitions", index, "input_schema") + pointer,
+                            f"officer input: {message}",
+                        )
+                    )
+        if "when" in spec:
+            try:
+                build_validator({"$schema": DRAFT_2020_12, **spec["when"]})
+            except UnsupportedSchema as exc:
+                for pointer, message in exc.problems:
+                    problems.append(
+                        (_p("transitions", index, "when") + pointer, f"condition: {message}")
+                    )
+
+    if problems:
+        return problems
+
+    initial = doc["initial"]
+    reachable = _reachable(initial, edges)
+    for code in states:
+        if code not in reachable:
+            problems.append(
+                (
+                    _p("states", code),
+                    f"state '{code}' cannot be reached from the initial state '{initial}'",
+                )
+            )
+
+    workflow = compile_workflow(doc)
+    reverse: dict[str, set[str]] = {code: set() for code in states}
+    for source, targets in edges.items():
+        for target in targets:
+            reverse[target].add(source)
+    terminals = [code for code, spec in states.items() if spec.get("terminal")]
+    if not terminals:
+        problems.append(("/states", "no state is terminal, so no application could ever be closed"))
+    can_finish: set[str] = set()
+    for terminal in terminals:
+        can_finish |= _reachable(terminal, reverse)
+
+    for code, state in workflow.states.items():
+        if state.terminal:
+            continue
+        at = _p("states", code)
+        out = workflow.transitions_from(code)
+        if not out:
+            problems.append(
+                (
+                    at,
+                    f"state '{code}' is a dead end: no action leads out of it, and it is not terminal",
+                )
+            )
+            continue
+        if code in reachable and code not in can_finish:
+            problems.append(
+                (
+                    at,
+                    f"from state '{code}' no path leads to a terminal state; the file would never close",
+                )
+            )
+        if state.with_citizen and not any(t.for_citizen for t in out):
+            problems.append(
+                (
+                    at,
+                    f"state '{code}' waits for the citizen, but no action out of it is for 'citizen'",
+                )
+            )
+        for holder in (state.role, *state.escalate_to):
+            if holder and not any(holder in t.roles for t in out):
+                problems.append(
+                    (at, f"role '{holder}' can hold state '{code}' but has no action out of it")
+                )
+    return problems

@@ -1,0 +1,292 @@
+"""Every sample service, end to end over the REST API: valid data accepted, invalid data
+refused field by field, and every transition of its workflow taken, to every terminal state,
+by the role the workflow names, with the RTS clock checked at each step."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from seva.applications.models import Application
+from seva.applications.services import applications_escalate_overdue
+from tests.helpers import expected_due_date
+
+from .walk import Walk, act, covering_paths, holidays_for, officer_for, sample_services, submit
+
+SERVICES = sample_services()
+CODES = sorted(SERVICES)
+START = dt.date(2026, 7, 6)  # a Monday
+
+
+def local_day(value: dt.datetime) -> dt.date:
+    return timezone.localtime(value).date()
+
+
+def test_there_are_at_least_eight_services_across_five_departments():
+    departments = {bundle["service"]["department"] for bundle in SERVICES.values()}
+    assert len(SERVICES) >= 8 and len(departments) >= 5
+
+
+# ------------------------------------------------------------------------------
+# Submission
+# ------------------------------------------------------------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", CODES)
+def test_every_example_is_accepted_and_lands_in_the_first_queue(api, code):
+    bundle = SERVICES[code]
+    for example in bundle["form"]["examples"]:
+        walk = Walk(code, bundle)
+        application = submit(api, walk, START, example)
+        workflow = walk.workflow
+        initial = workflow.state(workflow.initial)
+        assert application.state == workflow.initial
+        assert application.holder_role.code == initial.role
+        assert application.reference.startswith(
+            f"HR-{application.department.short_code}-{bundle['service']['reference_code']}-2026-"
+        )
+        assert application.jurisdiction.level == bundle["service"]["processing_level"]
+        assert local_day(application.rts_due_at) == walk.expected_rts_due(application)
+        assert application.channel == "online"
+        # Aadhaar numbers never reach the database whole.
+        assert not any(
+            len(v) == 12 and v.isdigit() for v in _strings(application.data) if v.isdigit()
+        )
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def _required_paths(schema: dict, data, prefix: str = ""):
+    """(dotted path, parent path list, key) of every required field present in `data`."""
+    if not isinstance(data, dict):
+        return
+    for name in schema.get("required", []):
+        if name in data:
+            yield f"{prefix}{name}", name
+    for name, sub in (schema.get("properties") or {}).items():
+        if name not in data:
+            continue
+        if sub.get("type") == "object":
+            for path, key in _required_paths(sub, data[name], f"{prefix}{name}."):
+                yield path, key
+        if sub.get("type") == "array" and isinstance(sub.get("items"), dict) and data[name]:
+            for path, key in _required_paths(sub["items"], data[name][0], f"{prefix}{name}.0."):
+                yield path, key
+
+
+def _without(data: dict, dotted: str) -> dict:
+    broken = copy.deepcopy(data)
+    node = broken
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    del node[parts[-1]]
+    return broken
+
+
+def _replace(data: dict, dotted: str, value) -> dict:
+    broken = copy.deepcopy(data)
+    node = broken
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    node[parts[-1]] = value
+    return broken
+
+
+WRONG_TYPE = {
+    "string": 12345,
+    "integer": "many",
+    "number": "a lot",
+    "boolean": "perhaps",
+    "array": "one",
+    "object": "none",
+}
+
+
+def _leaves(schema: dict, data, prefix: str = ""):
+    """(dotted path, field schema) for every field in `data` that has a type."""
+    for name, sub in (schema.get("properties") or {}).items():
+        if not isinstance(data, dict) or name not in data:
+            continue
+        yield f"{prefix}{name}", sub
+        if sub.get("type") == "object":
+            yield from _leaves(sub, data[name], f"{prefix}{name}.")
+        if sub.get("type") == "array" and isinstance(sub.get("items"), dict) and data[name]:
+            yield from _leaves(sub["items"], data[name][0], f"{prefix}{name}.0.")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", CODES)
+def test_invalid_data_is_refused_field_by_field(api, code):
+    bundle = SERVICES[code]
+    form, example = bundle["form"], bundle["form"]["examples"][0]
+    client = api("citizen")
+    checked = 0
+    for path, _key in _required_paths(form, example):
+        response = client.post(
+            "/api/v1/applications/",
+            {"service": code, "data": _without(example, path)},
+            format="json",
+        )
+        assert response.status_code == 400, path
+        assert f"data.{path}" in response.json()["errors"], (path, response.json())
+        checked += 1
+    for path, sub in _leaves(form, example):
+        if "type" not in sub:
+            continue
+        response = client.post(
+            "/api/v1/applications/",
+            {"service": code, "data": _replace(example, path, WRONG_TYPE[sub["type"]])},
+            format="json",
+        )
+        assert response.status_code == 400, path
+        assert f"data.{path}" in response.json()["errors"], (path, response.json())
+        checked += 1
+    assert checked >= 10
+    assert not Application.objects.filter(service__code=code).exists()
+
+
+# ------------------------------------------------------------------------------
+# The workflow, every transition, to every terminal state
+# ------------------------------------------------------------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", CODES)
+def test_every_transition_is_walked_to_every_terminal_state(api, code):
+    bundle = SERVICES[code]
+    workflow = Walk(code, bundle).workflow
+    paths = covering_paths(workflow)
+    taken: set[tuple[str, str]] = set()
+    terminals_reached: set[str] = set()
+    within_flags: set[bool] = set()
+    paused_somewhere = False
+
+    for index, path in enumerate(paths):
+        walk = Walk(code, bundle)
+        day = START + dt.timedelta(days=7 * index)
+        application = submit(api, walk, day)
+        state = workflow.initial
+        returned_on = None
+        # The first path that ends in a decision is walked slowly, past the RTS deadline.
+        late = index == 0
+        for step_number, transition in enumerate(path):
+            last = step_number == len(path) - 1
+            # Five days with the citizen always include working days, so the pause moves the deadline.
+            day += dt.timedelta(days=5 if workflow.state(state).with_citizen else 1)
+            if late and last:
+                application.refresh_from_db()
+                day = max(day, local_day(application.rts_due_at) + dt.timedelta(days=2))
+            act(api, walk, transition, day)
+            taken.add((state, transition.action))
+            before, state = state, transition.target
+            application = Application.objects.get(reference=walk.reference)
+            target = workflow.state(state)
+            assert application.state == state
+
+            # The clock stops while the file is with the citizen, and restarts when it comes back.
+            if target.with_citizen and not workflow.state(before).with_citizen:
+                returned_on = day
+                assert application.clock_paused_at is not None
+                assert application.clock_pauses[-1] == [day.isoformat(), None]
+            if returned_on and not target.with_citizen:
+                walk.pauses.append((returned_on, day))
+                assert application.clock_pauses[-1] == [returned_on.isoformat(), day.isoformat()]
+                assert application.clock_paused_at is None
+                returned_on = None
+                paused_somewhere = True
+                without_pause = expected_due_date(
+                    start=walk.submitted_on,
+                    days=bundle["service"]["rts"]["days"],
+                    working_days_only=bundle["service"]["rts"]["day_type"] == "working",
+                    holidays=holidays_for(application),
+                )
+                assert local_day(application.rts_due_at) > without_pause
+
+            if not (target.with_citizen and returned_on):
+                assert local_day(application.rts_due_at) == walk.expected_rts_due(application)
+            if target.terminal:
+                assert application.closed_at is not None and application.outcome == target.outcome
+                assert application.holder_role is None
+                expected_within = day <= walk.expected_rts_due(application)
+                assert application.closed_within_rts is expected_within
+                within_flags.add(expected_within)
+                terminals_reached.add(state)
+            elif target.sla_days:
+                stage_due = expected_due_date(
+                    start=day,
+                    days=target.sla_days,
+                    working_days_only=bundle["service"]["rts"]["day_type"] == "working",
+                    holidays=holidays_for(application),
+                )
+                assert local_day(application.stage_due_at) == stage_due
+                assert (
+                    application.holder_role.code if application.holder_role else None
+                ) == target.role
+
+        history = application.events.order_by("sequence")
+        assert [e.action for e in history] == ["submit", *[t.action for t in path]]
+        assert all(e.actor_id for e in history)
+
+    every_transition = {(s, t.action) for t in workflow.transitions for s in t.sources}
+    assert taken == every_transition
+    assert terminals_reached == {c for c, s in workflow.states.items() if s.terminal}
+    assert within_flags == {True, False}
+    if any(s.with_citizen for s in workflow.states.values()):
+        assert paused_somewhere
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", CODES)
+def test_stage_breaches_escalate_up_the_ladder(api, code):
+    bundle = SERVICES[code]
+    workflow = Walk(code, bundle).workflow
+    ladders = [s for s in workflow.states.values() if s.escalate_to]
+    for number, state in enumerate(ladders):
+        walk = Walk(code, bundle)
+        day = START + dt.timedelta(days=7 * number)
+        application = submit(api, walk, day)
+        from .walk import _shortest
+
+        for transition in _shortest(workflow, workflow.initial, lambda c, s=state.code: c == s):
+            day += dt.timedelta(days=1)
+            act(api, walk, transition, day)
+        application = Application.objects.get(reference=walk.reference)
+        first_holder = officer_for(application, state.role)
+        for level, role in enumerate(state.escalate_to, start=1):
+            overdue = timezone.localtime(application.stage_due_at) + dt.timedelta(hours=1)
+            with time_machine.travel(overdue, tick=False):
+                assert applications_escalate_overdue() >= 1
+            application = Application.objects.get(reference=walk.reference)
+            assert application.holder_role.code == role
+            assert application.escalation_level == level
+            assert application.state == state.code
+            escalation = application.events.order_by("-sequence").first()
+            assert escalation.kind == "escalated" and escalation.actor_role == "system"
+            with time_machine.travel(overdue, tick=False):
+                actions = (
+                    api(officer_for(application, role))
+                    .get(f"/api/v1/applications/{walk.reference}/actions/")
+                    .json()["actions"]
+                )
+                assert actions, f"{role} holds {state.code} after escalation but has no action"
+                assert api(first_holder).get(
+                    f"/api/v1/applications/{walk.reference}/actions/"
+                ).json()["actions"] == [] or first_holder == officer_for(application, role)
+        # At the top of the ladder nothing more happens.
+        overdue = timezone.localtime(application.stage_due_at) + dt.timedelta(days=1)
+        with time_machine.travel(overdue, tick=False):
+            applications_escalate_overdue()
+        application.refresh_from_db()
+        assert application.escalation_level == len(state.escalate_to)

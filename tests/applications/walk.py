@@ -1,0 +1,161 @@
+"""Driving a sample service through its workflow over the REST API, as real users would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from dataclasses import dataclass, field
+
+import time_machine
+from django.db.models import Q
+from django.utils import timezone
+
+from seva.applications.models import Application
+from seva.definitions.lint import load_definitions
+from seva.org.models import Holiday, Posting
+from seva.workflows.engine import CITIZEN, Transition, Workflow, compile_workflow
+from tests.helpers import expected_due_date
+
+REMARKS = "Checked the file and the documents."
+
+
+def sample_services() -> dict[str, dict]:
+    """The bundles (service, form, workflow) of every service in the repository."""
+    dset, problems = load_definitions()
+    assert not problems, problems
+    return {code: dset.bundle(code) for code in sorted(dset.services)}
+
+
+def _shortest(workflow: Workflow, start: str, goal) -> list[Transition] | None:
+    """Fewest transitions from `start` to a state for which goal(state) holds."""
+    queue = deque([(start, [])])
+    seen = {start}
+    while queue:
+        state, path = queue.popleft()
+        if goal(state):
+            return path
+        for transition in workflow.transitions_from(state):
+            if transition.target not in seen:
+                seen.add(transition.target)
+                queue.append((transition.target, [*path, transition]))
+    return None
+
+
+def covering_paths(workflow: Workflow) -> list[list[Transition]]:
+    """Paths from the initial state to a terminal one that together take every transition
+    (from every state it leaves) at least once."""
+    paths: list[list[Transition]] = []
+    covered: set[tuple[str, str]] = set()
+    terminal = lambda code: workflow.state(code).terminal  # noqa: E731
+    for transition in workflow.transitions:
+        for source in transition.sources:
+            if (source, transition.action) in covered:
+                continue
+            head = _shortest(workflow, workflow.initial, lambda code, s=source: code == s)
+            tail = _shortest(workflow, transition.target, terminal)
+            assert head is not None and tail is not None
+            # Pin the chosen transition to this source.
+            path = [*head, _from(transition, source), *tail]
+            paths.append(path)
+            state = workflow.initial
+            for step in path:
+                covered.add((state, step.action))
+                state = step.target
+    return paths
+
+
+def _from(transition: Transition, source: str) -> Transition:
+    from dataclasses import replace
+
+    return replace(transition, sources=(source,))
+
+
+def officer_for(application: Application, role_code: str) -> str:
+    """The username of a demo officer who holds `role_code` over the application."""
+    postings = (
+        Posting.objects.filter(role__code=role_code)
+        .filter(Q(department=application.department) | Q(department__isnull=True))
+        .select_related("user", "jurisdiction")
+        .order_by("pk")
+    )
+    for posting in postings:
+        if application.jurisdiction_path.startswith(posting.jurisdiction.path):
+            return posting.user.username
+    raise AssertionError(f"no demo officer holds {role_code} over {application.jurisdiction.code}")
+
+
+def holidays_for(application: Application) -> set[dt.date]:
+    district_path = "/".join(application.jurisdiction_path.split("/")[:4]) + "/"
+    return set(
+        Holiday.objects.filter(
+            Q(district__isnull=True) | Q(district__path=district_path)
+        ).values_list("date", flat=True)
+    )
+
+
+@dataclass
+class Walk:
+    """One application's trip, with the clock as the test itself saw it."""
+
+    code: str
+    bundle: dict
+    reference: str = ""
+    submitted_on: dt.date | None = None
+    pauses: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+    closed_on: dt.date | None = None
+
+    @property
+    def workflow(self) -> Workflow:
+        return compile_workflow(self.bundle["workflow"])
+
+    def expected_rts_due(self, application: Application) -> dt.date:
+        rts = self.bundle["service"]["rts"]
+        return expected_due_date(
+            start=self.submitted_on,
+            days=rts["days"],
+            working_days_only=rts["day_type"] == "working",
+            holidays=holidays_for(application),
+            pauses=self.pauses,
+        )
+
+
+def at(day: dt.date, hour: int = 11) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def submit(api, walk: Walk, day: dt.date, example: dict | None = None) -> Application:
+    example = example or walk.bundle["form"]["examples"][0]
+    with time_machine.travel(at(day, 10), tick=False):
+        response = api("citizen").post(
+            "/api/v1/applications/", {"service": walk.code, "data": example}, format="json"
+        )
+    assert response.status_code == 201, response.json()
+    walk.reference = response.json()["reference"]
+    walk.submitted_on = day
+    return Application.objects.get(reference=walk.reference)
+
+
+def act(api, walk: Walk, transition: Transition, day: dt.date) -> dict:
+    application = Application.objects.get(reference=walk.reference)
+    if CITIZEN in transition.roles and (
+        walk.workflow.state(application.state).with_citizen or not (transition.roles - {CITIZEN})
+    ):
+        username = "citizen"
+    else:
+        username = officer_for(application, application.holder_role.code)
+    inputs = (transition.input_schema or {}).get("examples", [{}])[0]
+    with time_machine.travel(at(day), tick=False):
+        client = api(username)
+        listed = client.get(f"/api/v1/applications/{walk.reference}/actions/").json()["actions"]
+        assert transition.action in [a["action"] for a in listed], (
+            username,
+            transition.action,
+            listed,
+        )
+        response = client.post(
+            f"/api/v1/applications/{walk.reference}/actions/",
+            {"action": transition.action, "remarks": REMARKS, "data": inputs},
+            format="json",
+        )
+    assert response.status_code == 200, (transition.action, response.json())
+    return response.json()

@@ -1,0 +1,48 @@
+"""Shared fixtures. The demo state (definitions, jurisdictions, holidays, people) is loaded
+once per test database; each test runs in a transaction that is rolled back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+
+def load_demo_state() -> None:
+    call_command("sync_definitions", verbosity=0)
+    call_command("seed_demo", "--quiet")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_demo_state()
+
+
+@pytest.fixture
+def user(db) -> Callable[[str], object]:
+    """Look up a demo user by username: user("tehsildar.ambala")."""
+    User = get_user_model()
+    return lambda username: User.objects.get(username=username)
+
+
+@pytest.fixture
+def api(db):
+    """An API client signed in as a demo user: api("citizen").get(...); api(None) is anonymous."""
+
+    def make(username: str | None) -> APIClient:
+        client = APIClient()
+        if username:
+            client.force_authenticate(get_user_model().objects.get(username=username))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def local_date():
+    return lambda value: timezone.localtime(value).date()
