@@ -79,13 +79,13 @@ def officer_for(application: Application, role_code: str) -> str:
         .order_by("pk")
     )
     for posting in postings:
-        if application.jurisdiction_path.startswith(posting.jurisdiction.path):
+        if application.place_path.startswith(posting.jurisdiction.path):
             return posting.user.username
-    raise AssertionError(f"no demo officer holds {role_code} over {application.jurisdiction.code}")
+    raise AssertionError(f"no demo officer holds {role_code} over {application.place.code}")
 
 
 def holidays_for(application: Application) -> set[dt.date]:
-    district_path = "/".join(application.jurisdiction_path.split("/")[:4]) + "/"
+    district_path = "/".join(application.place_path.split("/")[:4]) + "/"
     return set(
         Holiday.objects.filter(
             Q(district__isnull=True) | Q(district__path=district_path)

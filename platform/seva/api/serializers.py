@@ -27,6 +27,11 @@ class ActionInput(serializers.Serializer):
     action = serializers.SlugField(max_length=40)
     remarks = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     data = serializers.JSONField(required=False, default=dict)
+    state = serializers.SlugField(
+        max_length=40,
+        required=False,
+        help_text="The state you saw. If the application has moved on since, the answer is 409.",
+    )
 
 
 # ------------------------------------------------------------------------------
@@ -82,12 +87,12 @@ def application_detail(application: Application) -> dict[str, Any]:
             {
                 "role": {"code": holder.code, "name": {"en": holder.name_en, "hi": holder.name_hi}},
                 "office": {
-                    "code": application.jurisdiction.code,
+                    "code": application.office.code,
                     "name": {
-                        "en": application.jurisdiction.name_en,
-                        "hi": application.jurisdiction.name_hi,
+                        "en": application.office.name_en,
+                        "hi": application.office.name_hi,
                     },
-                    "level": application.jurisdiction.level,
+                    "level": application.office.level,
                 },
                 "escalation_level": application.escalation_level,
             }

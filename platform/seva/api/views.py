@@ -111,5 +111,6 @@ class ApplicationActionsApi(APIView):
             action=payload.validated_data["action"],
             remarks=payload.validated_data["remarks"],
             inputs=payload.validated_data["data"],
+            expected_state=payload.validated_data.get("state"),
         )
         return Response(s.application_detail(application))

@@ -34,15 +34,19 @@ class Application(ConcurrentTransitionMixin, models.Model):
     service_version = models.ForeignKey(
         ServiceVersion, on_delete=models.PROTECT, related_name="applications"
     )
-    # Denormalised from the service and the routing, so that every scoped query
-    # ("my department, inside my jurisdiction") is answered from this table's indexes.
+    # Denormalised from the service, so that every scoped query ("my department, in my
+    # area") is answered from this table's indexes.
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
-    jurisdiction = models.ForeignKey(
-        Jurisdiction, on_delete=models.PROTECT, related_name="applications"
-    )
+    # The office that processes it: the node at the service's processing level (a tehsil,
+    # say) above the applicant's place.
+    office = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="applications")
+    # Where the applicant lives, as given on the form (a tehsil or a village). An officer's
+    # posting covers an application when this place lies inside the posting's area: a
+    # district officer sees the whole district, a tehsil inspector only their tehsil.
+    place = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
     # db_index on PostgreSQL also builds the varchar_pattern_ops index that `LIKE 'path%'`
     # (startswith) needs.
-    jurisdiction_path = models.CharField(max_length=400, db_index=True)
+    place_path = models.CharField(max_length=400, db_index=True)
 
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL,

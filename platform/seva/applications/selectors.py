@@ -29,7 +29,7 @@ def applications_visible_to(user) -> QuerySet[Application]:
         return Application.objects.none()
     scope = Q(applicant=user)
     for posting in postings_active(user):
-        inside = Q(jurisdiction_path__startswith=posting.jurisdiction.path)
+        inside = Q(place_path__startswith=posting.jurisdiction.path)
         if posting.department_id is not None:
             inside &= Q(department_id=posting.department_id)
         scope |= inside
@@ -50,9 +50,7 @@ def application_get_for(user, *, reference: str) -> Application:
     try:
         return (
             applications_visible_to(user)
-            .select_related(
-                "service", "service_version", "department", "jurisdiction", "holder_role"
-            )
+            .select_related("service", "service_version", "department", "office", "holder_role")
             .get(reference=reference)
         )
     except Application.DoesNotExist:
@@ -70,7 +68,7 @@ def acting_roles(user, application: Application) -> set[str]:
         if posting.role.code == holder and posting_covers(
             posting,
             department_id=application.department_id,
-            jurisdiction_path=application.jurisdiction_path,
+            place_path=application.place_path,
         ):
             roles.add(holder)
     return roles
@@ -151,7 +149,7 @@ def application_clock(application: Application, *, today: dt.date | None = None)
         start=timezone.localdate(application.submitted_at),
         until=until,
         day_type=DayType(rts["day_type"]),
-        calendar=working_calendar_for(application.jurisdiction),
+        calendar=working_calendar_for(application.office),
         pauses=clock_pauses(application),
     )
     return ClockReading(

@@ -151,9 +151,9 @@ def _field(data: dict, dotted: str) -> Any:
     return node
 
 
-def _route(service_doc: dict, data: dict) -> Jurisdiction:
-    """The office that processes the application: the node at the service's processing level
-    above the place the applicant gave."""
+def _route(service_doc: dict, data: dict) -> tuple[Jurisdiction, Jurisdiction]:
+    """(office, place): the place the applicant gave, and the office that processes the
+    application there, the node at the service's processing level above that place."""
     field = service_doc["applicant"]["jurisdiction_field"]
     code = _field(data, field)
     level = service_doc["processing_level"]
@@ -163,7 +163,7 @@ def _route(service_doc: dict, data: dict) -> Jurisdiction:
     office = jurisdiction_ancestor_at(place, level)
     if office is None:  # pragma: no cover - the tree always has every level above a tehsil
         raise ValidationFailed({f"data.{field}": [_("Choose a place from the list.")]})
-    return office
+    return office, place
 
 
 def application_submit(
@@ -188,7 +188,7 @@ def application_submit(
     if errors:
         raise ValidationFailed({f"data.{key}": messages for key, messages in errors.items()})
     doc = version.service_doc
-    office = _route(doc, data)
+    office, place = _route(doc, data)
     workflow = workflow_for(version)
     initial = workflow.state(workflow.initial)
     calendar = working_calendar_for(office)
@@ -205,8 +205,9 @@ def application_submit(
             service=service,
             service_version=version,
             department=service.department,
-            jurisdiction=office,
-            jurisdiction_path=office.path,
+            office=office,
+            place=place,
+            place_path=place.path,
             applicant=applicant,
             applicant_name=str(_field(data, doc["applicant"]["name_field"]) or "")[:200],
             applicant_mobile=str(_field(data, doc["applicant"]["mobile_field"]) or ""),
@@ -248,10 +249,12 @@ def application_act(
     action: str,
     remarks: str = "",
     inputs: Any = None,
+    expected_state: str | None = None,
     at: dt.datetime | None = None,
 ) -> Application:
-    """Take `action` on `application` as `user`. The application object is what the user
-    saw: if someone moved it on since, this raises Conflict and changes nothing."""
+    """Take `action` on `application` as `user`. The application object (or `expected_state`,
+    when the caller says what it saw) is what the user decided on: if someone moved the file
+    on since, this raises Conflict and changes nothing."""
     at = at or timezone.now()
     inputs = {} if inputs is None else inputs
     remarks = (remarks or "").strip()
@@ -259,15 +262,13 @@ def application_act(
         # Lock the row: a second officer acting at the same moment waits here, then sees
         # the new state below and gets a conflict instead of a second transition.
         current = (
-            Application.objects.select_for_update()
-            .select_related("service_version", "holder_role", "department", "jurisdiction")
+            Application.objects.select_for_update(of=("self",))
+            .select_related("service_version", "holder_role", "department", "office")
             .get(pk=application.pk)
         )
         workflow = workflow_for(current.service_version)
-        if (
-            current.state != application.state
-            or current.holder_role_id != application.holder_role_id
-        ):
+        seen_state = expected_state or application.state
+        if current.state != seen_state or current.holder_role_id != application.holder_role_id:
             label = workflow.state(current.state).label.get("en", current.state)
             raise Conflict(
                 _(
@@ -316,7 +317,7 @@ def application_act(
             workflow=workflow,
             state=target,
             at=at,
-            calendar=working_calendar_for(current.jurisdiction),
+            calendar=working_calendar_for(current.office),
         )
         try:
             current.save()
@@ -343,8 +344,8 @@ def application_escalate(*, application: Application, at: dt.datetime | None = N
     at = at or timezone.now()
     with transaction.atomic():
         current = (
-            Application.objects.select_for_update()
-            .select_related("service_version", "jurisdiction")
+            Application.objects.select_for_update(of=("self",))
+            .select_related("service_version", "office")
             .get(pk=application.pk)
         )
         if current.is_closed or current.stage_due_at is None or current.stage_due_at >= at:
@@ -354,7 +355,7 @@ def application_escalate(*, application: Application, at: dt.datetime | None = N
         if not state.can_escalate(current.escalation_level):
             return False
         _days, day_type = _rts(current)
-        calendar = working_calendar_for(current.jurisdiction)
+        calendar = working_calendar_for(current.office)
         from_role = current.holder_role.code if current.holder_role_id else ""
         current.escalation_level += 1
         current.holder_role = Role.objects.get(code=state.holder_at_level(current.escalation_level))
@@ -393,23 +394,23 @@ def applications_recompute_deadlines(
     in `district` (every district when None). Returns how many changed."""
     at = at or timezone.now()
     today = timezone.localdate(at)
-    open_apps = Application.objects.open().select_related("service_version", "jurisdiction")
+    open_apps = Application.objects.open().select_related("service_version", "office")
     if district is not None:
-        open_apps = open_apps.filter(jurisdiction_path__startswith=district.path)
+        open_apps = open_apps.filter(place_path__startswith=district.path)
     changed = 0
-    calendars: dict[str, WorkingCalendar] = {}
+    calendars: dict[int, WorkingCalendar] = {}
     for app in open_apps.iterator():
         with transaction.atomic():
             current = (
-                Application.objects.select_for_update()
-                .select_related("service_version", "jurisdiction")
+                Application.objects.select_for_update(of=("self",))
+                .select_related("service_version", "office")
                 .get(pk=app.pk)
             )
             if current.is_closed:
                 continue
-            key = current.jurisdiction_path
+            key = current.office_id
             calendar = calendars.get(key) or calendars.setdefault(
-                key, working_calendar_for(current.jurisdiction)
+                key, working_calendar_for(current.office)
             )
             workflow = workflow_for(current.service_version)
             state = workflow.state(current.state)
@@ -421,8 +422,10 @@ def applications_recompute_deadlines(
             if (rts_due, stage_due) == (current.rts_due_at, current.stage_due_at):
                 continue
             old = {
-                "rts_due_at": current.rts_due_at.isoformat(),
-                "stage_due_at": current.stage_due_at.isoformat() if current.stage_due_at else None,
+                "rts_due_at": timezone.localtime(current.rts_due_at).isoformat(),
+                "stage_due_at": timezone.localtime(current.stage_due_at).isoformat()
+                if current.stage_due_at
+                else None,
             }
             current.rts_due_at, current.stage_due_at = rts_due, stage_due
             current.save(update_fields=["rts_due_at", "stage_due_at", "updated_at"])

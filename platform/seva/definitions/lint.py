@@ -43,9 +43,11 @@ def _translated(validator, enabled, instance, schema):
         yield ValidationError(
             f"has no {names} text; every text is needed in {', '.join(languages)}"
         )
-    for key in instance:
+    for key, text in instance.items():
         if key not in languages:
             yield ValidationError(f"'{key}' is not a configured language ({', '.join(languages)})")
+        elif isinstance(text, str) and not text.strip():
+            yield ValidationError(f"the {LANGUAGE_NAMES.get(key, key)} ({key}) text is blank")
 
 
 MetaValidator = validators.extend(Draft202012Validator, {"x-translated": _translated})
@@ -67,50 +69,60 @@ _TYPE_WORDS = {
 }
 
 
-def _meta_message(error: ValidationError) -> tuple[list[str | int], str]:
-    """Turn a meta-schema error into (path, words for a department admin)."""
+def _meta_messages(error: ValidationError) -> list[tuple[list[str | int], str]]:
+    """Turn a meta-schema error into (path, words for a department admin) pairs."""
     path = list(error.absolute_path)
     keyword, value, instance = error.validator, error.validator_value, error.instance
+    if "propertyNames" in error.absolute_schema_path:
+        return [
+            (
+                path,
+                f"'{instance}' is not a valid name: use lower-case letters, digits and _, starting with a letter",
+            )
+        ]
     if keyword == "required":
         missing = [k for k in value if isinstance(instance, dict) and k not in instance]
-        return path, f"is missing {', '.join(repr(k) for k in missing)}"
+        return [(path, f"is missing {', '.join(repr(k) for k in missing)}")]
     if keyword == "additionalProperties" and isinstance(instance, dict):
         allowed = sorted((error.schema.get("properties") or {}).keys())
-        extras = [k for k in instance if k not in allowed]
         if allowed:
-            key = extras[0]
-            guess = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = (
-                f"; did you mean '{guess[0]}'?"
-                if guess
-                else f"; allowed keys: {', '.join(allowed)}"
-            )
-            return [*path, key], f"unknown key '{key}'{hint}"
+            found = []
+            for key in (k for k in instance if k not in allowed):
+                guess = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = (
+                    f"; did you mean '{guess[0]}'?"
+                    if guess
+                    else f"; allowed keys: {', '.join(allowed)}"
+                )
+                found.append(([*path, key], f"unknown key '{key}'{hint}"))
+            return found
     if keyword == "type":
         expected = value if isinstance(value, list) else [value]
-        return path, f"should be {' or '.join(_TYPE_WORDS.get(t, t) for t in expected)}"
+        words = f"should be {' or '.join(_TYPE_WORDS.get(t, t) for t in expected)}"
+        if "string" in expected and isinstance(instance, int | float):
+            words += f'; write it in quotes ("{instance}") so that it is read as text'
+        return [(path, words)]
     if keyword == "enum":
-        return path, f"'{instance}' is not allowed; use one of: {', '.join(map(str, value))}"
+        return [(path, f"'{instance}' is not allowed; use one of: {', '.join(map(str, value))}")]
     if keyword == "pattern":
         described = error.schema.get("description")
-        return (
-            path,
-            f"'{instance}' is not in the expected form{f' ({described})' if described else ''}",
-        )
+        return [
+            (
+                path,
+                f"'{instance}' is not in the expected form{f' ({described})' if described else ''}",
+            )
+        ]
     if keyword == "oneOf" and error.schema.get("oneOf"):
-        return path, "should be one state code or a list of state codes"
-    if keyword == "propertyNames":
-        return path, f"'{instance}' is not a valid name: use lower-case letters, digits and _"
-    return path, error.message
+        return [(path, "should be one state code or a list of state codes")]
+    return [(path, error.message)]
 
 
 def meta_problems(source: SourceFile) -> list[DefinitionProblem]:
     problems = []
-    for error in sorted(
-        meta_validator(source.kind).iter_errors(source.data), key=lambda e: list(e.absolute_path)
-    ):
-        path, message = _meta_message(error)
-        problems.append(source.problem(pointer_join("", *path), message))
+    errors = meta_validator(source.kind).iter_errors(source.data)
+    for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
+        for path, message in _meta_messages(error):
+            problems.append(source.problem(pointer_join("", *path), message))
     return problems
 
 

@@ -84,10 +84,15 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
     for key_node, _value in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
+            hint = (
+                "; in {...} a comma starts a new key, so put text containing commas in double quotes"
+                if node.flow_style
+                else ""
+            )
             raise yaml.constructor.ConstructorError(
                 None,
                 None,
-                f"the key '{key}' appears twice (first on line {seen[key]})",
+                f"the key '{key}' appears twice (first on line {seen[key]}){hint}",
                 key_node.start_mark,
             )
         seen[key] = key_node.start_mark.line + 1
@@ -95,6 +100,41 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(key)
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+def _second_occurrence_line(text: str, key: str) -> int | None:
+    """The line of the second `key` in one mapping, found on the YAML node tree of `text`."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            names = [k.value for k, _v in node.value]
+            if names.count(key) > 1:
+                second = [k for k, _v in node.value if k.value == key][1]
+                return second.start_mark.line + 1
+            stack += [v for _k, v in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return None
 
 
 def read_source(path: Path, name: str, kind: Kind) -> tuple[SourceFile, list[DefinitionProblem]]:
@@ -106,7 +146,17 @@ def read_source(path: Path, name: str, kind: Kind) -> tuple[SourceFile, list[Def
         return source, [DefinitionProblem(name, "", f"is not UTF-8 text ({exc.reason})")]
     if kind is Kind.FORM:
         try:
-            source.data = json.loads(source.text)
+            source.data = json.loads(source.text, object_pairs_hook=_refuse_duplicates)
+        except _DuplicateKey as exc:
+            line = _second_occurrence_line(source.text, exc.key)
+            return source, [
+                DefinitionProblem(
+                    name,
+                    "",
+                    f"the key '{exc.key}' appears twice in one object; JSON keeps only the last, so remove one",
+                    line,
+                )
+            ]
         except json.JSONDecodeError as exc:
             return source, [
                 DefinitionProblem(

@@ -54,7 +54,7 @@ def _field_problems(pointer: str, name: str, schema: dict, languages: list[str])
     problems += text_problems(
         _pointer_add(pointer, "x-label"),
         schema.get("x-label"),
-        f"{label}'s label (x-label)",
+        f"the label (x-label) of {label}",
         languages,
     )
     for key, what in (
@@ -64,7 +64,7 @@ def _field_problems(pointer: str, name: str, schema: dict, languages: list[str])
     ):
         if key in schema:
             problems += text_problems(
-                _pointer_add(pointer, key), schema[key], f"{label}'s {what} ({key})", languages
+                _pointer_add(pointer, key), schema[key], f"the {what} ({key}) of {label}", languages
             )
 
     widget_name = schema.get("x-widget") or default_widget(schema)
@@ -117,7 +117,7 @@ def _field_problems(pointer: str, name: str, schema: dict, languages: list[str])
                 problems += text_problems(
                     _pointer_add(pointer, "x-enum-labels", key),
                     labels.get(key),
-                    f"{label}'s choice '{key}'",
+                    f"choice '{key}' of {label}",
                     languages,
                 )
             extra = set(labels) - {str(v).lower() if isinstance(v, bool) else str(v) for v in enum}
@@ -155,7 +155,7 @@ def _field_problems(pointer: str, name: str, schema: dict, languages: list[str])
                 problems.append(
                     (
                         _pointer_add(pointer, "x-file", "max_bytes"),
-                        f"{label}'s max_bytes must be a whole number from 1 to {MAX_UPLOAD_BYTES}",
+                        f"max_bytes of {label} must be a whole number from 1 to {MAX_UPLOAD_BYTES}",
                     )
                 )
     if (
@@ -227,7 +227,7 @@ def _walk_fields(schema: dict, pointer: str, languages: list[str]) -> list[Probl
             problems += text_problems(
                 _pointer_add(sub_pointer, "x-item-label"),
                 sub.get("x-item-label"),
-                f"repeatable group '{name}'s row label (x-item-label)",
+                f"the row label (x-item-label) of repeatable group '{name}'",
                 languages,
             )
             problems += _walk_fields(items, _pointer_add(sub_pointer, "items"), languages)
@@ -255,7 +255,7 @@ def _step_problems(schema: dict, languages: list[str]) -> list[Problem]:
         problems += text_problems(
             _pointer_add(pointer, "title"),
             step.get("title"),
-            f"step '{step.get('id')}'s title",
+            f"the title of step '{step.get('id')}'",
             languages,
         )
         for name in step["fields"]:
@@ -283,7 +283,11 @@ def _step_problems(schema: dict, languages: list[str]) -> list[Problem]:
 
 
 def lint_form_schema(
-    schema: Any, *, languages: list[str] | None = None, require_examples: bool = True
+    schema: Any,
+    *,
+    languages: list[str] | None = None,
+    require_examples: bool = True,
+    what: str = "application",
 ) -> list[Problem]:
     """Everything wrong with a form (or officer-input) schema; empty when it may be published."""
     languages = languages or list(settings.SEVA_LANGUAGES)
@@ -310,7 +314,7 @@ def lint_form_schema(
         examples = schema.get("examples")
         if not isinstance(examples, list) or not examples:
             problems.append(
-                ("/examples", 'a form needs "examples": at least one complete, valid application')
+                ("/examples", f'a form needs "examples": at least one complete, valid {what}')
             )
         elif not problems:
             for index, example in enumerate(examples):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
@@ -159,8 +160,24 @@ def _pattern(validator, pattern, instance, schema):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-# Draft 2020-12 with ECMAScript's reading of `$` in `pattern`.
-SevaValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+def _multiple_of(validator, step, instance, schema):
+    # In binary floating point 2.3 / 0.01 is 229.99999999999997, so a citizen's 2.3 acres
+    # would be refused as "not a multiple of 0.01". Decimal arithmetic on the written
+    # numbers gives the answer a person expects.
+    if not validator.is_type(instance, "number"):
+        return
+    try:
+        remainder = Decimal(str(instance)) % Decimal(str(step))
+    except InvalidOperation:  # the quotient is too large to be exact: not a multiple
+        remainder = Decimal(1)
+    if remainder != 0:
+        yield ValidationError(f"{instance!r} is not a multiple of {step}")
+
+
+# Draft 2020-12 with ECMAScript's reading of `$` in `pattern`, and decimal `multipleOf`.
+SevaValidator = validators.extend(
+    Draft202012Validator, {"pattern": _pattern, "multipleOf": _multiple_of}
+)
 
 
 def build_validator(schema: Any) -> Draft202012Validator:

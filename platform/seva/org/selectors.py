@@ -55,6 +55,7 @@ def postings_active(user, *, on: dt.date | None = None) -> list[Posting]:
     )
 
 
-def posting_covers(posting: Posting, *, department_id: int, jurisdiction_path: str) -> bool:
+def posting_covers(posting: Posting, *, department_id: int, place_path: str) -> bool:
+    """Whether the posting's department and area include a file from `place_path`."""
     department_ok = posting.department_id is None or posting.department_id == department_id
-    return department_ok and jurisdiction_path.startswith(posting.jurisdiction.path)
+    return department_ok and place_path.startswith(posting.jurisdiction.path)

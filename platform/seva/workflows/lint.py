@@ -164,9 +164,7 @@ def lint_workflow(
                 )
         if "input_schema" in spec:
             schema = {"$schema": DRAFT_2020_12, **spec["input_schema"]}
-            for pointer, message in lint_form_schema(
-                schema, languages=languages, require_examples=True
-            ):
+            for pointer, message in lint_form_schema(schema, languages=languages, what="input"):
                 if pointer != "/$schema":
                     problems.append(
                         (
