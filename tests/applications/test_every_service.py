@@ -15,7 +15,17 @@ from seva.applications.models import Application
 from seva.applications.services import applications_escalate_overdue
 from tests.helpers import expected_due_date
 
-from .walk import Walk, act, covering_paths, holidays_for, officer_for, sample_services, submit
+from .walk import (
+    Walk,
+    act,
+    covering_paths,
+    example_for,
+    holidays_for,
+    officer_for,
+    sample_services,
+    shortest_path,
+    submit,
+)
 
 SERVICES = sample_services()
 CODES = sorted(SERVICES)
@@ -192,7 +202,7 @@ def test_every_transition_is_walked_to_every_terminal_state(api, code):
     for index, path in enumerate(paths):
         walk = Walk(code, bundle)
         day = START + dt.timedelta(days=7 * index)
-        application = submit(api, walk, day)
+        application = submit(api, walk, day, example_for(bundle, path))
         state = workflow.initial
         returned_on = None
         late = index == late_index
@@ -271,14 +281,13 @@ def test_stage_breaches_escalate_up_the_ladder(api, code):
     for number, state in enumerate(ladders):
         walk = Walk(code, bundle)
         day = START + dt.timedelta(days=7 * number)
-        application = submit(api, walk, day)
-        from .walk import _shortest
-
-        for transition in _shortest(workflow, workflow.initial, lambda c, s=state.code: c == s):
+        path = shortest_path(workflow, workflow.initial, lambda c, s=state.code: c == s)
+        submit(api, walk, day, example_for(bundle, path))
+        for transition in path:
             day += dt.timedelta(days=1)
             act(api, walk, transition, day)
         application = Application.objects.get(reference=walk.reference)
-        first_holder = officer_for(application, state.role)
+        holders = [officer_for(application, state.role)]
         for level, role in enumerate(state.escalate_to, start=1):
             overdue = timezone.localtime(application.stage_due_at) + dt.timedelta(hours=1)
             with time_machine.travel(overdue, tick=False):
@@ -289,16 +298,17 @@ def test_stage_breaches_escalate_up_the_ladder(api, code):
             assert application.state == state.code
             escalation = application.events.order_by("-sequence").first()
             assert escalation.kind == "escalated" and escalation.actor_role == "system"
+            holder = officer_for(application, role)
             with time_machine.travel(overdue, tick=False):
-                actions = (
-                    api(officer_for(application, role))
-                    .get(f"/api/v1/applications/{walk.reference}/actions/")
-                    .json()["actions"]
+                url = f"/api/v1/applications/{walk.reference}/actions/"
+                assert api(holder).get(url).json()["actions"], (
+                    f"{role} holds {state.code} but has no action"
                 )
-                assert actions, f"{role} holds {state.code} after escalation but has no action"
-                assert api(first_holder).get(
-                    f"/api/v1/applications/{walk.reference}/actions/"
-                ).json()["actions"] == [] or first_holder == officer_for(application, role)
+                # Whoever held it before has lost it.
+                for earlier in holders:
+                    if earlier != holder:
+                        assert api(earlier).get(url).json()["actions"] == [], earlier
+            holders.append(holder)
         # At the top of the ladder nothing more happens.
         overdue = timezone.localtime(application.stage_due_at) + dt.timedelta(days=1)
         with time_machine.travel(overdue, tick=False):

@@ -199,3 +199,40 @@ def test_a_new_service_from_new_files_only_works_end_to_end(root, api, capsys):
     sms = OutboxMessage.objects.get(application__reference=reference, event="decided")
     assert sms.body == f"Application {reference} is decided. -HRSEVA"
     assert sms.dlt_template_id == "1107169999900000001"
+
+
+@pytest.mark.django_db
+def test_an_aadhaar_number_an_officer_enters_is_stored_masked(root, api):
+    workflow = root / "workflows_yaml/single_decision.yaml"
+    workflow.write_text(
+        WORKFLOW.replace(
+            "    roles: [deputy_commissioner]\n  - action: refuse",
+            """    roles: [deputy_commissioner]
+    input_schema:
+      type: object
+      additionalProperties: false
+      required: [holder_aadhaar]
+      properties:
+        holder_aadhaar:
+          type: string
+          format: aadhaar
+          x-label: {en: Licence holder's Aadhaar, hi: लाइसेंसधारी का आधार}
+      examples:
+        - {holder_aadhaar: "234567890124"}
+  - action: refuse""",
+        )
+    )
+    definitions_sync(root=root)
+    created = api("citizen").post(
+        "/api/v1/applications/",
+        {"service": "arms-licence-renewal", "data": FORM["examples"][0]},
+        format="json",
+    )
+    reference = created.json()["reference"]
+    response = api("dc.ambala").post(
+        f"/api/v1/applications/{reference}/actions/",
+        {"action": "renew", "data": {"holder_aadhaar": "234567890124"}},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["history"][-1]["data"] == {"holder_aadhaar": "XXXXXXXX0124"}

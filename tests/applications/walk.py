@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from seva.applications.models import Application
 from seva.definitions.lint import load_definitions
+from seva.formschemas.keywords import DRAFT_2020_12
+from seva.formschemas.validation import build_validator
 from seva.org.models import Holiday, Posting
 from seva.workflows.engine import CITIZEN, Transition, Workflow, compile_workflow
 from tests.helpers import expected_due_date
@@ -26,7 +28,7 @@ def sample_services() -> dict[str, dict]:
     return {code: dset.bundle(code) for code in sorted(dset.services)}
 
 
-def _shortest(workflow: Workflow, start: str, goal) -> list[Transition] | None:
+def shortest_path(workflow: Workflow, start: str, goal) -> list[Transition] | None:
     """Fewest transitions from `start` to a state for which goal(state) holds."""
     queue = deque([(start, [])])
     seen = {start}
@@ -51,8 +53,8 @@ def covering_paths(workflow: Workflow) -> list[list[Transition]]:
         for source in transition.sources:
             if (source, transition.action) in covered:
                 continue
-            head = _shortest(workflow, workflow.initial, lambda code, s=source: code == s)
-            tail = _shortest(workflow, transition.target, terminal)
+            head = shortest_path(workflow, workflow.initial, lambda code, s=source: code == s)
+            tail = shortest_path(workflow, transition.target, terminal)
             assert head is not None and tail is not None
             # Pin the chosen transition to this source.
             path = [*head, _from(transition, source), *tail]
@@ -121,6 +123,20 @@ class Walk:
 
 def at(day: dt.date, hour: int = 11) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def example_for(bundle: dict, path: list[Transition]) -> dict:
+    """The form's first example that satisfies every `when` condition along `path`."""
+    conditions = [t.when for t in path if t.when]
+    for example in bundle["form"]["examples"]:
+        if all(
+            build_validator({"$schema": DRAFT_2020_12, **when}).is_valid(example)
+            for when in conditions
+        ):
+            return example
+    raise AssertionError(
+        f"no example in the form satisfies the conditions on {[t.action for t in path]}"
+    )
 
 
 def submit(api, walk: Walk, day: dt.date, example: dict | None = None) -> Application:

@@ -332,7 +332,9 @@ def application_act(
             action=action,
             from_state=from_state,
             remarks=remarks,
-            data=inputs,
+            data=mask_sensitive(transition.input_schema, inputs)
+            if transition.input_schema
+            else inputs,
         )
         _notify(current, events=(*transition.sms, *target.sms_on_enter), event_row=event)
     return current
