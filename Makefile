@@ -22,10 +22,14 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# Some machines' pip configuration names extra package folders that do not exist; pip warns
+# about each on every install. Those lines are dropped; anything else pip says is shown.
+PIP_QUIET_FILTER := grep -v "^WARNING: Location 'file:" || true
+
 $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	set -o pipefail; $(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | { $(PIP_QUIET_FILTER); }
+	set -o pipefail; $(BIN)/pip install --quiet -r requirements.lock 2>&1 | { $(PIP_QUIET_FILTER); }
+	set -o pipefail; $(BIN)/pip install --quiet --no-deps --no-build-isolation -e . 2>&1 | { $(PIP_QUIET_FILTER); }
 	touch $@
 
 install: $(VENV)/.installed
