@@ -53,7 +53,7 @@ run: setup
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	echo; \
 	echo "Seva is starting on http://$(HOST):$(PORT)/"; \
-	echo "  Citizen portal        http://$(HOST):$(PORT)/"; \
+	echo "  Public site           http://$(HOST):$(PORT)/"; \
 	echo "  Staff workspace       http://$(HOST):$(PORT)/admin/"; \
 	echo "  REST API              http://$(HOST):$(PORT)/api/v1/services/"; \
 	echo "  Celery worker + beat  log in var/celery/worker.log (pid $$worker)"; \

@@ -191,7 +191,7 @@ REST_FRAMEWORK = {
 # Celery: a broker that needs no server by default (kombu's filesystem transport);
 # CELERY_BROKER_URL=redis://... in CI and production.
 # ------------------------------------------------------------------------------
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 if CELERY_BROKER_URL.startswith("filesystem"):
     # The web process and the worker exchange messages as files in one folder.
