@@ -46,3 +46,23 @@ def api(db):
 @pytest.fixture
 def local_date():
     return lambda value: timezone.localtime(value).date()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def english_unless_asked():
+    """A request in Hindi leaves Hindi active in the thread; each test starts in English."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")

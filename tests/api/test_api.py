@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from seva.applications.models import Application
 from seva.definitions.models import Service
+from tests.helpers import example_with_documents
 
 CODE = "income-certificate"
 
 
-def example() -> dict:
-    return Service.objects.get(code=CODE).current_version.form_schema["examples"][0]
+def example(username: str = "citizen") -> dict:
+    """The form's example with its documents uploaded by `username`."""
+    owner = get_user_model().objects.get(username=username)
+    return example_with_documents(Service.objects.get(code=CODE), owner)
 
 
 def submit(api, username="citizen") -> str:
     response = api(username).post(
-        "/api/v1/applications/", {"service": CODE, "data": example()}, format="json"
+        "/api/v1/applications/", {"service": CODE, "data": example(username)}, format="json"
     )
     assert response.status_code == 201, response.json()
     return response.json()["reference"]

@@ -10,23 +10,22 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 
-from seva.applications.models import Application, ApplicationEvent, ReferenceCounter
+from seva.applications.models import Application, ApplicationEvent, Document, ReferenceCounter
 from seva.applications.services import application_act, application_submit
 from seva.core.errors import Conflict
 from seva.definitions.models import Service
 from seva.notifications.models import OutboxMessage
+from tests.helpers import example_with_documents
 
 CODE = "income-certificate"
-
-
-def _example(service: Service) -> dict:
-    return service.current_version.form_schema["examples"][0]
 
 
 def _submit(username: str = "citizen") -> Application:
     service = Service.objects.select_related("current_version", "department").get(code=CODE)
     applicant = get_user_model().objects.get(username=username)
-    return application_submit(service=service, data=_example(service), applicant=applicant)
+    return application_submit(
+        service=service, data=example_with_documents(service, applicant), applicant=applicant
+    )
 
 
 @pytest.mark.django_db
@@ -93,6 +92,7 @@ needs_postgres = pytest.mark.skipif(
 
 def _cleanup(references: list[str]) -> None:
     apps = Application.objects.filter(reference__in=references)
+    Document.objects.filter(application__in=apps).delete()
     OutboxMessage.objects.filter(application__in=apps).delete()
     ApplicationEvent.objects.filter(application__in=apps).delete()
     apps.delete()

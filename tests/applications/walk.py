@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import deque
 from dataclasses import dataclass, field
 
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.utils import timezone
 
+from seva.applications.documents import document_fields
 from seva.applications.models import Application
 from seva.definitions.lint import load_definitions
 from seva.formschemas.keywords import DRAFT_2020_12
+from seva.formschemas.paths import set_path
 from seva.formschemas.validation import build_validator
 from seva.org.models import Holiday, Posting
 from seva.workflows.engine import CITIZEN, Transition, Workflow, compile_workflow
-from tests.helpers import expected_due_date
+from tests.helpers import expected_due_date, file_for
 
 REMARKS = "Checked the file and the documents."
 
@@ -139,8 +143,31 @@ def example_for(bundle: dict, path: list[Transition]) -> dict:
     )
 
 
+def with_uploaded_documents(
+    api, code: str, form: dict, example: dict, username: str = "citizen"
+) -> dict:
+    """The example with each file field's placeholder token replaced by a real upload."""
+    data = copy.deepcopy(example)
+    for path, _token, field_schema in document_fields(form, data):
+        name, content, content_type = file_for(field_schema["x-file"]["accept"])
+        response = api(username).post(
+            "/api/v1/documents/",
+            {
+                "service": code,
+                "field": path,
+                "file": SimpleUploadedFile(name, content, content_type),
+            },
+            format="multipart",
+        )
+        assert response.status_code == 201, response.json()
+        set_path(data, path, response.json()["token"])
+    return data
+
+
 def submit(api, walk: Walk, day: dt.date, example: dict | None = None) -> Application:
-    example = example or walk.bundle["form"]["examples"][0]
+    example = with_uploaded_documents(
+        api, walk.code, walk.bundle["form"], example or walk.bundle["form"]["examples"][0]
+    )
     with time_machine.travel(at(day, 10), tick=False):
         response = api("citizen").post(
             "/api/v1/applications/", {"service": walk.code, "data": example}, format="json"
@@ -159,7 +186,10 @@ def act(api, walk: Walk, transition: Transition, day: dt.date) -> dict:
         username = "citizen"
     else:
         username = officer_for(application, application.holder_role.code)
-    inputs = (transition.input_schema or {}).get("examples", [{}])[0]
+    if transition.corrects_form:
+        inputs = application.data  # the citizen sends the form back as it is (kept Aadhaar masked)
+    else:
+        inputs = (transition.input_schema or {}).get("examples", [{}])[0]
     with time_machine.travel(at(day), tick=False):
         client = api(username)
         listed = client.get(f"/api/v1/applications/{walk.reference}/actions/").json()["actions"]

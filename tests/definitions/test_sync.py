@@ -14,6 +14,7 @@ from django.core.management import call_command
 from seva.applications.services import application_submit
 from seva.definitions.models import ImmutableVersionError, Service, ServiceVersion
 from seva.definitions.services import definitions_sync
+from tests.helpers import example_with_documents
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -54,7 +55,9 @@ def test_a_changed_form_makes_a_new_version_and_old_applications_stay_pinned(roo
     service = Service.objects.get(code="income-certificate")
     old_version = service.current_version
     old = application_submit(
-        service=service, data=old_version.form_schema["examples"][0], applicant=user("citizen")
+        service=service,
+        data=example_with_documents(service, user("citizen")),
+        applicant=user("citizen"),
     )
 
     def tighten(form):
@@ -76,7 +79,7 @@ def test_a_changed_form_makes_a_new_version_and_old_applications_stay_pinned(roo
     assert old.service_version_id == old_version.pk
     new = application_submit(
         service=service,
-        data=service.current_version.form_schema["examples"][0],
+        data=example_with_documents(service, user("citizen")),
         applicant=user("citizen"),
     )
     assert new.service_version_id == service.current_version_id != old.service_version_id

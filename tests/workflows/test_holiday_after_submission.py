@@ -15,16 +15,15 @@ from seva.core.errors import ValidationFailed
 from seva.definitions.models import Service
 from seva.org.models import Holiday, Jurisdiction
 from seva.org.services import holiday_add
-from tests.helpers import ist
+from tests.helpers import example_with_documents, ist
 
 
 def _file(tehsil: str) -> Application:
     service = Service.objects.get(code="income-certificate")
-    data = service.current_version.form_schema["examples"][0]
+    citizen = get_user_model().objects.get(username="citizen")
+    data = example_with_documents(service, citizen)
     data = {**data, "address": {**data["address"], "tehsil": tehsil}}
-    return application_submit(
-        service=service, data=data, applicant=get_user_model().objects.get(username="citizen")
-    )
+    return application_submit(service=service, data=data, applicant=citizen)
 
 
 def _free_working_day_before(application: Application) -> dt.date:

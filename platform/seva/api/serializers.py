@@ -23,6 +23,14 @@ class SubmitInput(serializers.Serializer):
     language = serializers.ChoiceField(choices=["en", "hi"], required=False, default="en")
 
 
+class DocumentInput(serializers.Serializer):
+    service = serializers.SlugField(max_length=60)
+    field = serializers.RegexField(
+        r"^[a-z_][a-z0-9_]*(\.([a-z_][a-z0-9_]*|[0-9]+))*$", max_length=200
+    )
+    file = serializers.FileField()
+
+
 class ActionInput(serializers.Serializer):
     action = serializers.SlugField(max_length=40)
     remarks = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")

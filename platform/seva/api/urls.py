@@ -20,5 +20,6 @@ urlpatterns = [
         views.ApplicationActionsApi.as_view(),
         name="application-actions",
     ),
+    path("documents/", views.DocumentUploadApi.as_view(), name="document-upload"),
     path("auth/token/", obtain_auth_token, name="auth-token"),
 ]

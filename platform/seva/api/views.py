@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from django.utils.translation import get_language
 from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from seva.applications.documents import document_upload
 from seva.applications.selectors import (
     application_get_for,
     applications_of_applicant,
     available_actions,
 )
 from seva.applications.services import application_act, application_submit
+from seva.core.errors import ValidationFailed
 from seva.definitions.selectors import service_get, service_list
+from seva.formschemas.paths import schema_at
 
 from . import serializers as s
 
@@ -114,3 +118,37 @@ class ApplicationActionsApi(APIView):
             expected_state=payload.validated_data.get("state"),
         )
         return Response(s.application_detail(application))
+
+
+class DocumentUploadApi(APIView):
+    """Upload a file for one file field of a service's form; the answer's token goes into
+    that field of the application's data."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    def post(self, request: Request) -> Response:
+        if "file" in getattr(request._request, "seva_uploads_too_large", set()):
+            raise ValidationFailed({"file": ["The file is larger than the largest allowed."]})
+        payload = s.DocumentInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        service = service_get(code=payload.validated_data["service"])
+        field = payload.validated_data["field"]
+        spec = (schema_at(service.current_version.form_schema, field) or {}).get("x-file")
+        if not spec:
+            raise ValidationFailed(
+                {"field": [f"'{field}' is not a file field of this service's form."]}
+            )
+        try:
+            document = document_upload(
+                owner=request.user,
+                uploaded_file=payload.validated_data["file"],
+                field=field,
+                accept=spec["accept"],
+                max_bytes=spec["max_bytes"],
+            )
+        except ValidationFailed as exc:
+            raise ValidationFailed({"file": [m for ms in exc.errors.values() for m in ms]}) from exc
+        return Response(
+            {"token": document.token, "content_type": document.content_type, "size": document.size},
+            status=status.HTTP_201_CREATED,
+        )

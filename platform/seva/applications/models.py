@@ -5,6 +5,8 @@ The definition side (what may happen) is `definitions.ServiceVersion`; this is w
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -176,3 +178,82 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.last_number}"
+
+
+def _document_path(document: Document, filename: str) -> str:
+    # Random and unguessable: documents are served only through a view that checks access.
+    return f"documents/{document.uploaded_at:%Y/%m}/{document.token}"
+
+
+class Document(models.Model):
+    """An uploaded file: checked by content on upload, claimed by one application on submit."""
+
+    token = models.CharField(max_length=40, unique=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="documents"
+    )
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    field = models.CharField(max_length=200, help_text="The form field it was uploaded for.")
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50, help_text="As detected from the content.")
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to=_document_path, max_length=200)
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.token} ({self.original_name})"
+
+
+class ApplicationDraft(models.Model):
+    """An application being filled in, step by step; resumable until it is submitted.
+
+    A draft with `correcting` set is a returned application being corrected by its applicant.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts"
+    )
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    service_version = models.ForeignKey(ServiceVersion, on_delete=models.PROTECT, related_name="+")
+    correcting = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=8, default="en")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"draft {self.id} of {self.service_id} by {self.user_id}"
+
+
+class Feedback(models.Model):
+    """The applicant's rating of how their application was handled, after it closed."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="feedback"
+    )
+    rating = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1) & Q(rating__lte=5),
+                name="applications_feedback_rating_1_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.rating}/5"

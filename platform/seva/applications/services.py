@@ -18,14 +18,21 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from seva.core.errors import ActionNotAllowed, Conflict, ValidationFailed
 from seva.definitions.models import Service
 from seva.definitions.selectors import form_validator_for, workflow_for
+from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.keywords import DRAFT_2020_12
-from seva.formschemas.validation import build_validator, mask_sensitive, validate_form_data
+from seva.formschemas.validation import (
+    build_validator,
+    mask_sensitive,
+    validate_form_data,
+    with_kept_masked_values,
+)
 from seva.notifications.services import sms_enqueue_for_event
 from seva.org.models import Jurisdiction, JurisdictionLevel, Role
 from seva.org.selectors import jurisdiction_ancestor_at, working_calendar_for
 from seva.workflows.clock import DayType, Pause, WorkingCalendar, due_date
 from seva.workflows.engine import CITIZEN, SYSTEM, State, Transition, Workflow
 
+from .documents import documents_attach, documents_check_claimable
 from .models import NEW, Application, ApplicationEvent, Channel
 from .references import next_reference, reference_prefix
 from .selectors import acting_roles, clock_pauses, condition_holds, guard_refusals
@@ -83,8 +90,10 @@ def _enter_state(
     state: State,
     at: dt.datetime,
     calendar: WorkingCalendar,
+    holder: str | None = None,
 ) -> None:
-    """Deadlines, holder, clock and closure for entering `state` at `at`. No save."""
+    """Deadlines, holder, clock and closure for entering `state` at `at`. No save.
+    `holder` overrides the state's own role (see Transition.back_to_sender)."""
     today = timezone.localdate(at)
     _days, day_type = _rts(application)
     was_paused = application.clock_paused_at is not None
@@ -99,6 +108,11 @@ def _enter_state(
 
     application.escalation_level = 0
     application.holder_role = Role.objects.get(code=state.role) if state.role else None
+    if holder and state.role:
+        # Back to a named officer role: at its rung of the state's escalation ladder.
+        ladder = [state.role, *state.escalate_to]
+        application.holder_role = Role.objects.get(code=holder)
+        application.escalation_level = ladder.index(holder) if holder in ladder else 0
     application.stage_started_at = at
     application.stage_due_at = _stage_due(state, today, day_type, calendar)
     if state.terminal:
@@ -166,6 +180,35 @@ def _route(service_doc: dict, data: dict) -> tuple[Jurisdiction, Jurisdiction]:
     return office, place
 
 
+def _checked_form_data(
+    version,
+    data: Any,
+    *,
+    owners: list,
+    kept: dict | None = None,
+    application: Application | None = None,
+) -> tuple[dict, list]:
+    """Validate form data as the portal and the API both must: conditional answers that do not
+    apply are dropped, the pinned version's validator decides, uploaded documents must be the
+    caller's own. Returns the data to store (Aadhaar masked) and the documents it claims."""
+    if not isinstance(data, dict):
+        raise ValidationFailed({"data": [_("Send the form's answers as an object.")]})
+    schema = version.form_schema
+    data = prune_hidden(schema, data)
+    checked = with_kept_masked_values(schema, data, kept) if kept else data
+    errors = {
+        f"data.{k}": v for k, v in validate_form_data(form_validator_for(version), checked).items()
+    }
+    documents, document_errors = documents_check_claimable(
+        schema, data, owners=owners, application=application
+    )
+    for key, messages in document_errors.items():
+        errors.setdefault(key, messages)
+    if errors:
+        raise ValidationFailed(dict(sorted(errors.items())))
+    return mask_sensitive(schema, data), documents
+
+
 def application_submit(
     *,
     service: Service,
@@ -182,11 +225,7 @@ def application_submit(
     version = service.current_version
     if version is None:
         raise ValidationFailed({"service": [_("This service is not open for applications.")]})
-    if not isinstance(data, dict):
-        raise ValidationFailed({"data": [_("Send the form's answers as an object.")]})
-    errors = validate_form_data(form_validator_for(version), data)
-    if errors:
-        raise ValidationFailed({f"data.{key}": messages for key, messages in errors.items()})
+    data, documents = _checked_form_data(version, data, owners=[applicant, filed_by])
     doc = version.service_doc
     office, place = _route(doc, data)
     workflow = workflow_for(version)
@@ -214,7 +253,7 @@ def application_submit(
             language=language if language in ("en", "hi") else "en",
             channel=channel,
             filed_by=filed_by or applicant,
-            data=mask_sensitive(version.form_schema, data),
+            data=data,
             submitted_at=at,
             stage_started_at=at,
             rts_due_at=at,  # set properly by _enter_state below
@@ -222,6 +261,7 @@ def application_submit(
         application.apply_step(_Submission(target=initial.code))
         _enter_state(application, workflow=workflow, state=initial, at=at, calendar=calendar)
         application.save()
+        documents_attach(documents, application)
         event = _record(
             application,
             kind=ApplicationEvent.Kind.SUBMITTED,
@@ -233,6 +273,17 @@ def application_submit(
         )
         _notify(application, events=initial.sms_on_enter, event_row=event)
     return application
+
+
+def _sender_of(application: Application) -> str | None:
+    """The officer role whose action put the file in its current state."""
+    last = (
+        application.events.filter(to_state=application.state, kind=ApplicationEvent.Kind.ACTION)
+        .exclude(actor_role__in=[CITIZEN, SYSTEM])
+        .order_by("-sequence")
+        .first()
+    )
+    return last.actor_role if last else None
 
 
 def _choose_role(transition: Transition, roles: set[str]) -> str | None:
@@ -297,10 +348,27 @@ def application_act(
         errors: dict[str, list[str]] = {}
         if transition.remarks_required and not remarks:
             errors["remarks"] = [_("Give your remarks for this action.")]
-        if transition.input_schema is not None:
+        corrected, documents, recorded = None, [], inputs
+        if transition.corrects_form:
+            try:
+                corrected, documents = _checked_form_data(
+                    current.service_version,
+                    inputs,
+                    owners=[current.applicant, user],
+                    kept=current.data,
+                    application=current,
+                )
+            except ValidationFailed as exc:
+                errors.update(exc.errors)
+            if corrected is not None:
+                changed = set(corrected) | set(current.data)
+                changed = {k for k in changed if corrected.get(k) != current.data.get(k)}
+                recorded = {"corrected_fields": sorted(changed)}
+        elif transition.input_schema is not None:
             validator = build_validator({"$schema": DRAFT_2020_12, **transition.input_schema})
             for key, messages in validate_form_data(validator, inputs).items():
                 errors[f"data.{key}"] = messages
+            recorded = mask_sensitive(transition.input_schema, inputs)
         elif inputs:
             errors["data"] = [_("This action takes no inputs.")]
         if errors:
@@ -308,6 +376,7 @@ def application_act(
 
         target = workflow.state(transition.target)
         from_state = current.state
+        sender = _sender_of(current) if transition.back_to_sender else None
         try:
             current.apply_step(transition)
         except TransitionNotAllowed as exc:  # pragma: no cover - checked above
@@ -318,7 +387,11 @@ def application_act(
             state=target,
             at=at,
             calendar=working_calendar_for(current.office),
+            holder=sender,
         )
+        if corrected is not None:
+            current.data = corrected
+            documents_attach(documents, current)
         try:
             current.save()
         except ConcurrentTransition as exc:
@@ -332,9 +405,7 @@ def application_act(
             action=action,
             from_state=from_state,
             remarks=remarks,
-            data=mask_sensitive(transition.input_schema, inputs)
-            if transition.input_schema
-            else inputs,
+            data=recorded,
         )
         _notify(current, events=(*transition.sms, *target.sms_on_enter), event_row=event)
     return current

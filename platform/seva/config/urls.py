@@ -8,6 +8,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("api/v1/", include("seva.api.urls")),
+    path("", include("seva.portal.urls")),
 ]
 
 if settings.DEBUG:

@@ -331,3 +331,33 @@ def _mask(root: dict, schema: Any, data: Any) -> Any:
     if schema.get("format") == "aadhaar" and isinstance(data, str) and not is_masked_aadhaar(data):
         return mask_aadhaar(data)
     return data
+
+
+# A Verhoeff-valid stand-in, used only while validating a correction in which the citizen
+# kept an Aadhaar number that is stored masked (the whole number is no longer known).
+_KEPT_AADHAAR_STAND_IN = "999999999999"
+
+
+def with_kept_masked_values(schema: dict, data: Any, kept: Any) -> Any:
+    """For validating a correction: each Aadhaar answer still equal to the stored masked value
+    (the citizen kept it) is replaced by a valid stand-in; everything else is unchanged."""
+    if isinstance(data, dict) and isinstance(kept, dict):
+        properties = (schema or {}).get("properties") or {}
+        return {
+            k: with_kept_masked_values(properties.get(k) or {}, v, kept.get(k))
+            for k, v in data.items()
+        }
+    if isinstance(data, list) and isinstance(kept, list):
+        items = (schema or {}).get("items") or {}
+        return [
+            with_kept_masked_values(items, v, kept[i] if i < len(kept) else None)
+            for i, v in enumerate(data)
+        ]
+    if (
+        (schema or {}).get("format") == "aadhaar"
+        and isinstance(data, str)
+        and is_masked_aadhaar(data)
+        and data == kept
+    ):
+        return _KEPT_AADHAAR_STAND_IN
+    return data

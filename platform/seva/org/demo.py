@@ -108,3 +108,8 @@ def demo_seed() -> list[DemoLogin]:
             )
         )
     return logins
+
+
+def demo_citizen_mobiles() -> dict[str, str]:
+    """{username: mobile} of the demo citizens."""
+    return {item["username"]: item["mobile"] for item in _read("demo_users.yaml")["citizens"]}

@@ -64,6 +64,11 @@ class Transition:
     guards: tuple[str, ...] = ()
     sms: tuple[str, ...] = ()
     bulk: bool = False
+    # The citizen sends the whole form again, corrected; it replaces the stored answers.
+    corrects_form: bool = False
+    # The file goes back to the officer role that sent it to the current state (a grievance
+    # the citizen is not satisfied with returns to whoever reported the action taken).
+    back_to_sender: bool = False
 
     @property
     def for_citizen(self) -> bool:
@@ -146,6 +151,8 @@ def compile_workflow(doc: dict[str, Any]) -> Workflow:
             guards=_as_tuple(spec.get("guards")),
             sms=_as_tuple(spec.get("sms")),
             bulk=bool(spec.get("bulk", False)),
+            corrects_form=bool(spec.get("corrects_form", False)),
+            back_to_sender=bool(spec.get("back_to_sender", False)),
         )
         for spec in doc["transitions"]
     )

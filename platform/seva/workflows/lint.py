@@ -31,6 +31,15 @@ def _reachable(start: str, edges: dict[str, set[str]]) -> set[str]:
     return seen
 
 
+def _names_only_known_states(doc: dict[str, Any]) -> bool:
+    states = set(doc["states"])
+    for spec in doc["transitions"]:
+        sources = spec["from"] if isinstance(spec["from"], list) else [spec["from"]]
+        if not set(sources) <= states or spec["to"] not in states:
+            return False
+    return doc["initial"] in states
+
+
 def lint_workflow(
     doc: dict[str, Any], *, roles: set[str] | None, languages: list[str]
 ) -> list[Problem]:
@@ -172,6 +181,27 @@ def lint_workflow(
                             f"officer input: {message}",
                         )
                     )
+        if spec.get("corrects_form") and spec["roles"] != [CITIZEN]:
+            problems.append(
+                (
+                    _p("transitions", index, "corrects_form"),
+                    f"action '{action}' corrects the form, which only the citizen does; its roles must be [citizen]",
+                )
+            )
+        if spec.get("corrects_form") and "input_schema" in spec:
+            problems.append(
+                (
+                    _p("transitions", index, "input_schema"),
+                    f"action '{action}' corrects the form, so its input is the form itself; remove input_schema",
+                )
+            )
+        if spec.get("back_to_sender") and states.get(spec["to"], {}).get("role") is None:
+            problems.append(
+                (
+                    _p("transitions", index, "back_to_sender"),
+                    f"action '{action}' sends the file back to an officer, so '{spec['to']}' must be a state with a role",
+                )
+            )
         if "when" in spec:
             try:
                 build_validator({"$schema": DRAFT_2020_12, **spec["when"]})
@@ -181,7 +211,9 @@ def lint_workflow(
                         (_p("transitions", index, "when") + pointer, f"condition: {message}")
                     )
 
-    if problems:
+    # The graph checks below need every state a transition names to exist; other problems
+    # (an unknown role, a bad input schema) do not stop them.
+    if not _names_only_known_states(doc):
         return problems
 
     initial = doc["initial"]
@@ -235,7 +267,9 @@ def lint_workflow(
                 )
             )
         for holder in (state.role, *state.escalate_to):
-            if holder and not any(holder in t.roles for t in out):
+            # An undefined role is reported once, above; not again as having no action.
+            known = roles is None or holder in roles
+            if holder and known and not any(holder in t.roles for t in out):
                 problems.append(
                     (at, f"role '{holder}' can hold state '{code}' but has no action out of it")
                 )

@@ -48,10 +48,12 @@ SEVA_APPS = [
     "seva.workflows",
     "seva.applications",
     "seva.notifications",
+    "seva.portal",
     "seva.api",
 ]
 
 WAGTAIL_APPS = [
+    "wagtail.contrib.settings",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.sites",
@@ -94,13 +96,19 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "seva.portal.themes.ThemeMiddleware",
 ]
 
+# Templates: the active theme's overrides first (themes/<name>/templates), then the apps'.
+# The theme is part of the cache key, so several sites can share one process.
+_TEMPLATE_LOADERS = [
+    "seva.portal.themes.ThemeLoader",
+    "django.template.loaders.app_directories.Loader",
+]
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
-        "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.debug",
@@ -108,7 +116,9 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "seva.portal.context_processors.portal",
             ],
+            "loaders": [("seva.portal.themes.CachedLoader", _TEMPLATE_LOADERS)],
         },
     },
 ]
@@ -137,7 +147,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
 
 # ------------------------------------------------------------------------------
 # Internationalisation: the state works in English and Hindi, on Indian time
@@ -152,10 +162,17 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 # ------------------------------------------------------------------------------
 # Static and uploaded files (no CDN: every asset is served from the project)
 # ------------------------------------------------------------------------------
+SEVA_THEMES_DIR = REPO_DIR / "themes"
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request otherwise
 WHITENOISE_USE_FINDERS = True  # serve app assets without collectstatic in dev and tests
+# Each theme's static/ folder is served under /static/themes/<name>/.
+STATICFILES_DIRS = [
+    (f"themes/{p.name}", str(p / "static"))
+    for p in sorted(SEVA_THEMES_DIR.glob("*"))
+    if (p / "static").is_dir()
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
@@ -163,6 +180,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Uploads: small files stay in memory, larger ones stream to a temporary file; none may pass
+# SEVA_MAX_UPLOAD_BYTES (each form field has its own, smaller, limit).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "seva.applications.documents.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+SEVA_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 # ------------------------------------------------------------------------------
 # Wagtail
@@ -244,3 +270,22 @@ SEVA_WEEKLY_OFF_DAYS = [5, 6]
 # TRAI DLT: the sender's registered entity id and header, sent with every SMS.
 SEVA_SMS_DLT_ENTITY_ID = os.environ.get("SEVA_SMS_DLT_ENTITY_ID", "1101000000000000001")
 SEVA_SMS_SENDER_HEADER = os.environ.get("SEVA_SMS_SENDER_HEADER", "HRSEVA")
+# The demo SMS box (/demo/sms/) shows every queued SMS, OTPs included: demos only.
+SEVA_DEMO_SMS_BOX = env_bool("SEVA_DEMO_SMS_BOX", False)
+# One-time passwords for citizen sign-in.
+SEVA_OTP_VALID_SECONDS = 5 * 60
+SEVA_OTP_MAX_WRONG_TRIES = 5
+SEVA_OTP_LOCKOUT_SECONDS = 30 * 60
+SEVA_OTP_RESEND_AFTER_SECONDS = 60
+SEVA_OTP_MAX_SENDS_PER_HOUR = 5
+# The OTP SMS, as registered on DLT (one template per language).
+SEVA_OTP_SMS = {
+    "en": {
+        "dlt_template_id": "1107161234500009001",
+        "text": "{#var#} is your OTP to sign in to Seva. It is valid for 5 minutes. Do not share it. -HRSEVA",
+    },
+    "hi": {
+        "dlt_template_id": "1107161234500009002",
+        "text": "सेवा में साइन इन हेतु आपका ओटीपी {#var#} है। यह 5 मिनट तक मान्य है। इसे किसी से साझा न करें। -HRSEVA",
+    },
+}

@@ -3,12 +3,13 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from seva.definitions.services import DefinitionsInvalid, definitions_sync
+from seva.portal.pages import portal_pages_sync
 
 
 class Command(BaseCommand):
     help = (
         "Load the definition files into the database: each changed service becomes a new "
-        "immutable version; running it again with no change writes nothing."
+        "immutable version, with its portal page; running it again with no change writes nothing."
     )
 
     def add_arguments(self, parser) -> None:
@@ -28,3 +29,7 @@ class Command(BaseCommand):
             f"{report.departments_written} department(s) and {report.roles_written} role(s) written"
         )
         self.stdout.write(self.style.SUCCESS(summary) if report.changed_anything else summary)
+        # Every published service gets its portal page, so a new service needs no other step.
+        created = portal_pages_sync()
+        if any(created.values()):
+            self.stdout.write(f"portal pages created: {sum(created.values())}")

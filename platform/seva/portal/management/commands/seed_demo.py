@@ -1,12 +1,18 @@
 import json
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from seva.org.demo import demo_seed
+from seva.org.demo import demo_citizen_mobiles, demo_seed
+from seva.portal.services import citizen_profile_ensure
 
 
 class Command(BaseCommand):
-    help = "Load the demo state (jurisdictions, holidays, people) and print the demo logins."
+    help = (
+        "Load the demo state (jurisdictions, holidays, people, citizens' mobile numbers) and "
+        "print the demo logins."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--json", action="store_true", help="print the logins as JSON")
@@ -17,7 +23,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            logins = demo_seed()
+            with transaction.atomic():
+                logins = demo_seed()
+                User = get_user_model()
+                for username, mobile in demo_citizen_mobiles().items():
+                    citizen_profile_ensure(user=User.objects.get(username=username), mobile=mobile)
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         if options["json"]:

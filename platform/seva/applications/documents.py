@@ -1,0 +1,216 @@
+"""Uploaded documents: checked by their content (not their name), streamed to storage, and
+claimed by exactly one application when it is submitted."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from seva.core.errors import ValidationFailed
+from seva.formschemas.lint import MAX_UPLOAD_BYTES
+
+from .models import Application, Document
+
+# What each accepted type starts with, and its name for people.
+SIGNATURES = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+}
+TYPE_NAMES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+# A PDF that can run code when opened is refused, whatever else it holds.
+PDF_ACTIVE_CONTENT = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile")
+
+
+def human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return (
+            f"{size / (1024 * 1024):.0f} MB"
+            if size % (1024 * 1024) == 0
+            else f"{size / (1024 * 1024):.1f} MB"
+        )
+    return f"{max(size // 1024, 1)} KB"
+
+
+def detect_content_type(head: bytes) -> str | None:
+    for content_type, signatures in SIGNATURES.items():
+        if any(head.startswith(signature) for signature in signatures):
+            return content_type
+    return None
+
+
+def _image_is_whole(data: bytes) -> bool:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _types_in_words(accept: Iterable[str]) -> str:
+    names = [TYPE_NAMES.get(t, t) for t in accept]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + _(" or ") + names[-1]
+
+
+def new_token() -> str:
+    return f"doc_{secrets.token_hex(16)}"
+
+
+def document_upload(
+    *,
+    owner,
+    uploaded_file: UploadedFile,
+    field: str,
+    accept: list[str],
+    max_bytes: int,
+    at: dt.datetime | None = None,
+) -> Document:
+    """Store an upload for form field `field` after checking its size and real type.
+    Raises ValidationFailed keyed by `field` with a message the citizen can act on."""
+    max_bytes = min(max_bytes, MAX_UPLOAD_BYTES)
+    if uploaded_file.size > max_bytes:
+        raise ValidationFailed(
+            {
+                field: [
+                    _(
+                        "The file is %(size)s; the largest allowed is %(max)s. Upload a smaller file."
+                    )
+                    % {"size": human_size(uploaded_file.size), "max": human_size(max_bytes)}
+                ]
+            }
+        )
+    if uploaded_file.size == 0:
+        raise ValidationFailed({field: [_("The file is empty. Choose the file again.")]})
+    digest = hashlib.sha256()
+    content = bytearray()
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+        content += chunk
+    content_type = detect_content_type(bytes(content[:16]))
+    if content_type not in accept:
+        raise ValidationFailed(
+            {
+                field: [
+                    _(
+                        "This file is not a %(types)s, whatever its name says. Upload a %(types)s file."
+                    )
+                    % {"types": _types_in_words(accept)}
+                ]
+            }
+        )
+    if content_type == "application/pdf" and any(
+        marker in content for marker in PDF_ACTIVE_CONTENT
+    ):
+        raise ValidationFailed(
+            {
+                field: [
+                    _(
+                        "This PDF contains scripts or attachments. Upload a plain PDF, such as a scan."
+                    )
+                ]
+            }
+        )
+    if content_type.startswith("image/") and not _image_is_whole(bytes(content)):
+        raise ValidationFailed(
+            {field: [_("This image is damaged or incomplete. Upload it again.")]}
+        )
+
+    document = Document(
+        token=new_token(),
+        owner=owner,
+        field=field,
+        original_name=(uploaded_file.name or "upload")[-200:],
+        content_type=content_type,
+        size=uploaded_file.size,
+        sha256=digest.hexdigest(),
+        uploaded_at=at or timezone.now(),
+    )
+    uploaded_file.seek(0)
+    document.file.save(document.token, uploaded_file, save=False)
+    document.save()
+    return document
+
+
+def document_fields(schema: dict, data: Any, prefix: str = "") -> list[tuple[str, str, dict]]:
+    """(dotted path, token, field schema) of every file field answered in `data`."""
+    found: list[tuple[str, str, dict]] = []
+    if not isinstance(schema, dict):
+        return found
+    if isinstance(data, dict):
+        for name, sub in (schema.get("properties") or {}).items():
+            if name in data:
+                found += document_fields(sub, data[name], f"{prefix}{name}.")
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            found += document_fields(schema.get("items") or {}, item, f"{prefix}{index}.")
+    elif schema.get("format") == "document" and isinstance(data, str):
+        found.append((prefix.rstrip("."), data, schema))
+    return found
+
+
+def documents_check_claimable(
+    schema: dict, data: Any, *, owners: Iterable, application: Application | None = None
+) -> tuple[list[Document], dict[str, list[str]]]:
+    """The documents `data` refers to, if each was uploaded by one of `owners`, is not part of
+    another application (a correction may keep `application`'s own), and fits its field;
+    else errors keyed `data.<path>`."""
+    owner_ids = {o.pk for o in owners if o is not None}
+    found, errors = [], {}
+    for path, token, field_schema in document_fields(schema, data):
+        document = Document.objects.filter(token=token, owner_id__in=owner_ids).first()
+        spec = field_schema.get("x-file") or {}
+        taken = document is not None and document.application_id not in (
+            None,
+            getattr(application, "pk", None),
+        )
+        if document is None or taken:
+            errors[f"data.{path}"] = [_("Upload the document again.")]
+        elif document.content_type not in spec.get("accept", []) or document.size > spec.get(
+            "max_bytes", 0
+        ):
+            errors[f"data.{path}"] = [
+                _("This file does not fit this question. Upload the right document.")
+            ]
+        else:
+            found.append(document)
+    return found, errors
+
+
+def documents_attach(documents: list[Document], application: Application) -> None:
+    Document.objects.filter(pk__in=[d.pk for d in documents], application__isnull=True).update(
+        application=application
+    )
+
+
+class UploadLimitHandler(FileUploadHandler):
+    """Stops reading a file as soon as it passes the largest size any form allows, so a huge
+    upload never fills the disk. The view then tells the citizen the file was too large."""
+
+    def new_file(self, field_name, *args, **kwargs):
+        super().new_file(field_name, *args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > settings.SEVA_MAX_UPLOAD_BYTES:
+            too_large = getattr(self.request, "seva_uploads_too_large", set())
+            too_large.add(self.field_name)
+            self.request.seva_uploads_too_large = too_large
+            raise SkipFile()
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None

@@ -1,0 +1,132 @@
+"""Drafts: an application being filled in step by step, resumable until submitted; also a
+returned application being corrected by its applicant."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from seva.core.errors import ActionNotAllowed, NotFound
+from seva.definitions.models import Service
+from seva.definitions.selectors import form_validator_for, workflow_for
+from seva.formschemas.conditions import prune_hidden
+from seva.formschemas.validation import validate_form_data, with_kept_masked_values
+
+from .models import Application, ApplicationDraft
+from .services import application_act, application_submit
+
+
+def draft_for(
+    *, user, service: Service, language: str, at: dt.datetime | None = None
+) -> ApplicationDraft:
+    """The citizen's open draft for `service`, or a new one on its current version."""
+    draft = (
+        ApplicationDraft.objects.filter(user=user, service=service, correcting__isnull=True)
+        .order_by("-updated_at")
+        .first()
+    )
+    now = at or timezone.now()
+    if draft is None:
+        draft = ApplicationDraft.objects.create(
+            user=user,
+            service=service,
+            service_version=service.current_version,
+            language=language,
+            created_at=now,
+            updated_at=now,
+        )
+    elif draft.service_version_id != service.current_version_id:
+        # The service changed since the draft began: new applications go on the newest
+        # version, so the draft moves to it (answers it no longer asks for are refused later).
+        draft.service_version = service.current_version
+        draft.save(update_fields=["service_version", "updated_at"])
+    return draft
+
+
+def draft_get(*, user, draft_id) -> ApplicationDraft:
+    try:
+        return ApplicationDraft.objects.select_related(
+            "service", "service_version", "correcting"
+        ).get(pk=draft_id, user=user)
+    except ApplicationDraft.DoesNotExist:
+        raise NotFound(_("No such draft.")) from None
+
+
+def drafts_of(*, user):
+    return ApplicationDraft.objects.filter(user=user, correcting__isnull=True).select_related(
+        "service", "service_version"
+    )
+
+
+def draft_save(*, draft: ApplicationDraft, data: dict, at: dt.datetime | None = None) -> None:
+    draft.data = data
+    draft.updated_at = at or timezone.now()
+    draft.save(update_fields=["data", "updated_at"])
+
+
+def draft_discard(*, draft: ApplicationDraft) -> None:
+    draft.delete()
+
+
+def correction_draft(
+    *, application: Application, user, language: str, at: dt.datetime | None = None
+) -> ApplicationDraft:
+    """A draft holding a returned application's answers, for its applicant to correct."""
+    if correcting_action(application) is None:
+        raise ActionNotAllowed(_("This application is not waiting for your corrections."))
+    now = at or timezone.now()
+    draft, _created = ApplicationDraft.objects.update_or_create(
+        user=user,
+        correcting=application,
+        defaults={
+            "service": application.service,
+            "service_version": application.service_version,
+            "data": application.data,
+            "language": language,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    return draft
+
+
+def correcting_action(application: Application) -> str | None:
+    """The citizen action that sends corrected answers from the current state, if any."""
+    if application.is_closed:
+        return None
+    workflow = workflow_for(application.service_version)
+    for transition in workflow.transitions_from(application.state):
+        if transition.corrects_form and transition.for_citizen:
+            return transition.action
+    return None
+
+
+@transaction.atomic
+def draft_submit(*, draft: ApplicationDraft, language: str) -> Application:
+    """Submit a draft: a new application, or the corrections to a returned one."""
+    if draft.correcting_id:
+        action = correcting_action(draft.correcting)
+        if action is None:
+            raise ActionNotAllowed(_("This application is no longer waiting for your corrections."))
+        application = application_act(
+            application=draft.correcting, user=draft.user, action=action, inputs=draft.data
+        )
+    else:
+        application = application_submit(
+            service=draft.service, data=draft.data, applicant=draft.user, language=language
+        )
+    draft.delete()
+    return application
+
+
+def draft_errors(*, draft: ApplicationDraft, data: dict | None = None) -> dict[str, list[str]]:
+    """What is wrong with the draft's answers (or `data`), checked as submission will check
+    them; a correction may keep the Aadhaar numbers that are stored masked."""
+    schema = draft.service_version.form_schema
+    answers = prune_hidden(schema, draft.data if data is None else data)
+    if draft.correcting_id:
+        answers = with_kept_masked_values(schema, answers, draft.correcting.data)
+    return validate_form_data(form_validator_for(draft.service_version), answers)

@@ -1,0 +1,481 @@
+"""What the public catalogue, the portal's pages and the eligibility finder show: plain values
+in the citizen's language, read from each service's current version (the definitions), so
+that pages and templates stay simple.
+
+Texts from the definitions come as {en, hi}; this module picks the language once. Fixed UI
+words (kinds, statuses) go through gettext like every other label of the portal.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from jsonschema import Draft202012Validator
+
+from seva.core.errors import NotFound
+from seva.definitions.eligibility import FACTS
+from seva.definitions.models import Service, ServiceKind
+from seva.formschemas.keywords import DRAFT_2020_12
+from seva.formschemas.validation import build_validator
+from seva.org.models import Department, Jurisdiction, JurisdictionLevel, Role
+
+from .models import DepartmentPage, ServicePage
+
+KIND_LABELS = {
+    ServiceKind.SERVICE: _("Service"),
+    ServiceKind.SCHEME: _("Scheme"),
+    ServiceKind.GRIEVANCE: _("Grievance"),
+}
+DAY_TYPE_LABELS = {"working": _("working days"), "calendar": _("calendar days")}
+
+
+def _text(texts: Any, language: str) -> str:
+    if not isinstance(texts, dict):
+        return ""
+    return texts.get(language) or texts.get("en") or ""
+
+
+def apply_url(code: str) -> str:
+    # Spelled out rather than reversed: the brief fixes it, and the apply view is not ours.
+    return f"/apply/{code}/"
+
+
+def _current_services() -> QuerySet[Service]:
+    """Every service a citizen can see, with only what the catalogue reads (no form schema
+    or workflow: those are the heavy part of a version)."""
+    return (
+        Service.objects.filter(current_version__isnull=False)
+        .select_related("department", "current_version")
+        .only(
+            "code",
+            "kind",
+            "department",
+            "current_version",
+            "department__code",
+            "department__name_en",
+            "department__name_hi",
+            "current_version__service_doc",
+        )
+    )
+
+
+def _page_urls(service_ids: list[int] | None = None) -> dict[int, str]:
+    """service id -> the URL of its live ServicePage."""
+    pages = ServicePage.objects.live()
+    if service_ids is not None:
+        pages = pages.filter(service_id__in=service_ids)
+    return {page.service_id: page.get_url() or "" for page in pages.defer("extra_en", "extra_hi")}
+
+
+def _department_name(department: Department, language: str) -> str:
+    return department.name_hi if language == "hi" else department.name_en
+
+
+def _sort_key(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+# ------------------------------------------------------------------------------
+# The catalogue
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CatalogueEntry:
+    code: str
+    name: str
+    short_name: str
+    description: str
+    kind: str
+    kind_label: str
+    department_code: str
+    department_name: str
+    rts_days: int
+    rts_day_type: str  # "working" or "calendar"
+    rts_day_type_label: str
+    fee_amount: int | None  # None: the service file says nothing about a fee
+    fee_note: str
+    url: str  # the service's page; "" until portal_pages_sync has made it
+    apply_url: str
+
+
+def _search_text(service: Service) -> str:
+    doc = service.current_version.service_doc
+    parts = [
+        *doc.get("name", {}).values(),
+        *doc.get("short_name", {}).values(),
+        *doc.get("description", {}).values(),
+        service.department.name_en,
+        service.department.name_hi,
+    ]
+    return _sort_key(" ".join(parts))
+
+
+def _entry(service: Service, url: str, language: str) -> CatalogueEntry:
+    doc = service.current_version.service_doc
+    rts = doc.get("rts", {})
+    fee = doc.get("fee")
+    day_type = rts.get("day_type", "working")
+    return CatalogueEntry(
+        code=service.code,
+        name=_text(doc.get("name"), language),
+        short_name=_text(doc.get("short_name"), language),
+        description=_text(doc.get("description"), language),
+        kind=service.kind,
+        kind_label=str(KIND_LABELS.get(service.kind, service.kind)),
+        department_code=service.department.code,
+        department_name=_department_name(service.department, language),
+        rts_days=rts.get("days", 0),
+        rts_day_type=day_type,
+        rts_day_type_label=str(DAY_TYPE_LABELS.get(day_type, day_type)),
+        fee_amount=fee["amount"] if fee else None,
+        fee_note=_text(fee.get("note"), language) if fee else "",
+        url=url,
+        apply_url=apply_url(service.code),
+    )
+
+
+def catalogue(
+    *, query: str = "", kind: str = "", department: str = "", language: str
+) -> list[CatalogueEntry]:
+    """Every service with a current version that matches: all words of `query` (in English
+    or Hindi, any case) appear in its names, description or department's name; `kind` and
+    `department` (a code) filter when given. Sorted by department, then name, in `language`."""
+    services = _current_services()
+    if kind:
+        services = services.filter(kind=kind)
+    if department:
+        services = services.filter(department__code=department)
+    words = _sort_key(query).split()
+    # The search runs in Python over the documents: both languages live in JSON, and a few
+    # hundred short documents are cheaper to scan than to index in two database dialects.
+    matched = [s for s in services if all(w in _search_text(s) for w in words)]
+    urls = _page_urls([s.pk for s in matched])
+    entries = [_entry(s, urls.get(s.pk, ""), language) for s in matched]
+    entries.sort(key=lambda e: (_sort_key(e.department_name), _sort_key(e.name), e.code))
+    return entries
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(value, str(label)) for value, label in KIND_LABELS.items()]
+
+
+@dataclass(frozen=True)
+class DepartmentSummary:
+    code: str
+    name: str
+    service_count: int
+    url: str
+
+
+def department_summaries(*, language: str) -> list[DepartmentSummary]:
+    """The departments that offer at least one service, with how many, sorted by name."""
+    counts = Counter(
+        Service.objects.filter(current_version__isnull=False).values_list(
+            "department_id", flat=True
+        )
+    )
+    urls = {
+        page.department_id: page.get_url() or ""
+        for page in DepartmentPage.objects.live().defer("intro_en", "intro_hi")
+    }
+    summaries = [
+        DepartmentSummary(
+            code=department.code,
+            name=_department_name(department, language),
+            service_count=counts[department.pk],
+            url=urls.get(department.pk, ""),
+        )
+        for department in Department.objects.filter(pk__in=counts)
+    ]
+    summaries.sort(key=lambda d: _sort_key(d.name))
+    return summaries
+
+
+# ------------------------------------------------------------------------------
+# One service, in full (the service page)
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DocumentNeeded:
+    name: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class ServiceDetail:
+    entry: CatalogueEntry
+    eligibility_summary: str
+    eligibility_rules: list[str]
+    documents: list[DocumentNeeded]
+    act: str
+    designated_officer: str
+    first_appellate_authority: str
+    second_appellate_authority: str
+
+    @property
+    def required_documents(self) -> list[DocumentNeeded]:
+        return [d for d in self.documents if d.required]
+
+    @property
+    def optional_documents(self) -> list[DocumentNeeded]:
+        return [d for d in self.documents if not d.required]
+
+
+def service_detail(*, code: str, language: str) -> ServiceDetail:
+    """Everything the service page says about a service, from its current version."""
+    try:
+        service = _current_services().get(code=code)
+    except Service.DoesNotExist:
+        raise NotFound(f"No service with code '{code}'.") from None
+    doc = service.current_version.service_doc
+    rts = doc.get("rts", {})
+    role_codes = [
+        rts.get(key)
+        for key in (
+            "designated_officer",
+            "first_appellate_authority",
+            "second_appellate_authority",
+        )
+    ]
+    roles = {
+        role.code: (role.name_hi if language == "hi" else role.name_en)
+        for role in Role.objects.filter(code__in=[c for c in role_codes if c])
+    }
+    eligibility = doc.get("eligibility") or {}
+    return ServiceDetail(
+        entry=_entry(service, _page_urls([service.pk]).get(service.pk, ""), language),
+        eligibility_summary=_text(eligibility.get("summary"), language),
+        eligibility_rules=[
+            _text(rule.get("text"), language) for rule in eligibility.get("rules", [])
+        ],
+        documents=[
+            DocumentNeeded(name=_text(d.get("name"), language), required=bool(d.get("required")))
+            for d in doc.get("documents", [])
+        ],
+        act=_text(rts.get("act"), language),
+        designated_officer=roles.get(role_codes[0], role_codes[0] or ""),
+        first_appellate_authority=roles.get(role_codes[1], role_codes[1] or ""),
+        second_appellate_authority=roles.get(role_codes[2], role_codes[2] or ""),
+    )
+
+
+# ------------------------------------------------------------------------------
+# The eligibility finder
+# ------------------------------------------------------------------------------
+# The order the finder asks in. A fact registered later that is not listed here is asked
+# after these, so a new fact needs no change in the portal.
+QUESTION_ORDER = [
+    "age",
+    "gender",
+    "annual_family_income",
+    "category",
+    "district",
+    "years_resident",
+    "occupation",
+    "has_property_in_area",
+]
+
+# Labels for the answers of the registered facts' fixed lists (FACTS holds the values only).
+CHOICE_LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "gender": {
+        "female": {"en": "Female", "hi": "महिला"},
+        "male": {"en": "Male", "hi": "पुरुष"},
+        "transgender": {"en": "Transgender", "hi": "ट्रांसजेंडर"},
+    },
+    "category": {
+        "general": {"en": "General", "hi": "सामान्य"},
+        "sc": {"en": "Scheduled Caste", "hi": "अनुसूचित जाति"},
+        "st": {"en": "Scheduled Tribe", "hi": "अनुसूचित जनजाति"},
+        "bc_a": {"en": "Backward Class (Block A)", "hi": "पिछड़ा वर्ग (ब्लॉक ए)"},
+        "bc_b": {"en": "Backward Class (Block B)", "hi": "पिछड़ा वर्ग (ब्लॉक बी)"},
+    },
+}
+YES_NO = {
+    True: {"en": "Yes", "hi": "हाँ"},
+    False: {"en": "No", "hi": "नहीं"},
+}
+
+HINTS: dict[str, dict[str, str]] = {
+    "age": {"en": "In whole years, for example 65.", "hi": "पूरे वर्षों में, जैसे 65।"},
+    "annual_family_income": {
+        "en": "In whole rupees, from all sources, for example 150000.",
+        "hi": "सभी स्रोतों से, पूरे रुपयों में, जैसे 150000।",
+    },
+    "years_resident": {"en": "In whole years.", "hi": "पूरे वर्षों में।"},
+}
+
+# Asked by the finder but not (yet) eligibility facts: no service rule can test them, so they
+# never decide a result. They live here, not in FACTS, because a fact is a promise to the
+# definitions' linter that rules may use it.
+OCCUPATIONS: dict[str, dict[str, str]] = {
+    "farmer": {"en": "Farmer", "hi": "किसान"},
+    "agricultural_labourer": {"en": "Agricultural labourer", "hi": "खेतिहर मज़दूर"},
+    "daily_wage_worker": {"en": "Daily wage worker", "hi": "दिहाड़ी मज़दूर"},
+    "salaried": {"en": "Salaried", "hi": "वेतनभोगी"},
+    "self_employed": {"en": "Self-employed", "hi": "स्वरोज़गार"},
+    "student": {"en": "Student", "hi": "विद्यार्थी"},
+    "unemployed": {"en": "Unemployed", "hi": "बेरोज़गार"},
+    "retired": {"en": "Retired", "hi": "सेवानिवृत्त"},
+    "homemaker": {"en": "Homemaker", "hi": "गृहिणी"},
+}
+EXTRA_QUESTIONS: dict[str, dict[str, str]] = {
+    "district": {"en": "Your district", "hi": "आपका ज़िला"},
+    "occupation": {"en": "Your occupation", "hi": "आपका व्यवसाय"},
+}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the finder. `name` is the fact's name and the form field's."""
+
+    name: str
+    label: str
+    hint: str
+    answer_type: str  # "integer", "choice" or "boolean"
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+def _fact_question(name: str, language: str) -> Question:
+    fact = FACTS.get(name)
+    schema = fact.schema
+    label = _text(fact.question, language)
+    hint = _text(HINTS.get(name), language)
+    if schema.get("type") == "integer":
+        return Question(
+            name,
+            label,
+            hint,
+            "integer",
+            minimum=schema.get("minimum"),
+            maximum=schema.get("maximum"),
+        )
+    if schema.get("type") == "boolean":
+        choices = [(str(value).lower(), _text(text, language)) for value, text in YES_NO.items()]
+        return Question(name, label, hint, "boolean", choices=choices)
+    labels = CHOICE_LABELS.get(name, {})
+    choices = [(value, _text(labels.get(value), language) or value) for value in schema["enum"]]
+    return Question(name, label, hint, "choice", choices=choices)
+
+
+def _district_choices(language: str) -> list[tuple[str, str]]:
+    districts = Jurisdiction.objects.filter(level=JurisdictionLevel.DISTRICT)
+    choices = [(d.code, d.name_hi if language == "hi" else d.name_en) for d in districts]
+    return sorted(choices, key=lambda choice: _sort_key(choice[1]))
+
+
+def eligibility_questions(language: str) -> list[Question]:
+    """The questions the finder asks, in order: every registered fact, plus district and
+    occupation. Every answer is optional."""
+    names = [n for n in QUESTION_ORDER if n in FACTS or n in EXTRA_QUESTIONS]
+    names += [n for n in FACTS.names() if n not in names]
+    questions = []
+    for name in names:
+        if name == "district":
+            choices = _district_choices(language)
+        elif name == "occupation":
+            choices = [(code, _text(text, language)) for code, text in OCCUPATIONS.items()]
+        else:
+            questions.append(_fact_question(name, language))
+            continue
+        questions.append(
+            Question(name, _text(EXTRA_QUESTIONS[name], language), "", "choice", choices)
+        )
+    return questions
+
+
+MET, NOT_MET, NOT_CHECKED = "met", "not_met", "not_checked"
+ELIGIBLE, MAYBE, OPEN, NOT_ELIGIBLE = "eligible", "maybe", "open", "not_eligible"
+STATUS_ORDER = [ELIGIBLE, MAYBE, OPEN, NOT_ELIGIBLE]
+STATUS_LABELS = {
+    ELIGIBLE: _("You are eligible"),
+    MAYBE: _("You may be eligible"),
+    OPEN: _("Open to all"),
+    NOT_ELIGIBLE: _("You are not eligible"),
+}
+REASON_MARKS = {MET: "✓", NOT_MET: "✗", NOT_CHECKED: "?"}
+
+
+@dataclass(frozen=True)
+class Reason:
+    text: str
+    outcome: str  # MET, NOT_MET or NOT_CHECKED
+
+    @property
+    def mark(self) -> str:
+        return REASON_MARKS[self.outcome]
+
+
+@dataclass(frozen=True)
+class EligibilityResult:
+    entry: CatalogueEntry
+    status: str  # ELIGIBLE, MAYBE, OPEN or NOT_ELIGIBLE
+    reasons: list[Reason]
+    summary: str
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+
+@lru_cache(maxsize=1024)
+def _condition_validator(condition_json: str) -> Draft202012Validator:
+    return build_validator({"$schema": DRAFT_2020_12, **json.loads(condition_json)})
+
+
+def rule_holds(condition: dict, answer: Any) -> bool:
+    validator = _condition_validator(json.dumps(condition, sort_keys=True))
+    return validator.is_valid(answer)
+
+
+def _status(outcomes: list[str]) -> str:
+    if not outcomes:
+        return OPEN
+    if NOT_MET in outcomes:
+        return NOT_ELIGIBLE
+    if NOT_CHECKED in outcomes:
+        return MAYBE
+    return ELIGIBLE
+
+
+def eligibility_results(answers: dict[str, Any], language: str) -> list[EligibilityResult]:
+    """Each service judged by its eligibility rules against `answers` (fact name -> value;
+    a fact missing or None was not answered): eligible, maybe (nothing failed, something
+    not answered), open to all (no rules) or not eligible, with each rule as a reason."""
+    answers = {k: v for k, v in answers.items() if v is not None and v != ""}
+    services = list(_current_services())
+    urls = _page_urls([s.pk for s in services])
+    results = []
+    for service in services:
+        eligibility = service.current_version.service_doc.get("eligibility") or {}
+        reasons = []
+        for rule in eligibility.get("rules", []):
+            if rule["fact"] not in answers:
+                outcome = NOT_CHECKED
+            elif rule_holds(rule["condition"], answers[rule["fact"]]):
+                outcome = MET
+            else:
+                outcome = NOT_MET
+            reasons.append(Reason(_text(rule.get("text"), language), outcome))
+        results.append(
+            EligibilityResult(
+                entry=_entry(service, urls.get(service.pk, ""), language),
+                status=_status([r.outcome for r in reasons]),
+                reasons=reasons,
+                summary=_text(eligibility.get("summary"), language),
+            )
+        )
+    results.sort(
+        key=lambda r: (
+            STATUS_ORDER.index(r.status),
+            _sort_key(r.entry.department_name),
+            _sort_key(r.entry.name),
+        )
+    )
+    return results

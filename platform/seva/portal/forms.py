@@ -1,0 +1,74 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from seva.formschemas.formats import is_mobile
+
+
+class MobileForm(forms.Form):
+    mobile = forms.CharField(
+        label=_("Mobile number"),
+        help_text=_("We will send a 6-digit code to this number by SMS."),
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "tel-national", "type": "tel"}
+        ),
+    )
+
+    def clean_mobile(self) -> str:
+        mobile = self.cleaned_data["mobile"].strip()
+        if not is_mobile(mobile):
+            raise forms.ValidationError(
+                _("Enter a 10-digit mobile number starting with 6, 7, 8 or 9.")
+            )
+        return mobile
+
+
+class OtpForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        help_text=_("The 6-digit code. It is valid for 5 minutes."),
+        max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class TrackForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Reference number"),
+        help_text=_("As on your acknowledgement, for example HR-REV-INC-2026-000123."),
+        max_length=40,
+    )
+    mobile = forms.CharField(
+        label=_("Mobile number given in the application"),
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "type": "tel", "autocomplete": "tel-national"}
+        ),
+    )
+
+    def clean_reference(self) -> str:
+        return self.cleaned_data["reference"].strip().upper()
+
+    def clean_mobile(self) -> str:
+        mobile = self.cleaned_data["mobile"].strip()
+        if not is_mobile(mobile):
+            raise forms.ValidationError(
+                _("Enter a 10-digit mobile number starting with 6, 7, 8 or 9.")
+            )
+        return mobile
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How well was your application handled?"),
+        choices=[(n, n) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=_("5 is very well, 1 is very badly."),
+    )
+    comment = forms.CharField(
+        label=_("Anything you want to tell us (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea,
+    )

@@ -1,0 +1,222 @@
+"""Citizens' identity: sign-in by a one-time password sent to their mobile number.
+
+The code is 6 digits, valid for 5 minutes, and stored only as a salted, keyed hash. Five
+wrong codes for one number within the lock-out window lock that number out; new codes can
+be asked for only after a pause and a few times an hour. The SMS goes through the outbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from seva.core.errors import ActionNotAllowed, ValidationFailed
+from seva.formschemas.formats import is_mobile
+from seva.notifications.models import Channel, OutboxMessage
+from seva.notifications.sms import fill_template
+
+from .models import CitizenProfile, OtpChallenge, OtpLockout
+
+
+class SignInRefused(ActionNotAllowed):
+    """Locked out or asking too often; the message says until when."""
+
+
+def _hash(code: str, salt: str, mobile: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{salt}:{mobile}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _local_time(value: dt.datetime) -> str:
+    return timezone.localtime(value).strftime("%H:%M")
+
+
+def _check_mobile(mobile: str) -> str:
+    mobile = (mobile or "").strip()
+    if not is_mobile(mobile) or not mobile:
+        raise ValidationFailed(
+            {"mobile": [_("Enter a 10-digit mobile number starting with 6, 7, 8 or 9.")]}
+        )
+    return mobile
+
+
+def _lockout_until(mobile: str, now: dt.datetime) -> dt.datetime | None:
+    lockout = OtpLockout.objects.filter(mobile=mobile, until__gt=now).first()
+    return lockout.until if lockout else None
+
+
+def otp_request(
+    *, mobile: str, language: str = "en", at: dt.datetime | None = None
+) -> OtpChallenge:
+    """Send a new sign-in code to `mobile` (through the SMS outbox)."""
+    now = at or timezone.now()
+    mobile = _check_mobile(mobile)
+    until = _lockout_until(mobile, now)
+    if until:
+        raise SignInRefused(
+            _("Too many wrong codes. You can try again after %(time)s.")
+            % {"time": _local_time(until)}
+        )
+    recent = OtpChallenge.objects.filter(mobile=mobile, created_at__gt=now - dt.timedelta(hours=1))
+    last = recent.order_by("-created_at").first()
+    wait = dt.timedelta(seconds=settings.SEVA_OTP_RESEND_AFTER_SECONDS)
+    if last and last.created_at + wait > now:
+        seconds = int((last.created_at + wait - now).total_seconds()) + 1
+        raise SignInRefused(
+            _("A code was sent just now. You can ask for another in %(s)s seconds.")
+            % {"s": seconds}
+        )
+    if recent.count() >= settings.SEVA_OTP_MAX_SENDS_PER_HOUR:
+        first = recent.order_by("created_at").first()
+        raise SignInRefused(
+            _("You have asked for too many codes. You can ask again after %(time)s.")
+            % {"time": _local_time(first.created_at + dt.timedelta(hours=1))}
+        )
+
+    code = f"{secrets.randbelow(10**6):06d}"
+    salt = secrets.token_hex(8)
+    template = settings.SEVA_OTP_SMS.get(language) or settings.SEVA_OTP_SMS["en"]
+    with transaction.atomic():
+        challenge = OtpChallenge.objects.create(
+            mobile=mobile,
+            code_hash=f"{salt}${_hash(code, salt, mobile)}",
+            created_at=now,
+            expires_at=now + dt.timedelta(seconds=settings.SEVA_OTP_VALID_SECONDS),
+        )
+        OutboxMessage.objects.create(
+            channel=Channel.SMS,
+            recipient=mobile,
+            language=language if language in settings.SEVA_OTP_SMS else "en",
+            event="otp",
+            dlt_template_id=template["dlt_template_id"],
+            body=fill_template(template["text"], [code]),
+            idempotency_key=f"otp:{challenge.pk}",
+            created_at=now,
+        )
+    return challenge
+
+
+def otp_verify(*, mobile: str, code: str, at: dt.datetime | None = None):
+    """The citizen's user for `mobile` if `code` is right; a wrong code counts toward lock-out."""
+    now = at or timezone.now()
+    mobile = _check_mobile(mobile)
+    until = _lockout_until(mobile, now)
+    if until:
+        raise SignInRefused(
+            _("Too many wrong codes. You can try again after %(time)s.")
+            % {"time": _local_time(until)}
+        )
+    code = (code or "").strip()
+    challenge = (
+        OtpChallenge.objects.filter(mobile=mobile, used_at__isnull=True, expires_at__gt=now)
+        .order_by("-created_at")
+        .first()
+    )
+    if challenge is None:
+        raise ValidationFailed({"code": [_("This code has expired. Ask for a new one.")]})
+    salt, expected = challenge.code_hash.split("$", 1)
+    if not (
+        len(code) == 6
+        and code.isascii()
+        and code.isdigit()
+        and hmac.compare_digest(_hash(code, salt, mobile), expected)
+    ):
+        OtpChallenge.objects.filter(pk=challenge.pk).update(
+            failed_attempts=F("failed_attempts") + 1
+        )
+        window = now - dt.timedelta(seconds=settings.SEVA_OTP_LOCKOUT_SECONDS)
+        wrong = (
+            OtpChallenge.objects.filter(mobile=mobile, created_at__gt=window).aggregate(
+                n=Sum("failed_attempts")
+            )["n"]
+            or 0
+        )
+        if wrong >= settings.SEVA_OTP_MAX_WRONG_TRIES:
+            lock_until = now + dt.timedelta(seconds=settings.SEVA_OTP_LOCKOUT_SECONDS)
+            OtpLockout.objects.update_or_create(mobile=mobile, defaults={"until": lock_until})
+            OtpChallenge.objects.filter(mobile=mobile, used_at__isnull=True).update(used_at=now)
+            raise SignInRefused(
+                _("Too many wrong codes. You can try again after %(time)s.")
+                % {"time": _local_time(lock_until)}
+            )
+        left = settings.SEVA_OTP_MAX_WRONG_TRIES - wrong
+        raise ValidationFailed(
+            {"code": [_("That code is not right. You have %(n)s more tries.") % {"n": left}]}
+        )
+    OtpChallenge.objects.filter(pk=challenge.pk).update(used_at=now)
+    return citizen_for_mobile(mobile=mobile)
+
+
+def citizen_for_mobile(*, mobile: str):
+    """The user whose profile has this mobile number; a new citizen account if there is none."""
+    profile = CitizenProfile.objects.select_related("user").filter(mobile=mobile).first()
+    if profile:
+        return profile.user
+    User = get_user_model()
+    with transaction.atomic():
+        user = User.objects.create_user(username=f"mobile-{mobile}")
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        CitizenProfile.objects.create(user=user, mobile=mobile)
+    return user
+
+
+def citizen_profile_ensure(*, user, mobile: str) -> CitizenProfile:
+    profile, _created = CitizenProfile.objects.get_or_create(user=user, defaults={"mobile": mobile})
+    return profile
+
+
+def citizen_language_set(*, user, language: str) -> None:
+    if language in dict(settings.LANGUAGES):
+        CitizenProfile.objects.filter(user=user).update(language=language)
+
+
+# ------------------------------------------------------------------------------
+# The citizen acting on their own application from the portal
+# ------------------------------------------------------------------------------
+def citizen_act(*, application, user, action: str, post, language: str):
+    """Take one of the citizen's workflow actions with what they entered on the page."""
+    from seva.applications.services import application_act
+    from seva.definitions.selectors import workflow_for
+    from seva.formschemas import rendering
+    from seva.formschemas.keywords import DRAFT_2020_12
+
+    transition = workflow_for(application.service_version).transition(application.state, action)
+    inputs = {}
+    if transition is not None and transition.input_schema:
+        schema = {"$schema": DRAFT_2020_12, **transition.input_schema}
+        inputs = rendering.parse_submission(schema, post, fields=list(schema["properties"]))
+    return application_act(
+        application=application,
+        user=user,
+        action=action,
+        remarks=post.get("remarks", ""),
+        inputs=inputs,
+        expected_state=post.get("state") or None,
+    )
+
+
+def feedback_give(*, application, rating: int, comment: str, at: dt.datetime | None = None):
+    from seva.applications.models import Feedback
+
+    if not application.is_closed:
+        raise ActionNotAllowed(_("You can rate the service once your application is closed."))
+    if Feedback.objects.filter(application=application).exists():
+        raise ActionNotAllowed(_("You have already given feedback on this application."))
+    if rating not in range(1, 6):
+        raise ValidationFailed({"rating": [_("Choose a rating from 1 to 5.")]})
+    return Feedback.objects.create(
+        application=application,
+        rating=rating,
+        comment=comment.strip(),
+        created_at=at or timezone.now(),
+    )

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import eligibility_views, views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("login/", views.login_start, name="login"),
+    path("login/code/", views.login_verify, name="login-verify"),
+    path("logout/", views.logout_view, name="logout"),
+    path("language/", views.set_language, name="set-language"),
+    path("eligibility/", eligibility_views.finder, name="eligibility"),
+    path("apply/<slug:code>/", views.apply_start, name="apply"),
+    path("apply/draft/<uuid:draft_id>/check/", views.apply_check, name="apply-check"),
+    path("apply/draft/<uuid:draft_id>/discard/", views.apply_discard, name="apply-discard"),
+    path("apply/draft/<uuid:draft_id>/<slug:step_id>/", views.apply_step, name="apply-step"),
+    path("my/", views.my_applications, name="my-applications"),
+    path("my/<str:reference>/", views.my_application, name="my-application"),
+    path("my/<str:reference>/acknowledgement/", views.acknowledgement, name="acknowledgement"),
+    path("my/<str:reference>/act/", views.citizen_act, name="citizen-act"),
+    path("my/<str:reference>/correct/", views.correct_start, name="correct"),
+    path("my/<str:reference>/feedback/", views.feedback, name="feedback"),
+    path("track/", views.track, name="track"),
+    path("documents/<str:token>/", views.document_download, name="document"),
+    path("demo/sms/", views.demo_sms_box, name="demo-sms"),
+]

@@ -1,0 +1,519 @@
+"""The citizen's pages that are not Wagtail content: signing in, applying step by step,
+following one's applications, public tracking. Each view checks input, calls one service
+or selector, and renders."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from seva.applications import drafts
+from seva.applications.documents import document_upload
+from seva.applications.models import ApplicationDraft
+from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
+from seva.definitions.selectors import service_get
+from seva.formschemas import rendering
+from seva.formschemas.conditions import prune_hidden
+from seva.formschemas.paths import schema_at, set_path
+
+from . import selectors
+from .forms import FeedbackForm, MobileForm, OtpForm, TrackForm
+from .ratelimit import hit, over, too_many
+from .services import (
+    SignInRefused,
+    citizen_language_set,
+    feedback_give,
+    otp_request,
+    otp_verify,
+)
+from .services import (
+    citizen_act as act_on_own_application,
+)
+
+SESSION_MOBILE = "seva_signin_mobile"
+
+
+def _language(request: HttpRequest) -> str:
+    return (translation.get_language() or "en")[:2]
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+# ------------------------------------------------------------------------------
+# Signing in by OTP
+# ------------------------------------------------------------------------------
+def login_start(request: HttpRequest) -> HttpResponse:
+    form = MobileForm(request.POST or None)
+    next_url = _safe_next(request, reverse("portal:my-applications"))
+    if request.method == "POST" and form.is_valid():
+        if too_many(request, "otp-send", limit=10, per_seconds=3600):
+            form.add_error("mobile", _("Too many requests from this connection. Try again later."))
+        else:
+            try:
+                otp_request(mobile=form.cleaned_data["mobile"], language=_language(request))
+            except SignInRefused as exc:
+                form.add_error("mobile", exc.message)
+            except ValidationFailed as exc:
+                for message in exc.errors.get("mobile", []):
+                    form.add_error("mobile", message)
+            else:
+                request.session[SESSION_MOBILE] = form.cleaned_data["mobile"]
+                return redirect(f"{reverse('portal:login-verify')}?next={next_url}")
+    return render(
+        request,
+        "portal/login.html",
+        {"form": form, "next": next_url},
+        status=400 if form.errors else 200,
+    )
+
+
+def login_verify(request: HttpRequest) -> HttpResponse:
+    mobile = request.session.get(SESSION_MOBILE)
+    if not mobile:
+        return redirect("portal:login")
+    form = OtpForm(request.POST or None)
+    next_url = _safe_next(request, reverse("portal:my-applications"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = otp_verify(mobile=mobile, code=form.cleaned_data["code"])
+        except SignInRefused as exc:
+            form.add_error("code", exc.message)
+        except ValidationFailed as exc:
+            for message in exc.errors.get("code", []):
+                form.add_error("code", message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session.pop(SESSION_MOBILE, None)
+            language = selectors.language_of(user)
+            if language:
+                request.session["_language"] = language
+            response = redirect(next_url)
+            if language:
+                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
+            return response
+    masked = f"{mobile[:2]}XXXXXX{mobile[-2:]}"
+    return render(
+        request,
+        "portal/login_verify.html",
+        {"form": form, "masked_mobile": masked, "next": next_url},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("/")
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch language; remembered in a cookie and, for a signed-in citizen, for their SMS."""
+    language = request.POST.get("language", "")
+    response = redirect(_safe_next(request, "/"))
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
+        )
+        if request.user.is_authenticated:
+            citizen_language_set(user=request.user, language=language)
+    return response
+
+
+# ------------------------------------------------------------------------------
+# Applying, step by step
+# ------------------------------------------------------------------------------
+@login_required
+def apply_start(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        service = service_get(code=code)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    draft = drafts.draft_for(user=request.user, service=service, language=_language(request))
+    return redirect(
+        "portal:apply-step", draft_id=draft.id, step_id=_first_step(draft, _language(request)).id
+    )
+
+
+def _first_step(draft: ApplicationDraft, language: str):
+    return rendering.form_steps(draft.service_version.form_schema, language)[0]
+
+
+def _draft_or_404(request: HttpRequest, draft_id) -> ApplicationDraft:
+    try:
+        return drafts.draft_get(user=request.user, draft_id=draft_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _documents(draft: ApplicationDraft) -> dict[str, dict]:
+    return selectors.document_names(
+        user=draft.user, data=draft.data, schema=draft.service_version.form_schema
+    )
+
+
+@login_required
+def apply_step(request: HttpRequest, draft_id, step_id: str) -> HttpResponse:
+    draft = _draft_or_404(request, draft_id)
+    language = _language(request)
+    schema = draft.service_version.form_schema
+    steps = rendering.form_steps(schema, language)
+    step = next((s for s in steps if s.id == step_id), None)
+    if step is None:
+        raise Http404("No such step")
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        posted = rendering.parse_submission(schema, request.POST, fields=step.fields)
+        upload_errors = _store_uploads(request, draft, step, posted)
+        data = {k: v for k, v in draft.data.items() if k not in step.fields}
+        data.update(posted)
+        data, row_command = rendering.apply_row_commands(schema, data, request.POST)
+        data = prune_hidden(schema, data)
+        drafts.draft_save(draft=draft, data=data)
+        if row_command:
+            return redirect(f"{request.path}#main")
+        if "save_and_exit" in request.POST:
+            messages.success(
+                request,
+                _("Your application is saved. You can come back to it from My applications."),
+            )
+            return redirect("portal:my-applications")
+        all_errors = drafts.draft_errors(draft=draft, data=data)
+        errors = {k: v for k, v in all_errors.items() if k.split(".")[0] in step.fields}
+        errors.update(upload_errors)
+        if not errors:
+            following = steps[steps.index(step) + 1 :]
+            if following and "to_check" not in request.POST:
+                return redirect("portal:apply-step", draft_id=draft.id, step_id=following[0].id)
+            return redirect("portal:apply-check", draft_id=draft.id)
+        status = 400
+    return render(
+        request,
+        "portal/apply_step.html",
+        {
+            "draft": draft,
+            "service": draft.service,
+            "title": rendering.form_title(schema, language),
+            "steps": steps,
+            "step": step,
+            "step_number": steps.index(step) + 1,
+            "fields_html": rendering.render_fields(
+                schema,
+                draft.data,
+                errors,
+                fields=step.fields,
+                language=language,
+                documents=_documents(draft),
+            ),
+            "error_summary": rendering.error_summary(schema, errors, language=language),
+        },
+        status=status,
+    )
+
+
+def _store_uploads(
+    request: HttpRequest, draft: ApplicationDraft, step, posted: dict
+) -> dict[str, list[str]]:
+    """Upload each file chosen on this step and put its token into `posted`."""
+    errors: dict[str, list[str]] = {}
+    schema = draft.service_version.form_schema
+    too_large = getattr(request, "seva_uploads_too_large", set())
+    for path in sorted(set(request.FILES) | too_large):
+        spec = (schema_at(schema, path) or {}).get("x-file")
+        if path.split(".")[0] not in step.fields or not spec:
+            continue
+        if path in too_large:
+            errors[path] = [
+                _("The file is larger than the largest allowed. Upload a smaller file.")
+            ]
+            continue
+        try:
+            document = document_upload(
+                owner=request.user,
+                uploaded_file=request.FILES[path],
+                field=path,
+                accept=spec["accept"],
+                max_bytes=spec["max_bytes"],
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+        else:
+            set_path(posted, path, document.token)
+    return errors
+
+
+@login_required
+def apply_check(request: HttpRequest, draft_id) -> HttpResponse:
+    draft = _draft_or_404(request, draft_id)
+    language = _language(request)
+    schema = draft.service_version.form_schema
+    errors = drafts.draft_errors(draft=draft)
+    status = 200
+    if request.method == "POST" and not errors:
+        try:
+            application = drafts.draft_submit(draft=draft, language=language)
+        except ValidationFailed as exc:
+            errors = {k.removeprefix("data."): v for k, v in exc.errors.items()}
+            status = 400
+        except (ActionNotAllowed, Conflict) as exc:
+            messages.error(request, exc.message)
+            return redirect("portal:my-applications")
+        else:
+            if draft.correcting_id:
+                messages.success(
+                    request, _("Your corrected application has been sent back to the office.")
+                )
+                return redirect("portal:my-application", reference=application.reference)
+            return redirect("portal:acknowledgement", reference=application.reference)
+    elif request.method == "POST":
+        status = 400
+    steps = rendering.form_steps(schema, language)
+    return render(
+        request,
+        "portal/apply_check.html",
+        {
+            "draft": draft,
+            "service": draft.service,
+            "title": rendering.form_title(schema, language),
+            "answers": rendering.answers(
+                schema,
+                prune_hidden(schema, draft.data),
+                language=language,
+                documents=_documents(draft),
+            ),
+            "declaration": rendering.form_declaration(schema, language),
+            "error_summary": selectors.check_page_errors(
+                schema, errors, steps, language=language, draft=draft
+            ),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def apply_discard(request: HttpRequest, draft_id) -> HttpResponse:
+    draft = _draft_or_404(request, draft_id)
+    drafts.draft_discard(draft=draft)
+    messages.success(request, _("The draft was deleted."))
+    return redirect("portal:my-applications")
+
+
+# ------------------------------------------------------------------------------
+# My applications
+# ------------------------------------------------------------------------------
+@login_required
+def my_applications(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "portal/my_applications.html",
+        {
+            "drafts": drafts.drafts_of(user=request.user),
+            "applications": selectors.applications_summary(
+                user=request.user, language=_language(request)
+            ),
+        },
+    )
+
+
+def _application_or_404(request: HttpRequest, reference: str):
+    try:
+        return selectors.own_application(user=request.user, reference=reference)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@login_required
+def my_application(request: HttpRequest, reference: str) -> HttpResponse:
+    application = _application_or_404(request, reference)
+    language = _language(request)
+    return render(
+        request,
+        "portal/my_application.html",
+        {
+            "application": application,
+            "view": selectors.application_view(
+                application=application, user=request.user, language=language
+            ),
+            "feedback_form": FeedbackForm() if selectors.feedback_open(application) else None,
+        },
+    )
+
+
+@login_required
+def acknowledgement(request: HttpRequest, reference: str) -> HttpResponse:
+    application = _application_or_404(request, reference)
+    return render(
+        request,
+        "portal/acknowledgement.html",
+        {
+            "application": application,
+            "view": selectors.application_view(
+                application=application, user=request.user, language=_language(request)
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def citizen_act(request: HttpRequest, reference: str) -> HttpResponse:
+    application = _application_or_404(request, reference)
+    action = request.POST.get("action", "")
+    language = _language(request)
+    try:
+        act_on_own_application(
+            application=application,
+            user=request.user,
+            action=action,
+            post=request.POST,
+            language=language,
+        )
+    except ValidationFailed as exc:
+        view = selectors.application_view(
+            application=application,
+            user=request.user,
+            language=language,
+            errors=exc.errors,
+            failed_action=action,
+            post=request.POST,
+        )
+        return render(
+            request,
+            "portal/my_application.html",
+            {"application": application, "view": view},
+            status=400,
+        )
+    except (ActionNotAllowed, Conflict) as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Done. We have recorded your answer."))
+    return redirect("portal:my-application", reference=reference)
+
+
+@login_required
+@require_POST
+def correct_start(request: HttpRequest, reference: str) -> HttpResponse:
+    application = _application_or_404(request, reference)
+    try:
+        draft = drafts.correction_draft(
+            application=application, user=request.user, language=_language(request)
+        )
+    except ActionNotAllowed as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:my-application", reference=reference)
+    return redirect(
+        "portal:apply-step", draft_id=draft.id, step_id=_first_step(draft, _language(request)).id
+    )
+
+
+@login_required
+@require_POST
+def feedback(request: HttpRequest, reference: str) -> HttpResponse:
+    application = _application_or_404(request, reference)
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            feedback_give(
+                application=application,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ActionNotAllowed as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Thank you for your feedback."))
+        return redirect("portal:my-application", reference=reference)
+    view = selectors.application_view(
+        application=application, user=request.user, language=_language(request)
+    )
+    return render(
+        request,
+        "portal/my_application.html",
+        {"application": application, "view": view, "feedback_form": form},
+        status=400,
+    )
+
+
+# ------------------------------------------------------------------------------
+# Public tracking, documents, the demo SMS box
+# ------------------------------------------------------------------------------
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.POST or None)
+    result = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if too_many(request, "track", limit=20, per_seconds=3600):
+            form.add_error(None, _("Too many searches from this connection. Try again in an hour."))
+            status = 429
+        else:
+            reference = form.cleaned_data["reference"]
+            # Wrong guesses of the mobile number for one reference are capped too, whatever
+            # connections they come from; after that even a right guess is not answered.
+            wrong_key = f"rl:track-wrong:{reference}"
+            if over(wrong_key, limit=5):
+                result = None
+            else:
+                result = selectors.public_status(
+                    reference=reference,
+                    mobile=form.cleaned_data["mobile"],
+                    language=_language(request),
+                )
+                if result is None:
+                    hit(wrong_key, limit=5, per_seconds=3600)
+            if result is None:
+                form.add_error(
+                    None,
+                    _(
+                        "No application matches that reference number and mobile number. Check both and try again."
+                    ),
+                )
+                status = 404
+    elif request.method == "POST":
+        status = 400
+    return render(request, "portal/track.html", {"form": form, "result": result}, status=status)
+
+
+@login_required
+def document_download(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        document = selectors.document_for(user=request.user, token=token)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        as_attachment=True,
+        filename=document.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def demo_sms_box(request: HttpRequest) -> HttpResponse:
+    if not settings.SEVA_DEMO_SMS_BOX:
+        raise Http404("The demo SMS box is turned off.")
+    mobile = request.GET.get("mobile", "").strip()
+    return render(
+        request,
+        "portal/demo_sms.html",
+        {"messages_sent": selectors.demo_sms(mobile=mobile), "mobile": mobile},
+    )
