@@ -309,3 +309,17 @@ def test_the_form_and_sms_follow_the_language_the_citizen_chose(client):
 
 def _without_csrf(content: bytes) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", content.decode())
+
+
+@pytest.mark.django_db
+def test_an_upload_past_the_site_wide_limit_is_stopped_while_it_streams(client):
+    draft_id, steps = start(client)
+    documents = next(s for s in steps if s.id == "documents")
+    post = step_post(form(), form()["examples"][0], documents)
+    post["documents.photo"] = SimpleUploadedFile(
+        "huge.png", b"\x89PNG\r\n\x1a\n" + b"\0" * (6 * 1024 * 1024), "image/png"
+    )
+    response = client.post(f"/apply/draft/{draft_id}/documents/", post)
+    assert response.status_code == 400
+    assert "larger than the largest allowed" in response.content.decode()
+    assert not Document.objects.filter(original_name="huge.png").exists()

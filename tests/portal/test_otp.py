@@ -120,3 +120,21 @@ def test_a_mobile_number_that_is_not_one_is_refused(mobile):
     with pytest.raises(ValidationFailed) as excinfo:
         otp_request(mobile=mobile)
     assert "mobile" in excinfo.value.errors
+
+
+@pytest.mark.django_db
+def test_a_language_chosen_before_signing_in_is_kept_and_remembered_for_sms(client):
+    client.post("/language/", {"language": "hi", "next": "/login/"})
+    client.post("/login/", {"mobile": "9812300099", "next": "/my/"})
+    response = client.post("/login/code/", {"code": sent_code("9812300099"), "next": "/my/"})
+    assert response.status_code == 302
+    assert '<html lang="hi"' in client.get("/my/").content.decode()
+    assert CitizenProfile.objects.get(mobile="9812300099").language == "hi"
+
+
+@pytest.mark.django_db
+def test_a_returning_citizen_on_a_new_device_gets_the_language_they_chose_before(client):
+    CitizenProfile.objects.filter(mobile=MOBILE).update(language="hi")
+    client.post("/login/", {"mobile": MOBILE, "next": "/my/"})
+    client.post("/login/code/", {"code": sent_code(), "next": "/my/"})
+    assert '<html lang="hi"' in client.get("/my/").content.decode()

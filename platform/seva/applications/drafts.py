@@ -77,18 +77,19 @@ def correction_draft(
     """A draft holding a returned application's answers, for its applicant to correct."""
     if correcting_action(application) is None:
         raise ActionNotAllowed(_("This application is not waiting for your corrections."))
+    existing = ApplicationDraft.objects.filter(user=user, correcting=application).first()
+    if existing is not None:  # corrections already begun are kept
+        return existing
     now = at or timezone.now()
-    draft, _created = ApplicationDraft.objects.update_or_create(
+    draft = ApplicationDraft.objects.create(
         user=user,
         correcting=application,
-        defaults={
-            "service": application.service,
-            "service_version": application.service_version,
-            "data": application.data,
-            "language": language,
-            "created_at": now,
-            "updated_at": now,
-        },
+        service=application.service,
+        service_version=application.service_version,
+        data=application.data,
+        language=language,
+        created_at=now,
+        updated_at=now,
     )
     return draft
 

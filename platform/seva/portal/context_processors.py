@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.utils import translation
+from wagtail.models import Site
 
 from .themes import current_theme
 
@@ -8,10 +9,16 @@ def portal(request) -> dict:
     """What every portal template needs: the theme, the languages, the signed-in citizen."""
     return {
         "theme": current_theme(),
-        "site_name": settings.WAGTAIL_SITE_NAME,
+        "site_name": _site_name(request),
         "portal_languages": [
             (code, translation.get_language_info(code)["name_local"])
             for code, _ in settings.LANGUAGES
         ],
         "demo_sms_box": settings.SEVA_DEMO_SMS_BOX,
     }
+
+
+def _site_name(request) -> str:
+    """The name of the Wagtail Site this host is (a department's portal has its own)."""
+    site = Site.find_for_request(request)
+    return (site and site.site_name) or settings.WAGTAIL_SITE_NAME

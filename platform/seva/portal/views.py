@@ -100,9 +100,14 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             request.session.pop(SESSION_MOBILE, None)
-            language = selectors.language_of(user)
-            if language:
-                request.session["_language"] = language
+            # A language chosen on this device before signing in wins, and is remembered
+            # for the citizen's SMS; else the one remembered from an earlier visit.
+            chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+            if chosen in dict(settings.LANGUAGES):
+                citizen_language_set(user=user, language=chosen)
+                language = chosen
+            else:
+                language = selectors.language_of(user)
             response = redirect(next_url)
             if language:
                 response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
