@@ -71,3 +71,14 @@ def test_theme_stylesheets_import_only_local_files():
         text = Path(css).read_text(encoding="utf-8")
         assert not re.search(r"url\(\s*['\"]?(?:https?:)?//", text), theme
         assert "@font-face" not in text or "http" not in text
+
+
+@pytest.mark.django_db
+def test_a_site_cannot_choose_a_theme_that_does_not_exist():
+    from django.core.exceptions import ValidationError
+
+    setting = SiteTheme(site=Site.objects.get(is_default_site=True), theme="saffon")
+    with pytest.raises(ValidationError) as refused:
+        setting.full_clean()
+    assert "no theme called saffon" in str(refused.value.message_dict["theme"])
+    assert "saffron" in str(refused.value.message_dict["theme"])

@@ -16,6 +16,8 @@ from wagtail.search import index
 from seva.definitions.models import Service
 from seva.org.models import Department
 
+from .themes import validate_theme
+
 
 # ------------------------------------------------------------------------------
 # Pages. Their facts come from the definitions; editors add words in both languages.
@@ -153,6 +155,7 @@ class SiteTheme(BaseSiteSetting):
         max_length=40,
         default="default",
         help_text="A folder under themes/: its templates and static files override the defaults.",
+        validators=[validate_theme],
     )
 
     panels = [FieldPanel("theme")]

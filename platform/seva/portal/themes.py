@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.template.loaders import cached, filesystem
 
 DEFAULT_THEME = "default"
@@ -17,6 +18,17 @@ _current: ContextVar[str] = ContextVar("seva_theme", default=DEFAULT_THEME)
 def available_themes() -> list[str]:
     root = Path(settings.SEVA_THEMES_DIR)
     return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "theme.txt").exists())
+
+
+def validate_theme(value: str) -> None:
+    """A Site may only choose a theme that exists under themes/."""
+    themes = available_themes()
+    if value not in themes:
+        raise ValidationError(
+            "There is no theme called %(value)s. The themes are: %(themes)s.",
+            params={"value": value, "themes": ", ".join(themes)},
+            code="unknown_theme",
+        )
 
 
 def current_theme() -> str:
