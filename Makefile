@@ -9,12 +9,13 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test setup install lint format lock worker clean
+.PHONY: help run test setup install lint format messages lock worker clean
 
 help:
 	@echo "make run    set up, then start the web server and a Celery worker with beat"
 	@echo "make test   set up, then run the whole test suite"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+	@echo "make messages  update the Hindi catalogue (platform/seva/locale) and compile it"
 
 # ---------------------------------------------------------------------------
 # Installation: a virtual environment from the lock file, then the project itself
@@ -53,7 +54,8 @@ run: setup
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	echo; \
 	echo "Seva is starting on http://$(HOST):$(PORT)/"; \
-	echo "  Public site           http://$(HOST):$(PORT)/"; \
+	echo "  Citizen portal        http://$(HOST):$(PORT)/"; \
+	echo "  Demo SMS box          http://$(HOST):$(PORT)/demo/sms/  (OTP sign-in codes arrive here)"; \
 	echo "  Staff workspace       http://$(HOST):$(PORT)/admin/"; \
 	echo "  REST API              http://$(HOST):$(PORT)/api/v1/services/"; \
 	echo "  Celery worker + beat  log in var/celery/worker.log (pid $$worker)"; \
@@ -76,6 +78,15 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Seva's own strings, from platform/seva and themes/*/templates, into one catalogue in
+# platform/seva/locale (LOCALE_PATHS). New strings arrive untranslated, and
+# tests/core/test_translations.py fails until the .po has them and the .mo is recompiled.
+I18N_SKIP := --ignore='.*' --ignore=node_modules --ignore=var --ignore=tests --ignore=docs
+
+messages: install
+	$(MANAGE) makemessages -l hi --no-location $(I18N_SKIP)
+	$(MANAGE) compilemessages -l hi $(I18N_SKIP)
 
 lock: install
 	$(BIN)/pip install --quiet pip-tools

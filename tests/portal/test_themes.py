@@ -82,3 +82,12 @@ def test_a_site_cannot_choose_a_theme_that_does_not_exist():
         setting.full_clean()
     assert "no theme called saffon" in str(refused.value.message_dict["theme"])
     assert "saffron" in str(refused.value.message_dict["theme"])
+
+
+@pytest.mark.django_db
+def test_links_to_service_pages_stay_on_the_host_the_citizen_is_on(department_site, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "pension.example.gov.in"]
+    for client in (Client(), Client(HTTP_HOST="pension.example.gov.in")):
+        page = client.get("/services/").content.decode()
+        assert 'href="/revenue/income-certificate/"' in page
+        assert not re.search(r'href="https?://', page)

@@ -226,6 +226,15 @@ _TYPE_MESSAGES = {
     "null": lambda: _("Leave this empty."),
 }
 
+# Whole sentences, not "Enter a number %(rule)s %(n)s.": Hindi puts the number before
+# "से अधिक" (more than) but after "कम से कम" (at least).
+_BOUND_MESSAGES = {
+    "minimum": lambda: _("Enter a number at least %(n)s."),
+    "exclusiveMinimum": lambda: _("Enter a number more than %(n)s."),
+    "maximum": lambda: _("Enter a number at most %(n)s."),
+    "exclusiveMaximum": lambda: _("Enter a number less than %(n)s."),
+}
+
 
 def _message(error: ValidationError) -> str:
     keyword = error.validator
@@ -244,12 +253,8 @@ def _message(error: ValidationError) -> str:
         return _("Enter at most %(n)s characters.") % {"n": value}
     if keyword == "pattern":
         return _("Enter a value in the right format.")
-    if keyword in ("minimum", "exclusiveMinimum"):
-        key = "at least" if keyword == "minimum" else "more than"
-        return _("Enter a number %(rule)s %(n)s.") % {"rule": _(key), "n": value}
-    if keyword in ("maximum", "exclusiveMaximum"):
-        key = "at most" if keyword == "maximum" else "less than"
-        return _("Enter a number %(rule)s %(n)s.") % {"rule": _(key), "n": value}
+    if keyword in _BOUND_MESSAGES:
+        return _BOUND_MESSAGES[keyword]() % {"n": value}
     if keyword == "multipleOf":
         return _("Enter a multiple of %(n)s.") % {"n": value}
     if keyword == "enum":

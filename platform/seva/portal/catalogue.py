@@ -71,7 +71,15 @@ def _page_urls(service_ids: list[int] | None = None) -> dict[int, str]:
     pages = ServicePage.objects.live()
     if service_ids is not None:
         pages = pages.filter(service_id__in=service_ids)
-    return {page.service_id: page.get_url() or "" for page in pages.defer("extra_en", "extra_hi")}
+    return {page.service_id: site_path(page) for page in pages.defer("extra_en", "extra_hi")}
+
+
+def site_path(page) -> str:
+    """A page's path from its site's root, "/revenue/income-certificate/": the same on every
+    Wagtail Site that serves the portal's pages (each theme's host), so links stay on the
+    host the citizen is on. "" for a page no site reaches."""
+    parts = page.get_url_parts()
+    return parts[2] if parts else ""
 
 
 def _department_name(department: Department, language: str) -> str:
@@ -181,7 +189,7 @@ def department_summaries(*, language: str) -> list[DepartmentSummary]:
         )
     )
     urls = {
-        page.department_id: page.get_url() or ""
+        page.department_id: site_path(page)
         for page in DepartmentPage.objects.live().defer("intro_en", "intro_hi")
     }
     summaries = [
