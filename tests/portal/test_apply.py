@@ -323,3 +323,26 @@ def test_an_upload_past_the_site_wide_limit_is_stopped_while_it_streams(client):
     assert response.status_code == 400
     assert "larger than the largest allowed" in response.content.decode()
     assert not Document.objects.filter(original_name="huge.png").exists()
+
+
+@pytest.mark.django_db
+def test_a_hindi_timeline_explains_seva_s_own_steps_in_hindi(client):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from seva.applications.services import application_escalate
+
+    draft_id, _steps = start(client)
+    fill_all(client, draft_id, form()["examples"][0])
+    reference = client.post(f"/apply/draft/{draft_id}/check/")["Location"].split("/")[2]
+    application = Application.objects.get(reference=reference)
+    overdue = timezone.localtime(application.stage_due_at) + dt.timedelta(hours=1)
+    with time_machine.travel(overdue, tick=False):
+        assert application_escalate(application=application)
+
+    client.post("/language/", {"language": "hi", "next": "/"})
+    page = client.get(f"/my/{reference}/").content.decode()
+    assert "समय-सीमा बीत गई" in page  # "deadline passed", the escalation row
+    assert "Stage deadline passed" not in page

@@ -115,8 +115,9 @@ def _timeline(application: Application, language: str, *, for_public: bool) -> l
                 "by": by,
                 "state": _text(state.label, language) if state else "",
                 # Officers' remarks tell the citizen why (a return, a rejection); the public
-                # page shows only what happened and when.
-                "remarks": "" if for_public else event.remarks,
+                # page shows only what happened and when. Seva's own events are explained by
+                # `what`, in the citizen's language; their stored remarks are for the staff.
+                "remarks": "" if for_public or event.actor_role == SYSTEM else event.remarks,
             }
         )
     return rows
