@@ -8,10 +8,11 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from seva.applications.models import Application
+from seva.applications.models import Application, Channel
 from seva.applications.selectors import AvailableAction, application_clock
 from seva.definitions.models import Service
 from seva.definitions.selectors import workflow_for
+from seva.queues.selectors import Colour
 
 
 # ------------------------------------------------------------------------------
@@ -152,4 +153,39 @@ def action_summary(available: AvailableAction) -> dict[str, Any]:
         "remarks": "required" if transition.remarks_required else "optional",
         "input_schema": transition.input_schema,
         "bulk": transition.bulk,
+    }
+
+
+class QueueInput(serializers.Serializer):
+    """The queue's filters, as query parameters."""
+
+    service = serializers.SlugField(required=False, allow_blank=True, default="")
+    state = serializers.SlugField(required=False, allow_blank=True, default="")
+    channel = serializers.ChoiceField(
+        choices=[c.value for c in Channel], required=False, allow_blank=True, default=""
+    )
+    colour = serializers.ChoiceField(
+        choices=[c.value for c in Colour], required=False, allow_blank=True, default=""
+    )
+    min_age_days = serializers.IntegerField(required=False, min_value=0, max_value=36500)
+    max_age_days = serializers.IntegerField(required=False, min_value=0, max_value=36500)
+    q = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+
+
+def queue_item(application: Application) -> dict[str, Any]:
+    return {
+        "reference": application.reference,
+        "service": application.service.code,
+        "state": application.state,
+        "holder_role": application.holder_role.code if application.holder_role_id else None,
+        "holder_flag": application.holder_flag or None,
+        "office": application.office.code,
+        "applicant_name": application.applicant_name,
+        "channel": application.channel,
+        "submitted_at": _iso(application.submitted_at),
+        "stage_due_at": _iso(application.stage_due_at),
+        "rts_due_at": _iso(application.rts_due_at),
+        "colour": application.colour,
     }

@@ -20,6 +20,7 @@ urlpatterns = [
         views.ApplicationActionsApi.as_view(),
         name="application-actions",
     ),
+    path("queue/", views.QueueApi.as_view(), name="queue"),
     path("documents/", views.DocumentUploadApi.as_view(), name="document-upload"),
     path("auth/token/", obtain_auth_token, name="auth-token"),
 ]

@@ -20,6 +20,7 @@ from seva.applications.services import application_act, application_submit
 from seva.core.errors import ValidationFailed
 from seva.definitions.selectors import service_get, service_list
 from seva.formschemas.paths import schema_at
+from seva.queues.selectors import QueueFilters, queue_for
 
 from . import serializers as s
 
@@ -151,4 +152,37 @@ class DocumentUploadApi(APIView):
         return Response(
             {"token": document.token, "content_type": document.content_type, "size": document.size},
             status=status.HTTP_201_CREATED,
+        )
+
+
+class QueueApi(APIView):
+    def get(self, request: Request) -> Response:
+        """The caller's queue: open files their roles hold in their department and area,
+        by stage deadline, with counts per colour. Filters as in the staff workspace."""
+        params = s.QueueInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        given = params.validated_data
+        queue = queue_for(
+            request.user,
+            QueueFilters(
+                service=given["service"],
+                state=given["state"],
+                channel=given["channel"],
+                colour=given["colour"],
+                min_age_days=given.get("min_age_days"),
+                max_age_days=given.get("max_age_days"),
+                search=given["q"],
+            ),
+        )
+        size, page = given["page_size"], given["page"]
+        count = queue.counts.get(given["colour"], queue.total) if given["colour"] else queue.total
+        rows = queue.items[(page - 1) * size : page * size]
+        return Response(
+            {
+                "count": count,
+                "counts": queue.counts,
+                "page": page,
+                "page_size": size,
+                "results": [s.queue_item(app) for app in rows],
+            }
         )

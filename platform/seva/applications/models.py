@@ -77,6 +77,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
         Role, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     escalation_level = models.PositiveSmallIntegerField(default=0)
+    # Why the holder is who it is when not the usual: see seva.queues.routing.HolderFlag.
+    holder_flag = models.CharField(max_length=20, blank=True)
 
     submitted_at = models.DateTimeField()
     stage_started_at = models.DateTimeField()

@@ -27,8 +27,9 @@ from seva.formschemas.validation import (
     with_kept_masked_values,
 )
 from seva.notifications.services import sms_enqueue_for_event
-from seva.org.models import Jurisdiction, JurisdictionLevel, Role
+from seva.org.models import Jurisdiction, JurisdictionLevel
 from seva.org.selectors import jurisdiction_ancestor_at, working_calendar_for
+from seva.queues.routing import HolderFlag, route_holder
 from seva.workflows.clock import DayType, Pause, WorkingCalendar, due_date
 from seva.workflows.engine import CITIZEN, SYSTEM, State, Transition, Workflow
 
@@ -107,12 +108,21 @@ def _enter_state(
     application.rts_due_at = _compute_rts_due(application, calendar, today)
 
     application.escalation_level = 0
-    application.holder_role = Role.objects.get(code=state.role) if state.role else None
-    if holder and state.role:
-        # Back to a named officer role: at its rung of the state's escalation ladder.
-        ladder = [state.role, *state.escalate_to]
-        application.holder_role = Role.objects.get(code=holder)
-        application.escalation_level = ladder.index(holder) if holder in ladder else 0
+    application.holder_role = None
+    application.holder_flag = HolderFlag.NONE
+    if state.role:
+        # The state's role, or a named officer role (back to the sender), if somebody is
+        # there to hold it; else additional charge, else up the ladder (queues.routing).
+        routing = route_holder(
+            state=state,
+            role_code=holder or state.role,
+            department_id=application.department_id,
+            place_path=application.place_path,
+            on=today,
+        )
+        application.holder_role = routing.role
+        application.escalation_level = routing.ladder_index
+        application.holder_flag = routing.flag
     application.stage_started_at = at
     application.stage_due_at = _stage_due(state, today, day_type, calendar)
     if state.terminal:
@@ -430,8 +440,16 @@ def application_escalate(*, application: Application, at: dt.datetime | None = N
         _days, day_type = _rts(current)
         calendar = working_calendar_for(current.office)
         from_role = current.holder_role.code if current.holder_role_id else ""
-        current.escalation_level += 1
-        current.holder_role = Role.objects.get(code=state.holder_at_level(current.escalation_level))
+        routing = route_holder(
+            state=state,
+            role_code=state.holder_at_level(current.escalation_level + 1),
+            department_id=current.department_id,
+            place_path=current.place_path,
+            on=timezone.localdate(at),
+        )
+        current.escalation_level = routing.ladder_index
+        current.holder_role = routing.role
+        current.holder_flag = routing.flag
         current.stage_started_at = at
         current.stage_due_at = _stage_due(state, timezone.localdate(at), day_type, calendar)
         current.save()

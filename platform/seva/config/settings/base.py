@@ -48,6 +48,7 @@ SEVA_APPS = [
     "seva.workflows",
     "seva.applications",
     "seva.notifications",
+    "seva.queues",
     "seva.portal",
     "seva.api",
 ]
