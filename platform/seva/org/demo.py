@@ -44,6 +44,18 @@ def _user(username: str, *, first_name: str, last_name: str, **extra):
     return user
 
 
+def _officers_group():
+    """Officers sign in to the staff workspace (the Wagtail admin, where their queue is);
+    what they see there is scoped by their postings, not by this group."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _created = Group.objects.get_or_create(name="Officers")
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    )
+    return group
+
+
 @transaction.atomic
 def demo_seed() -> list[DemoLogin]:
     """Load the demo organisation and people. Departments and roles come from the
@@ -80,8 +92,10 @@ def demo_seed() -> list[DemoLogin]:
                 [{"role": "citizen", "department": None, "jurisdiction": None}],
             )
         )
+    officers = _officers_group()
     for item in people["officers"]:
         user = _user(item["username"], first_name=item["first_name"], last_name=item["last_name"])
+        user.groups.add(officers)
         role = Role.objects.get(code=item["role"])
         department = (
             Department.objects.get(code=item["department"]) if item.get("department") else None

@@ -1,0 +1,208 @@
+"""The staff workspace, inside the Wagtail admin: the officer's queue, an application laid
+out from its form, its documents, history and clock, and the workflow's actions for the
+officer's role, one at a time or in bulk. Every read starts from the officer's postings
+(`queue_for`, `application_get_for`); every write goes through `application_act`, which
+checks role, department and area again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from seva.applications.models import Application, Channel
+from seva.applications.selectors import application_get_for, available_actions
+from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
+from seva.definitions.selectors import workflow_for
+from seva.formschemas import rendering
+from seva.portal import selectors as presenters
+from seva.portal.services import citizen_act as act_with_posted_inputs
+
+from .routing import FLAG_LABELS
+from .selectors import COLOUR_LABELS, Colour, QueueFilters, queue_filter_choices, queue_for
+
+LANGUAGE = "en"  # the workspace is in English; the citizen's answers are shown as given
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label="Reference, mobile or name", required=False, max_length=100)
+    service = forms.ChoiceField(label="Service", required=False)
+    state = forms.ChoiceField(label="Stage", required=False)
+    channel = forms.ChoiceField(label="Channel", required=False)
+    colour = forms.ChoiceField(label="Deadline", required=False)
+    min_age_days = forms.IntegerField(
+        label="At least this many days old", required=False, min_value=0
+    )
+    max_age_days = forms.IntegerField(
+        label="At most this many days old", required=False, min_value=0
+    )
+
+    def __init__(self, *args, choices: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, options in choices.items():
+            self.fields[name].choices = [("", "Any"), *options]
+
+    def filters(self) -> QueueFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return QueueFilters(
+            service=data.get("service", ""),
+            state=data.get("state", ""),
+            channel=data.get("channel", ""),
+            colour=data.get("colour", ""),
+            min_age_days=data.get("min_age_days"),
+            max_age_days=data.get("max_age_days"),
+            search=data.get("q", ""),
+        )
+
+
+@dataclass
+class BulkChoice:
+    action: str
+    label: str
+
+
+def _bulk_actions(user, applications: list[Application]) -> list[BulkChoice]:
+    """Actions the workflow marks `bulk` that the officer may take on at least one row."""
+    seen: dict[str, BulkChoice] = {}
+    for application in applications:
+        for available in available_actions(user, application):
+            transition = available.transition
+            if transition.bulk and transition.action not in seen:
+                seen[transition.action] = BulkChoice(
+                    transition.action, transition.label.get("en", transition.action)
+                )
+    return list(seen.values())
+
+
+def queue_view(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET or None, choices=queue_filter_choices(request.user))
+    queue = queue_for(request.user, form.filters())
+    page = Paginator(queue.items, 50).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    return render(
+        request,
+        "queues/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "counts": [
+                {"colour": c.value, "label": COLOUR_LABELS[c], "count": queue.counts[c.value]}
+                for c in Colour
+            ],
+            "total": queue.total,
+            "bulk_actions": _bulk_actions(request.user, rows),
+            "flag_labels": FLAG_LABELS,
+            "channel_labels": dict(Channel.choices),
+            "colour_labels": {c.value: COLOUR_LABELS[c] for c in Colour},
+            "now": timezone.now(),
+        },
+    )
+
+
+def _visible(request: HttpRequest, reference: str) -> Application:
+    try:
+        return application_get_for(request.user, reference=reference)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def application_view(
+    request: HttpRequest, reference: str, *, errors=None, failed_action="", status=200
+):
+    application = _visible(request, reference)
+    view = presenters.application_view(
+        application=application,
+        user=request.user,
+        language=LANGUAGE,
+        errors=errors,
+        failed_action=failed_action,
+        post=request.POST if failed_action else None,
+    )
+    schema = application.service_version.form_schema
+    documents = {
+        d.token: {"name": d.original_name, "size": d.size} for d in application.documents.all()
+    }
+    state = workflow_for(application.service_version).state(application.state)
+    return render(
+        request,
+        "queues/application.html",
+        {
+            "application": application,
+            "view": view,
+            "state": state,
+            "answers": rendering.answers(
+                schema, application.data, language=LANGUAGE, documents=documents
+            ),
+            "flag_label": FLAG_LABELS.get(application.holder_flag, ""),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def act_view(request: HttpRequest, reference: str) -> HttpResponse:
+    application = _visible(request, reference)
+    action = request.POST.get("action", "")
+    try:
+        act_with_posted_inputs(
+            application=application,
+            user=request.user,
+            action=action,
+            post=request.POST,
+            language=LANGUAGE,
+        )
+    except ValidationFailed as exc:
+        messages.error(request, "The action was not taken: correct the fields marked below.")
+        return application_view(
+            request, reference, errors=exc.errors, failed_action=action, status=400
+        )
+    except (ActionNotAllowed, Conflict) as exc:
+        messages.error(request, exc.message)
+        return redirect("queues:application", reference=reference)
+    messages.success(request, f"{reference}: done.")
+    return redirect("queues:queue")
+
+
+@require_POST
+def bulk_view(request: HttpRequest) -> HttpResponse:
+    """One action over the selected files: each is checked and done on its own, and the
+    result of each is shown."""
+    action = request.POST.get("action", "")
+    remarks = request.POST.get("remarks", "")
+    results = []
+    for reference in request.POST.getlist("reference")[:200]:
+        try:
+            application = application_get_for(request.user, reference=reference)
+            transition = workflow_for(application.service_version).transition(
+                application.state, action
+            )
+            if transition is None or not transition.bulk:
+                raise ActionNotAllowed("This action cannot be taken in bulk on this file now.")
+            post = request.POST.copy()
+            post["state"] = request.POST.get(f"state-{reference}", "")
+            post["remarks"] = remarks
+            act_with_posted_inputs(
+                application=application,
+                user=request.user,
+                action=action,
+                post=post,
+                language=LANGUAGE,
+            )
+        except (NotFound, ActionNotAllowed, Conflict) as exc:
+            results.append({"reference": reference, "ok": False, "message": exc.message})
+        except ValidationFailed as exc:
+            detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
+            results.append({"reference": reference, "ok": False, "message": detail or exc.message})
+        else:
+            results.append({"reference": reference, "ok": True, "message": "Done."})
+    if not results:
+        messages.error(request, "Select at least one application.")
+        return redirect("queues:queue")
+    return render(request, "queues/bulk_result.html", {"results": results, "action": action})

@@ -1,0 +1,108 @@
+"""The staff workspace in the Wagtail admin: the queue page, the application page, actions
+one at a time and in bulk, each checked against the officer's role, department and area."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from seva.applications.models import Application
+
+from .test_routing_and_queues import file_income_certificate
+
+
+def signed_in(user, username: str) -> Client:
+    client = Client()
+    client.force_login(user(username))
+    return client
+
+
+@pytest.mark.django_db
+def test_the_queue_page_shows_the_officers_files_in_deadline_order_with_colours(user):
+    application = file_income_certificate(user)
+    page = signed_in(user, "clerk.ambala").get("/admin/queue/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f'data-reference="{application.reference}"' in body
+    assert "Within time:" in body and "Past the deadline:" in body
+    assert 'name="reference"' in body  # forward_for_verification may be taken in bulk
+
+    other = signed_in(user, "clerk.hisar").get("/admin/queue/").content.decode()
+    assert application.reference not in other
+    # A citizen has no workspace at all.
+    assert signed_in(user, "citizen").get("/admin/queue/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_application_page_is_only_for_those_who_may_see_it(user):
+    application = file_income_certificate(user)
+    url = f"/admin/queue/{application.reference}/"
+    page = signed_in(user, "clerk.ambala").get(url)
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Sunita Devi" in body and "XXXXXXXX0124" in body  # the form's answers, Aadhaar masked
+    assert 'data-action="forward_for_verification"' in body
+    assert body.count('href="/documents/doc_') == 4
+    assert signed_in(user, "clerk.hisar").get(url).status_code == 404
+    # The patwari of this tehsil may see it but has no action on it now.
+    patwari = signed_in(user, "patwari.ambala").get(url).content.decode()
+    assert "You have no action on this application now." in patwari
+    refused = signed_in(user, "patwari.ambala").post(
+        f"{url}act/", {"action": "forward_for_verification", "state": "scrutiny"}
+    )
+    assert refused.status_code == 302
+    assert Application.objects.get(pk=application.pk).state == "scrutiny"
+    outsider = signed_in(user, "clerk.hisar").post(
+        f"{url}act/", {"action": "forward_for_verification", "state": "scrutiny"}
+    )
+    assert outsider.status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_officer_returns_a_file_with_a_reason_and_a_stale_page_is_refused(user):
+    application = file_income_certificate(user)
+    url = f"/admin/queue/{application.reference}/act/"
+    clerk = signed_in(user, "clerk.ambala")
+    missing = clerk.post(url, {"action": "return_for_correction", "state": "scrutiny"})
+    assert missing.status_code == 400
+    assert "What must the applicant correct?" in missing.content.decode()
+    assert Application.objects.get(pk=application.pk).state == "scrutiny"
+
+    done = clerk.post(
+        url,
+        {
+            "action": "return_for_correction",
+            "state": "scrutiny",
+            "remarks": "Income proof unsigned.",
+            "correction_needed": "Upload a signed income proof.",
+        },
+    )
+    assert done.status_code == 302
+    application.refresh_from_db()
+    assert application.state == "returned" and application.clock_paused_at is not None
+
+    stale = clerk.post(
+        url, {"action": "forward_for_verification", "state": "scrutiny"}, follow=True
+    )
+    assert "Someone else acted on" in stale.content.decode()
+    assert Application.objects.get(pk=application.pk).state == "returned"
+
+
+@pytest.mark.django_db
+def test_a_bulk_action_reports_a_result_for_each_file(user):
+    files = [file_income_certificate(user, name=f"Person {n}") for n in range(3)]
+    outside = file_income_certificate(user, tehsil="HR-HSR-HSR-HSR")
+    post = {
+        "action": "forward_for_verification",
+        "remarks": "",
+        "reference": [a.reference for a in files] + [outside.reference],
+    }
+    for application in files:
+        post[f"state-{application.reference}"] = "scrutiny"
+    page = signed_in(user, "clerk.ambala").post("/admin/queue/bulk/", post)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert body.count('data-ok="yes"') == 3 and body.count('data-ok="no"') == 1
+    for application in files:
+        assert Application.objects.get(pk=application.pk).state == "field_verification"
+    assert Application.objects.get(pk=outside.pk).state == "scrutiny"
