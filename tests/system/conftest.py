@@ -12,6 +12,7 @@ SEVA_REQUIRE_BROWSER_TESTS=1 (set by `.ci/run`), when it fails instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -179,8 +180,9 @@ def chromium(browser_tools):
         browser.close()
 
 
-def _context(chromium, base_url: str, *, javascript: bool):
-    # A cheap phone's screen: 360 CSS pixels wide.
+@contextlib.contextmanager
+def _browser_page(chromium, base_url: str, test_name: str, *, javascript: bool):
+    """A fresh browser context on a cheap phone's screen (360 CSS pixels wide), one page."""
     context = chromium.new_context(
         base_url=base_url,
         viewport={"width": 360, "height": 740},
@@ -189,35 +191,29 @@ def _context(chromium, base_url: str, *, javascript: bool):
         locale="en-IN",
     )
     context.set_default_timeout(15_000)
-    return context
+    page = context.new_page()
+    page.seva_test_name = test_name
+    page.seva_javascript = javascript
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 @pytest.fixture
 def page(chromium, site, request):
-    context = _context(chromium, site.base_url, javascript=True)
-    page = context.new_page()
-    page.seva_test_name = request.node.name
-    page.seva_javascript = True
-    yield page
-    context.close()
+    with _browser_page(chromium, site.base_url, request.node.name, javascript=True) as page:
+        yield page
 
 
 @pytest.fixture
 def second_theme_page(chromium, site, request):
     """A page on the second Wagtail Site, drawn in the saffron theme."""
-    context = _context(chromium, site.second_theme_url, javascript=True)
-    page = context.new_page()
-    page.seva_test_name = request.node.name
-    page.seva_javascript = True
-    yield page
-    context.close()
+    with _browser_page(chromium, site.second_theme_url, request.node.name, javascript=True) as page:
+        yield page
 
 
 @pytest.fixture
 def page_without_javascript(chromium, site, request):
-    context = _context(chromium, site.base_url, javascript=False)
-    page = context.new_page()
-    page.seva_test_name = request.node.name
-    page.seva_javascript = False
-    yield page
-    context.close()
+    with _browser_page(chromium, site.base_url, request.node.name, javascript=False) as page:
+        yield page
