@@ -106,3 +106,31 @@ def test_a_bulk_action_reports_a_result_for_each_file(user):
     for application in files:
         assert Application.objects.get(pk=application.pk).state == "field_verification"
     assert Application.objects.get(pk=outside.pk).state == "scrutiny"
+
+
+@pytest.mark.django_db
+def test_the_queue_page_keeps_its_filters_across_pages_and_its_queries_do_not_grow_per_row(
+    user, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from seva.queues import views
+
+    clerk = signed_in(user, "clerk.ambala")
+    file_income_certificate(user, name="Kamla")
+    clerk.get("/admin/queue/")  # the first visit also sets up the session
+    with CaptureQueriesContext(connection) as one_row:
+        clerk.get("/admin/queue/")
+    for n in range(3):
+        file_income_certificate(user, name=f"Kamla {n}")
+    with CaptureQueriesContext(connection) as four_rows:
+        clerk.get("/admin/queue/")
+    assert len(four_rows) == len(one_row)
+
+    monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 2)
+    page = clerk.get("/admin/queue/?q=kamla&service=income-certificate").content.decode()
+    assert 'href="?q=kamla&amp;service=income-certificate&amp;page=2"' in page
+    second = clerk.get("/admin/queue/?q=kamla&service=income-certificate&page=2").content.decode()
+    assert second.count('data-reference="') == 2
+    assert 'href="?q=kamla&amp;service=income-certificate&amp;page=1"' in second

@@ -175,7 +175,7 @@ class QueueApi(APIView):
             ),
         )
         size, page = given["page_size"], given["page"]
-        count = queue.counts.get(given["colour"], queue.total) if given["colour"] else queue.total
+        count = queue.counts[given["colour"]] if given["colour"] else queue.total
         rows = queue.items[(page - 1) * size : page * size]
         return Response(
             {

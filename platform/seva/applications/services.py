@@ -18,6 +18,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from seva.core.errors import ActionNotAllowed, Conflict, ValidationFailed
 from seva.definitions.models import Service
 from seva.definitions.selectors import form_validator_for, workflow_for
+from seva.formschemas import rendering
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.keywords import DRAFT_2020_12
 from seva.formschemas.validation import (
@@ -419,6 +420,25 @@ def application_act(
         )
         _notify(current, events=(*transition.sms, *target.sms_on_enter), event_row=event)
     return current
+
+
+def application_act_from_form(*, application: Application, user, action: str, post) -> Application:
+    """`application_act` with what a person entered on a server-rendered page (the portal's
+    or the staff workspace's): the action's inputs parsed by its input schema, the remarks,
+    and the state the page was drawn in (a stale page answers Conflict)."""
+    transition = workflow_for(application.service_version).transition(application.state, action)
+    inputs = {}
+    if transition is not None and transition.input_schema:
+        schema = {"$schema": DRAFT_2020_12, **transition.input_schema}
+        inputs = rendering.parse_submission(schema, post, fields=list(schema["properties"]))
+    return application_act(
+        application=application,
+        user=user,
+        action=action,
+        remarks=post.get("remarks", ""),
+        inputs=inputs,
+        expected_state=post.get("state") or None,
+    )
 
 
 def application_escalate(*, application: Application, at: dt.datetime | None = None) -> bool:

@@ -4,23 +4,30 @@ from django.utils.translation import gettext_lazy as _
 from seva.formschemas.formats import is_mobile
 
 
-class MobileForm(forms.Form):
-    mobile = forms.CharField(
-        label=_("Mobile number"),
-        help_text=_("We will send a 6-digit code to this number by SMS."),
-        max_length=10,
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "tel-national", "type": "tel"}
-        ),
+class MobileField(forms.CharField):
+    """An Indian mobile number: 10 digits starting with 6, 7, 8 or 9."""
+
+    widget = forms.TextInput(
+        attrs={"inputmode": "numeric", "autocomplete": "tel-national", "type": "tel"}
     )
 
-    def clean_mobile(self) -> str:
-        mobile = self.cleaned_data["mobile"].strip()
+    def __init__(self, **kwargs):
+        super().__init__(max_length=10, **kwargs)
+
+    def clean(self, value) -> str:
+        mobile = super().clean(value).strip()
         if not is_mobile(mobile):
             raise forms.ValidationError(
                 _("Enter a 10-digit mobile number starting with 6, 7, 8 or 9.")
             )
         return mobile
+
+
+class MobileForm(forms.Form):
+    mobile = MobileField(
+        label=_("Mobile number"),
+        help_text=_("We will send a 6-digit code to this number by SMS."),
+    )
 
 
 class OtpForm(forms.Form):
@@ -38,24 +45,10 @@ class TrackForm(forms.Form):
         help_text=_("As on your acknowledgement, for example HR-REV-INC-2026-000123."),
         max_length=40,
     )
-    mobile = forms.CharField(
-        label=_("Mobile number given in the application"),
-        max_length=10,
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "type": "tel", "autocomplete": "tel-national"}
-        ),
-    )
+    mobile = MobileField(label=_("Mobile number given in the application"))
 
     def clean_reference(self) -> str:
         return self.cleaned_data["reference"].strip().upper()
-
-    def clean_mobile(self) -> str:
-        mobile = self.cleaned_data["mobile"].strip()
-        if not is_mobile(mobile):
-            raise forms.ValidationError(
-                _("Enter a 10-digit mobile number starting with 6, 7, 8 or 9.")
-            )
-        return mobile
 
 
 class FeedbackForm(forms.Form):

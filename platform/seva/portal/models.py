@@ -143,10 +143,6 @@ class ServicePage(Page):
 # ------------------------------------------------------------------------------
 # Theme per site
 # ------------------------------------------------------------------------------
-def _theme_choices():
-    from .themes import available_themes
-
-    return [(name, name) for name in available_themes()]
 
 
 @register_setting(icon="view")

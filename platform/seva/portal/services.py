@@ -180,31 +180,6 @@ def citizen_language_set(*, user, language: str) -> None:
         CitizenProfile.objects.filter(user=user).update(language=language)
 
 
-# ------------------------------------------------------------------------------
-# The citizen acting on their own application from the portal
-# ------------------------------------------------------------------------------
-def citizen_act(*, application, user, action: str, post, language: str):
-    """Take one of the citizen's workflow actions with what they entered on the page."""
-    from seva.applications.services import application_act
-    from seva.definitions.selectors import workflow_for
-    from seva.formschemas import rendering
-    from seva.formschemas.keywords import DRAFT_2020_12
-
-    transition = workflow_for(application.service_version).transition(application.state, action)
-    inputs = {}
-    if transition is not None and transition.input_schema:
-        schema = {"$schema": DRAFT_2020_12, **transition.input_schema}
-        inputs = rendering.parse_submission(schema, post, fields=list(schema["properties"]))
-    return application_act(
-        application=application,
-        user=user,
-        action=action,
-        remarks=post.get("remarks", ""),
-        inputs=inputs,
-        expected_state=post.get("state") or None,
-    )
-
-
 def feedback_give(*, application, rating: int, comment: str, at: dt.datetime | None = None):
     from seva.applications.models import Feedback
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from seva.applications import drafts
 from seva.applications.documents import document_upload
 from seva.applications.models import ApplicationDraft
+from seva.applications.services import application_act_from_form
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.selectors import service_get
 from seva.formschemas import rendering
@@ -34,9 +35,6 @@ from .services import (
     feedback_give,
     otp_request,
     otp_verify,
-)
-from .services import (
-    citizen_act as act_on_own_application,
 )
 
 SESSION_MOBILE = "seva_signin_mobile"
@@ -384,12 +382,8 @@ def citizen_act(request: HttpRequest, reference: str) -> HttpResponse:
     action = request.POST.get("action", "")
     language = _language(request)
     try:
-        act_on_own_application(
-            application=application,
-            user=request.user,
-            action=action,
-            post=request.POST,
-            language=language,
+        application_act_from_form(
+            application=application, user=request.user, action=action, post=request.POST
         )
     except ValidationFailed as exc:
         view = selectors.application_view(

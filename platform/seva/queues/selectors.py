@@ -134,7 +134,7 @@ def queue_for(
     items = base
     if filters.colour in counts:
         items = items.filter(colour=filters.colour)
-    items = items.select_related("service", "holder_role", "office").order_by(
+    items = items.select_related("service", "service_version", "holder_role", "office").order_by(
         F("stage_due_at").asc(nulls_last=True), "submitted_at", "pk"
     )
     return Queue(items=items, counts=counts, total=sum(counts.values()))
@@ -143,7 +143,7 @@ def queue_for(
 def queue_filter_choices(user) -> dict[str, list[tuple[str, str]]]:
     """What the filters offer: the services and states in the officer's reach."""
     scope = Application.objects.filter(queue_scope(postings_active(user)))
-    codes = set(scope.values_list("service__code", flat=True).distinct())
+    codes = set(scope.values_list("service__code", flat=True).order_by().distinct())
     services = sorted(
         (service.code, service_name(service))
         for service in Service.objects.filter(code__in=codes).select_related("current_version")

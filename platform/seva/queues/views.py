@@ -13,20 +13,20 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from seva.applications.models import Application, Channel
-from seva.applications.selectors import application_get_for, available_actions
+from seva.applications.models import Application
+from seva.applications.selectors import application_get_for
+from seva.applications.services import application_act_from_form
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.selectors import workflow_for
 from seva.formschemas import rendering
 from seva.portal import selectors as presenters
-from seva.portal.services import citizen_act as act_with_posted_inputs
 
 from .routing import FLAG_LABELS
 from .selectors import COLOUR_LABELS, Colour, QueueFilters, queue_filter_choices, queue_for
 
+QUEUE_PAGE_SIZE = 50
 LANGUAGE = "en"  # the workspace is in English; the citizen's answers are shown as given
 
 
@@ -67,13 +67,20 @@ class BulkChoice:
     label: str
 
 
-def _bulk_actions(user, applications: list[Application]) -> list[BulkChoice]:
-    """Actions the workflow marks `bulk` that the officer may take on at least one row."""
+def _bulk_actions(applications: list[Application]) -> list[BulkChoice]:
+    """Actions the workflow marks `bulk` that leave some row's state and are open to the
+    role holding it (every row of a queue is held by one of the officer's roles). Guards
+    and the rest are checked per file when the action is taken."""
     seen: dict[str, BulkChoice] = {}
     for application in applications:
-        for available in available_actions(user, application):
-            transition = available.transition
-            if transition.bulk and transition.action not in seen:
+        workflow = workflow_for(application.service_version)
+        for transition in workflow.transitions:
+            if (
+                transition.bulk
+                and application.state in transition.sources
+                and application.holder_role.code in transition.roles
+                and transition.action not in seen
+            ):
                 seen[transition.action] = BulkChoice(
                     transition.action, transition.label.get("en", transition.action)
                 )
@@ -83,8 +90,13 @@ def _bulk_actions(user, applications: list[Application]) -> list[BulkChoice]:
 def queue_view(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, choices=queue_filter_choices(request.user))
     queue = queue_for(request.user, form.filters())
-    page = Paginator(queue.items, 50).get_page(request.GET.get("page"))
+    page = Paginator(queue.items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
+    for app in rows:
+        app.colour_label = COLOUR_LABELS[Colour(app.colour)]
+        app.flag_label = FLAG_LABELS.get(app.holder_flag, "")
+    filters = request.GET.copy()
+    filters.pop("page", None)
     return render(
         request,
         "queues/queue.html",
@@ -97,11 +109,9 @@ def queue_view(request: HttpRequest) -> HttpResponse:
                 for c in Colour
             ],
             "total": queue.total,
-            "bulk_actions": _bulk_actions(request.user, rows),
-            "flag_labels": FLAG_LABELS,
-            "channel_labels": dict(Channel.choices),
-            "colour_labels": {c.value: COLOUR_LABELS[c] for c in Colour},
-            "now": timezone.now(),
+            "bulk_actions": _bulk_actions(rows),
+            # The filters, kept on the links to other pages.
+            "filter_query": filters.urlencode(),
         },
     )
 
@@ -151,12 +161,8 @@ def act_view(request: HttpRequest, reference: str) -> HttpResponse:
     application = _visible(request, reference)
     action = request.POST.get("action", "")
     try:
-        act_with_posted_inputs(
-            application=application,
-            user=request.user,
-            action=action,
-            post=request.POST,
-            language=LANGUAGE,
+        application_act_from_form(
+            application=application, user=request.user, action=action, post=request.POST
         )
     except ValidationFailed as exc:
         messages.error(request, "The action was not taken: correct the fields marked below.")
@@ -185,15 +191,11 @@ def bulk_view(request: HttpRequest) -> HttpResponse:
             )
             if transition is None or not transition.bulk:
                 raise ActionNotAllowed("This action cannot be taken in bulk on this file now.")
-            post = request.POST.copy()
-            post["state"] = request.POST.get(f"state-{reference}", "")
-            post["remarks"] = remarks
-            act_with_posted_inputs(
+            application_act_from_form(
                 application=application,
                 user=request.user,
                 action=action,
-                post=post,
-                language=LANGUAGE,
+                post={"state": request.POST.get(f"state-{reference}", ""), "remarks": remarks},
             )
         except (NotFound, ActionNotAllowed, Conflict) as exc:
             results.append({"reference": reference, "ok": False, "message": exc.message})
