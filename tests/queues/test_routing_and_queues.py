@@ -91,7 +91,12 @@ def test_with_nobody_in_post_it_goes_up_a_level_and_is_flagged(user):
 
 @pytest.mark.django_db
 def test_a_vacancy_on_every_level_keeps_the_role_and_flags_it(user):
-    # Ambala Cantt tehsil has no revenue clerk and no tehsildar in the demo.
+    # Ambala Cantt tehsil's revenue clerk and tehsildar were transferred out yesterday.
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    vacated = Posting.objects.filter(
+        jurisdiction__code="HR-AMB-ACT-ACT", role__code__in=["revenue_clerk", "tehsildar"]
+    ).update(ends_on=yesterday)
+    assert vacated == 2
     application = file_income_certificate(user, tehsil="HR-AMB-ACT-ACT")
     assert application.office.code == "HR-AMB-ACT-ACT"
     assert application.holder_role.code == "revenue_clerk"

@@ -1,14 +1,17 @@
-"""Demo data for `make run` and the tests: the jurisdiction tree, holidays, and a person
-for every role the sample services use. Idempotent: running it again changes nothing."""
+"""Demo data for `make run` and the tests: the jurisdiction tree, holidays, named people for
+every role the sample services use, and a roster that staffs every other office of the
+state. Idempotent: running it again changes nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from .models import Department, Jurisdiction, Posting, Role
@@ -24,6 +27,7 @@ class DemoLogin:
     username: str
     password: str
     roles: list[dict[str, str | None]] = field(default_factory=list)
+    rostered: bool = False  # one of the roster's generated officers, not a named one
 
     def as_dict(self) -> dict:
         return {"username": self.username, "password": self.password, "roles": self.roles}
@@ -33,14 +37,26 @@ def _read(name: str):
     return yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    """The demo password hashed once: hashing is slow on purpose, and the demo has over a
+    thousand people."""
+    return make_password(DEMO_PASSWORD)
+
+
 def _user(username: str, *, first_name: str, last_name: str, **extra):
+    """The demo person, created with the demo password. One who exists is left as they are
+    (someone trying the demo may have changed their password)."""
     User = get_user_model()
-    user, created = User.objects.get_or_create(
-        username=username, defaults={"first_name": first_name, "last_name": last_name, **extra}
+    user, _created = User.objects.get_or_create(
+        username=username,
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "password": _demo_password_hash(),
+            **extra,
+        },
     )
-    if created or not user.check_password(DEMO_PASSWORD):
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
     return user
 
 
@@ -80,7 +96,7 @@ def demo_seed() -> list[DemoLogin]:
             DemoLogin(
                 user.username,
                 DEMO_PASSWORD,
-                [{"role": "state_admin", "department": None, "jurisdiction": "HR"}],
+                [_posting_dict("state_admin", None, "HR")],
             )
         )
     for item in people["citizens"]:
@@ -93,6 +109,7 @@ def demo_seed() -> list[DemoLogin]:
             )
         )
     officers = _officers_group()
+    named: set[tuple[str, str | None, str]] = set()
     for item in people["officers"]:
         user = _user(item["username"], first_name=item["first_name"], last_name=item["last_name"])
         user.groups.add(officers)
@@ -108,20 +125,84 @@ def demo_seed() -> list[DemoLogin]:
             jurisdiction=jurisdiction,
             defaults={"starts_on": POSTINGS_START},
         )
+        named.add((role.code, item.get("department"), jurisdiction.code))
         logins.append(
             DemoLogin(
                 user.username,
                 DEMO_PASSWORD,
                 [
-                    {
-                        "role": role.code,
-                        "department": department.code if department else None,
-                        "jurisdiction": jurisdiction.code,
-                    }
+                    _posting_dict(
+                        role.code, department.code if department else None, jurisdiction.code
+                    )
                 ],
             )
         )
+    logins += _roster_seed(people["roster"], people["roster_names"], named, officers)
     return logins
+
+
+def _posting_dict(role: str, department: str | None, jurisdiction: str) -> dict:
+    return {"role": role, "department": department, "jurisdiction": jurisdiction}
+
+
+def _roster_seed(roster: list[dict], names: dict, named: set, group) -> list[DemoLogin]:
+    """One officer per roster line and place, in bulk (a state has well over a thousand
+    offices): users that exist are kept as they are, postings that exist are not repeated."""
+    User = get_user_model()
+    roles = {r.code: r for r in Role.objects.filter(code__in={line["role"] for line in roster})}
+    departments = {d.code: d for d in Department.objects.all()}
+    places_at: dict[str, list[Jurisdiction]] = {}
+    wanted: list[tuple[str, Role, Department, Jurisdiction]] = []
+    for line in roster:
+        level = line["level"]
+        if level not in places_at:
+            places_at[level] = list(Jurisdiction.objects.filter(level=level).order_by("path"))
+        for place in places_at[level]:
+            if (line["role"], line["department"], place.code) in named:
+                continue
+            username = f"{line['role']}.{place.code.lower()}"
+            wanted.append((username, roles[line["role"]], departments[line["department"]], place))
+
+    usernames = [username for username, *_rest in wanted]
+    existing = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
+    first, last = names["first"], names["last"]
+    User.objects.bulk_create(
+        User(
+            username=username,
+            first_name=first[index % len(first)],
+            last_name=last[(index // len(first) + index) % len(last)],
+            password=_demo_password_hash(),
+        )
+        for index, username in enumerate(usernames)
+        if username not in existing
+    )
+    ids = dict(User.objects.filter(username__in=usernames).values_list("username", "id"))
+    group.user_set.add(*ids.values())
+    held = set(
+        Posting.objects.filter(user_id__in=ids.values()).values_list(
+            "user_id", "role_id", "department_id", "jurisdiction_id"
+        )
+    )
+    Posting.objects.bulk_create(
+        Posting(
+            user_id=ids[username],
+            role=role,
+            department=department,
+            jurisdiction=place,
+            starts_on=POSTINGS_START,
+        )
+        for username, role, department, place in wanted
+        if (ids[username], role.id, department.id, place.id) not in held
+    )
+    return [
+        DemoLogin(
+            username,
+            DEMO_PASSWORD,
+            [_posting_dict(role.code, department.code, place.code)],
+            rostered=True,
+        )
+        for username, role, department, place in wanted
+    ]
 
 
 def demo_citizen_mobiles() -> dict[str, str]:

@@ -38,9 +38,16 @@ class Command(BaseCommand):
         if not options["logins_only"]:
             self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {len(logins)} people."))
         self.stdout.write("Demo logins (password for all: seva-demo)")
-        for login in logins:
+        for login in (login for login in logins if not login.rostered):
             roles = ", ".join(
                 " / ".join(part for part in (r["role"], r["department"], r["jurisdiction"]) if part)
                 for r in login.roles
             )
             self.stdout.write(f"  {login.username:<28} {roles}")
+        rostered = [login for login in logins if login.rostered]
+        if rostered:
+            self.stdout.write(
+                f"  and {len(rostered)} more officers, one in each office of the state, named "
+                f"<role>.<place code>, e.g. {rostered[0].username} "
+                "(seed_demo --json lists them all)"
+            )
