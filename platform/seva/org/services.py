@@ -13,15 +13,26 @@ from seva.core.errors import ValidationFailed
 from .models import LEVEL_DEPTH, Holiday, Jurisdiction, JurisdictionLevel
 
 
+def jurisdiction_placement_errors(
+    *, level: str, parent: Jurisdiction | None
+) -> dict[str, list[str]]:
+    """Why a place of `level` cannot sit under `parent` ({} when it can): the state is the
+    one root, and every other place sits under a place of a higher level."""
+    if (parent is None) != (level == JurisdictionLevel.STATE):
+        if parent is None:
+            return {"parent": ["Choose the place this one is part of; only the state has none."]}
+        return {"parent": ["The state is the top of the tree: it is part of no other place."]}
+    if parent is not None and LEVEL_DEPTH[parent.level] >= LEVEL_DEPTH[level]:
+        return {"level": [f"A {level} cannot sit under a {parent.level} ({parent.code})."]}
+    return {}
+
+
 def jurisdiction_upsert(
     *, code: str, name_en: str, name_hi: str, level: str, parent: Jurisdiction | None
 ) -> Jurisdiction:
-    if (parent is None) != (level == JurisdictionLevel.STATE):
-        raise ValidationFailed({"parent": ["Only the state has no parent."]})
-    if parent is not None and LEVEL_DEPTH[parent.level] >= LEVEL_DEPTH[level]:
-        raise ValidationFailed(
-            {"level": [f"A {level} cannot sit under a {parent.level} ({parent.code})."]}
-        )
+    errors = jurisdiction_placement_errors(level=level, parent=parent)
+    if errors:
+        raise ValidationFailed(errors)
     path = f"{parent.path if parent else '/'}{code}/"
     node, created = Jurisdiction.objects.get_or_create(
         code=code,
@@ -109,8 +120,13 @@ def holiday_add(
         holiday = Holiday.objects.create(
             date=date, name_en=name_en, name_hi=name_hi, district=district
         )
-        from seva.applications.tasks import recompute_deadlines
-
-        district_id = district.pk if district else None
-        transaction.on_commit(lambda: recompute_deadlines.delay(district_id=district_id))
+        holiday_deadlines_follow(district_id=district.pk if district else None)
     return holiday
+
+
+def holiday_deadlines_follow(*, district_id: int | None) -> None:
+    """A holiday was declared, moved or cancelled in a district (every district when None):
+    once that is committed, recompute the deadlines of the open files there."""
+    from seva.applications.tasks import recompute_deadlines
+
+    transaction.on_commit(lambda: recompute_deadlines.delay(district_id=district_id))
