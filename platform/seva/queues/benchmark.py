@@ -64,7 +64,7 @@ def synthetic_files_insert(*, count: int, open_per_mille: int = 100) -> int:
                        now() - CASE WHEN (g %% 1000) < %(open_per_mille)s
                                     THEN interval '1 minute' * (g %% 43200)
                                     ELSE interval '1 minute' * (g %% 1576800) END AS sub
-                FROM generate_series(1, %(count)s) AS g, offices
+                FROM generate_series(1::bigint, %(count)s::bigint) AS g, offices
             )
             INSERT INTO applications_application (
                 reference, service_id, service_version_id, department_id, office_id, place_id,
