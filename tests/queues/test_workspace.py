@@ -134,3 +134,39 @@ def test_the_queue_page_keeps_its_filters_across_pages_and_its_queries_do_not_gr
     second = clerk.get("/admin/queue/?q=kamla&service=income-certificate&page=2").content.decode()
     assert second.count('data-reference="') == 2
     assert 'href="?q=kamla&amp;service=income-certificate&amp;page=1"' in second
+
+
+@pytest.mark.django_db
+def test_what_an_officer_entered_is_shown_to_the_citizen_and_in_the_history(user):
+    application = file_income_certificate(user)
+    signed_in(user, "clerk.ambala").post(
+        f"/admin/queue/{application.reference}/act/",
+        {
+            "action": "return_for_correction",
+            "state": "scrutiny",
+            "remarks": "Please look again.",
+            "correction_needed": "Upload the income proof signed by the sarpanch.",
+        },
+    )
+    citizen_page = (
+        signed_in(user, "citizen").get(f"/my/{application.reference}/").content
+    ).decode()
+    assert "What must the applicant correct?" in citizen_page
+    assert "Upload the income proof signed by the sarpanch." in citizen_page
+    staff_page = (
+        signed_in(user, "tehsildar.ambala").get(f"/admin/queue/{application.reference}/")
+    ).content.decode()
+    assert "Upload the income proof signed by the sarpanch." in staff_page
+    # The public tracking page shows what happened, not what was written.
+    public = Client().post(
+        "/track/", {"reference": application.reference, "mobile": application.applicant_mobile}
+    )
+    assert "signed by the sarpanch" not in public.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_queue_names_services_and_stages_in_words(user):
+    file_income_certificate(user)
+    body = signed_in(user, "clerk.ambala").get("/admin/queue/").content.decode()
+    assert "<td>Income certificate</td>" in body
+    assert "<td>scrutiny</td>" not in body and "<td>income-certificate</td>" not in body

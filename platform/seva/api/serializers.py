@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from seva.applications.documents import ATTACHMENT_FIELD, ATTACHMENTS_PER_ACTION
 from seva.applications.models import Application, Channel
 from seva.applications.selectors import AvailableAction, application_clock
 from seva.definitions.models import Service
@@ -25,11 +26,20 @@ class SubmitInput(serializers.Serializer):
 
 
 class DocumentInput(serializers.Serializer):
-    service = serializers.SlugField(max_length=60)
+    service = serializers.SlugField(
+        max_length=60,
+        required=False,
+        help_text="The service whose form field the file answers (not for an attachment).",
+    )
     field = serializers.RegexField(
         r"^[a-z_][a-z0-9_]*(\.([a-z_][a-z0-9_]*|[0-9]+))*$", max_length=200
     )
     file = serializers.FileField()
+
+    def validate(self, attrs):
+        if attrs["field"] != ATTACHMENT_FIELD and not attrs.get("service"):
+            raise serializers.ValidationError({"service": ["Name the service of the form."]})
+        return attrs
 
 
 class ActionInput(serializers.Serializer):
@@ -40,6 +50,13 @@ class ActionInput(serializers.Serializer):
         max_length=40,
         required=False,
         help_text="The state you saw. If the application has moved on since, the answer is 409.",
+    )
+    attachments = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        default=list,
+        max_length=ATTACHMENTS_PER_ACTION,
+        help_text="Tokens of files uploaded to /api/v1/documents/ with field 'attachments'.",
     )
 
 

@@ -10,7 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from seva.applications.documents import document_upload
+from seva.applications.documents import (
+    ATTACHMENT_FIELD,
+    attachment_upload,
+    attachments_claimable,
+    document_upload,
+)
 from seva.applications.selectors import (
     application_get_for,
     applications_of_applicant,
@@ -117,6 +122,9 @@ class ApplicationActionsApi(APIView):
             remarks=payload.validated_data["remarks"],
             inputs=payload.validated_data["data"],
             expected_state=payload.validated_data.get("state"),
+            attachments=attachments_claimable(
+                owner=request.user, tokens=payload.validated_data["attachments"]
+            ),
         )
         return Response(s.application_detail(application))
 
@@ -132,22 +140,29 @@ class DocumentUploadApi(APIView):
             raise ValidationFailed({"file": ["The file is larger than the largest allowed."]})
         payload = s.DocumentInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        service = service_get(code=payload.validated_data["service"])
         field = payload.validated_data["field"]
-        spec = (schema_at(service.current_version.form_schema, field) or {}).get("x-file")
-        if not spec:
-            raise ValidationFailed(
-                {"field": [f"'{field}' is not a file field of this service's form."]}
-            )
         try:
-            document = document_upload(
-                owner=request.user,
-                uploaded_file=payload.validated_data["file"],
-                field=field,
-                accept=spec["accept"],
-                max_bytes=spec["max_bytes"],
-            )
+            if field == ATTACHMENT_FIELD:  # an officer's attachment to an action
+                document = attachment_upload(
+                    owner=request.user, uploaded_file=payload.validated_data["file"]
+                )
+            else:
+                service = service_get(code=payload.validated_data["service"])
+                spec = (schema_at(service.current_version.form_schema, field) or {}).get("x-file")
+                if not spec:
+                    raise ValidationFailed(
+                        {"field": [f"'{field}' is not a file field of this service's form."]}
+                    )
+                document = document_upload(
+                    owner=request.user,
+                    uploaded_file=payload.validated_data["file"],
+                    field=field,
+                    accept=spec["accept"],
+                    max_bytes=spec["max_bytes"],
+                )
         except ValidationFailed as exc:
+            if "field" in exc.errors:
+                raise
             raise ValidationFailed({"file": [m for ms in exc.errors.values() for m in ms]}) from exc
         return Response(
             {"token": document.token, "content_type": document.content_type, "size": document.size},

@@ -144,6 +144,50 @@ def document_upload(
     return document
 
 
+# What an officer may attach to an action: scans and signed orders.
+ATTACHMENT_FIELD = "attachments"
+ATTACHMENT_ACCEPT = ["application/pdf", "image/jpeg", "image/png"]
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+ATTACHMENTS_PER_ACTION = 5
+
+
+def attachment_upload(*, owner, uploaded_file: UploadedFile) -> Document:
+    """Store a file an officer attaches to an action, checked like any upload. Errors are
+    keyed `attachments`."""
+    return document_upload(
+        owner=owner,
+        uploaded_file=uploaded_file,
+        field=ATTACHMENT_FIELD,
+        accept=ATTACHMENT_ACCEPT,
+        max_bytes=ATTACHMENT_MAX_BYTES,
+    )
+
+
+def attachments_claimable(*, owner, tokens: Iterable[str]) -> list[Document]:
+    """The attachments `owner` uploaded and has not yet attached to anything, by token; any
+    other token is an error keyed `attachments`."""
+    tokens = list(dict.fromkeys(tokens))
+    if len(tokens) > ATTACHMENTS_PER_ACTION:
+        raise ValidationFailed(
+            {
+                ATTACHMENT_FIELD: [
+                    _("Attach at most %(n)s files to one action.") % {"n": ATTACHMENTS_PER_ACTION}
+                ]
+            }
+        )
+    found = list(
+        Document.objects.filter(
+            token__in=tokens,
+            owner=owner,
+            field=ATTACHMENT_FIELD,
+            application__isnull=True,
+        )
+    )
+    if len(found) != len(tokens):
+        raise ValidationFailed({ATTACHMENT_FIELD: [_("Attach the file again.")]})
+    return found
+
+
 def document_fields(schema: dict, data: Any, prefix: str = "") -> list[tuple[str, str, dict]]:
     """(dotted path, token, field schema) of every file field answered in `data`."""
     found: list[tuple[str, str, dict]] = []

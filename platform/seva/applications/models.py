@@ -203,6 +203,15 @@ class Document(models.Model):
         Application, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
     )
     field = models.CharField(max_length=200, help_text="The form field it was uploaded for.")
+    # An officer's attachment to one step (a field report, a signed order): the step it
+    # came with. Empty for the citizen's own documents.
+    event = models.ForeignKey(
+        "ApplicationEvent",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=50, help_text="As detected from the content.")
     size = models.PositiveIntegerField()

@@ -7,6 +7,7 @@ the new deadlines and the SMS outbox rows together, or nothing at all.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +35,14 @@ from seva.queues.routing import HolderFlag, route_holder
 from seva.workflows.clock import DayType, Pause, WorkingCalendar, due_date
 from seva.workflows.engine import CITIZEN, SYSTEM, State, Transition, Workflow
 
-from .documents import documents_attach, documents_check_claimable
-from .models import NEW, Application, ApplicationEvent, Channel
+from .documents import (
+    ATTACHMENT_FIELD,
+    ATTACHMENTS_PER_ACTION,
+    attachment_upload,
+    documents_attach,
+    documents_check_claimable,
+)
+from .models import NEW, Application, ApplicationEvent, Channel, Document
 from .references import next_reference, reference_prefix
 from .selectors import acting_roles, clock_pauses, condition_holds, guard_refusals
 
@@ -312,9 +319,11 @@ def application_act(
     remarks: str = "",
     inputs: Any = None,
     expected_state: str | None = None,
+    attachments: Sequence[Document] = (),
     at: dt.datetime | None = None,
 ) -> Application:
-    """Take `action` on `application` as `user`. The application object (or `expected_state`,
+    """Take `action` on `application` as `user`, with files the user uploaded for it
+    (`attachments`, from `attachment_upload`) kept with this step. The application object (or `expected_state`,
     when the caller says what it saw) is what the user decided on: if someone moved the file
     on since, this raises Conflict and changes nothing."""
     at = at or timezone.now()
@@ -382,6 +391,11 @@ def application_act(
             recorded = mask_sensitive(transition.input_schema, inputs)
         elif inputs:
             errors["data"] = [_("This action takes no inputs.")]
+        if any(
+            d.owner_id != user.pk or d.application_id is not None or d.field != ATTACHMENT_FIELD
+            for d in attachments
+        ):
+            errors[ATTACHMENT_FIELD] = [_("Attach the file again.")]
         if errors:
             raise ValidationFailed(errors)
 
@@ -418,19 +432,36 @@ def application_act(
             remarks=remarks,
             data=recorded,
         )
+        if attachments:
+            Document.objects.filter(pk__in=[d.pk for d in attachments]).update(
+                application=current, event=event
+            )
         _notify(current, events=(*transition.sms, *target.sms_on_enter), event_row=event)
     return current
 
 
-def application_act_from_form(*, application: Application, user, action: str, post) -> Application:
+def application_act_from_form(
+    *, application: Application, user, action: str, post, files=None
+) -> Application:
     """`application_act` with what a person entered on a server-rendered page (the portal's
     or the staff workspace's): the action's inputs parsed by its input schema, the remarks,
-    and the state the page was drawn in (a stale page answers Conflict)."""
+    files attached (`attachments`), and the state the page was drawn in (a stale page
+    answers Conflict)."""
     transition = workflow_for(application.service_version).transition(application.state, action)
     inputs = {}
     if transition is not None and transition.input_schema:
         schema = {"$schema": DRAFT_2020_12, **transition.input_schema}
         inputs = rendering.parse_submission(schema, post, fields=list(schema["properties"]))
+    uploads = files.getlist(ATTACHMENT_FIELD) if files is not None else []
+    if len(uploads) > ATTACHMENTS_PER_ACTION:
+        raise ValidationFailed(
+            {
+                ATTACHMENT_FIELD: [
+                    _("Attach at most %(n)s files to one action.") % {"n": ATTACHMENTS_PER_ACTION}
+                ]
+            }
+        )
+    attachments = [attachment_upload(owner=user, uploaded_file=f) for f in uploads]
     return application_act(
         application=application,
         user=user,
@@ -438,6 +469,7 @@ def application_act_from_form(*, application: Application, user, action: str, po
         remarks=post.get("remarks", ""),
         inputs=inputs,
         expected_state=post.get("state") or None,
+        attachments=attachments,
     )
 
 

@@ -89,6 +89,7 @@ def _timeline(application: Application, language: str, *, for_public: bool) -> l
     workflow = workflow_for(application.service_version)
     roles = _role_names(language)
     labels = {t.action: _text(t.label, language) for t in workflow.transitions}
+    input_schemas = {t.action: t.input_schema for t in workflow.transitions if t.input_schema}
     rows = []
     for event in application.events.order_by("sequence"):
         if event.kind == "submitted":
@@ -118,9 +119,21 @@ def _timeline(application: Application, language: str, *, for_public: bool) -> l
                 # page shows only what happened and when. Seva's own events are explained by
                 # `what`, in the citizen's language; their stored remarks are for the staff.
                 "remarks": "" if for_public or event.actor_role == SYSTEM else event.remarks,
+                # What was entered with the action (what to correct, the reason for a
+                # rejection, the verification found), laid out by its input schema.
+                "details": []
+                if for_public or event.kind != "action"
+                else _action_details(input_schemas.get(event.action), event.data, language),
             }
         )
     return rows
+
+
+def _action_details(schema: dict | None, data: Any, language: str) -> list[dict]:
+    if not schema or not isinstance(data, dict) or not data:
+        return []
+    pages = rendering.answers({"$schema": DRAFT_2020_12, **schema}, data, language=language)
+    return [{"label": row["label"], "value": row["value"]} for page in pages for row in page["rows"]]
 
 
 def _holder_text(application: Application, language: str, *, for_public: bool = False) -> str:
@@ -178,6 +191,7 @@ def application_view(
                 "label": _text(transition.label, language),
                 "remarks_required": transition.remarks_required,
                 "remarks_error": own_errors.get("remarks"),
+                "attachments_error": own_errors.get("attachments"),
                 "inputs_html": rendering.render_fields(
                     schema, data, own_errors, fields=list(schema["properties"]), language=language
                 )
@@ -213,12 +227,19 @@ def application_view(
                 "name": d.original_name,
                 "url": reverse("portal:document", args=[d.token]),
                 "size": d.size,
+                # An officer's attachment names the step it came with.
+                "step": _step_label(workflow, d.event.action, language) if d.event_id else "",
             }
-            for d in application.documents.order_by("uploaded_at")
+            for d in application.documents.select_related("event").order_by("uploaded_at")
         ],
         feedback=getattr(application, "feedback", None),
         next_steps=next_steps,
     )
+
+
+def _step_label(workflow, action: str, language: str) -> str:
+    transition = next((t for t in workflow.transitions if t.action == action), None)
+    return _text(transition.label, language) if transition else action
 
 
 def applications_summary(*, user, language: str) -> list[dict]:

@@ -88,13 +88,18 @@ def _bulk_actions(applications: list[Application]) -> list[BulkChoice]:
 
 
 def queue_view(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET or None, choices=queue_filter_choices(request.user))
+    choices = queue_filter_choices(request.user)
+    form = QueueFilterForm(request.GET or None, choices=choices)
     queue = queue_for(request.user, form.filters())
     page = Paginator(queue.items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
+    service_names = dict(choices["service"])
     for app in rows:
         app.colour_label = COLOUR_LABELS[Colour(app.colour)]
         app.flag_label = FLAG_LABELS.get(app.holder_flag, "")
+        app.service_label = service_names.get(app.service.code, app.service.code)
+        state = workflow_for(app.service_version).state(app.state)
+        app.state_label = state.label.get(LANGUAGE, app.state)
     filters = request.GET.copy()
     filters.pop("page", None)
     return render(
@@ -162,7 +167,11 @@ def act_view(request: HttpRequest, reference: str) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         application_act_from_form(
-            application=application, user=request.user, action=action, post=request.POST
+            application=application,
+            user=request.user,
+            action=action,
+            post=request.POST,
+            files=request.FILES,
         )
     except ValidationFailed as exc:
         messages.error(request, "The action was not taken: correct the fields marked below.")
