@@ -1,23 +1,31 @@
-"""Two people acting on one application at the same moment: exactly one transition happens
-and the other gets a clear conflict. Reference numbers stay unique under concurrent filing."""
+"""Two people, or twenty, acting on one application at the same moment: exactly one
+transition happens and everyone else gets a clear conflict. Reference numbers stay unique
+under concurrent filing."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, connections
+from rest_framework.test import APIClient
 
-from seva.applications.models import Application, ApplicationEvent, Document, ReferenceCounter
+from seva.applications.models import Application, ApplicationEvent, ReferenceCounter
 from seva.applications.services import application_act, application_submit
 from seva.core.errors import Conflict
 from seva.definitions.models import Service
 from seva.notifications.models import OutboxMessage
+from seva.org.models import Posting, PostingKind
 from tests.helpers import example_with_documents
+from tests.threads import cleanup, committed, needs_postgres, run_together
 
 CODE = "income-certificate"
+T = TypeVar("T")
 
 
 def _submit(username: str = "citizen") -> Application:
@@ -85,97 +93,220 @@ def test_the_api_answers_409_when_the_state_the_caller_saw_has_changed(api):
 # ------------------------------------------------------------------------------
 # Real concurrency: separate database connections, PostgreSQL row locks
 # ------------------------------------------------------------------------------
-needs_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks between real connections need PostgreSQL"
-)
+@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_two_officers_at_once_make_exactly_one_transition(user):
+    application = committed(_submit)
+    clerk = user("clerk.ambala")
+    try:
 
+        def forward():
+            seen = Application.objects.get(pk=application.pk)
+            return application_act(application=seen, user=clerk, action="forward_for_verification")
 
-def _cleanup(references: list[str]) -> None:
-    apps = Application.objects.filter(reference__in=references)
-    Document.objects.filter(application__in=apps).delete()
-    OutboxMessage.objects.filter(application__in=apps).delete()
-    ApplicationEvent.objects.filter(application__in=apps).delete()
-    apps.delete()
+        def send_back():
+            seen = Application.objects.get(pk=application.pk)
+            return application_act(
+                application=seen,
+                user=clerk,
+                action="return_for_correction",
+                remarks="Photo missing.",
+                inputs={"correction_needed": "Upload a photograph."},
+            )
 
-
-def _run_together(workers: list) -> list:
-    """Start every worker at once; each returns a value or the exception it raised."""
-    barrier = threading.Barrier(len(workers))
-    results: list = [None] * len(workers)
-
-    def run(index: int, work) -> None:
-        try:
-            barrier.wait()
-            results[index] = work()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+        results = run_together([forward, send_back])
+        kinds = Counter(type(r).__name__ for r in results)
+        assert kinds["Application"] == 1 and kinds["Conflict"] == 1, results
+        application.refresh_from_db()
+        winner = next(r for r in results if isinstance(r, Application))
+        assert application.state == winner.state
+        actions = list(
+            ApplicationEvent.objects.filter(application=application).values_list(
+                "action", flat=True
+            )
+        )
+        assert len(actions) == 2  # submit + the one transition
+    finally:
+        committed(lambda: cleanup([application.reference]))
 
 
 @needs_postgres
 @pytest.mark.postgres
-def test_two_officers_at_once_make_exactly_one_transition(django_db_blocker):
-    with django_db_blocker.unblock():
-        application = _submit()
-        User = get_user_model()
-        clerk = User.objects.get(username="clerk.ambala")
-        try:
+@pytest.mark.django_db
+def test_concurrent_submissions_get_distinct_consecutive_references():
+    results = run_together([_submit for _ in range(6)])
+    references = [r.reference for r in results if isinstance(r, Application)]
+    try:
+        assert len(references) == 6, results
+        assert len(set(references)) == 6
+        numbers = sorted(int(ref.rsplit("-", 1)[1]) for ref in references)
+        assert numbers == list(range(numbers[0], numbers[0] + 6))
+        prefix = references[0].rsplit("-", 2)[0]
+        counter = ReferenceCounter.objects.get(
+            prefix=prefix, year=int(references[0].rsplit("-", 2)[1])
+        )
+        assert counter.last_number >= numbers[-1]
+    finally:
+        committed(lambda: cleanup(references))
 
-            def forward():
-                seen = Application.objects.get(pk=application.pk)
-                return application_act(
-                    application=seen, user=clerk, action="forward_for_verification"
-                )
 
-            def send_back():
-                seen = Application.objects.get(pk=application.pk)
-                return application_act(
-                    application=seen,
-                    user=clerk,
-                    action="return_for_correction",
-                    remarks="Photo missing.",
-                    inputs={"correction_needed": "Upload a photograph."},
-                )
+# ------------------------------------------------------------------------------
+# Twenty people at their screens, deciding on the same files at the same moment
+# ------------------------------------------------------------------------------
+PEOPLE = 20
+RETURN_REMARKS = "Income proof unsigned."
+RETURN_INPUTS = {"correction_needed": "Sign the income proof."}
+# Every decision is valid on a file in scrutiny: the clerk and the tehsildar (who also holds
+# the clerk's charge) forward it or send it back, and the citizen withdraws it.
+DECISIONS = [
+    ("clerk.ambala", "forward_for_verification"),
+    ("tehsildar.ambala", "return_for_correction"),
+    ("citizen", "withdraw"),
+    ("tehsildar.ambala", "forward_for_verification"),
+    ("clerk.ambala", "return_for_correction"),
+]
 
-            results = _run_together([forward, send_back])
-            kinds = Counter(type(r).__name__ for r in results)
-            assert kinds["Application"] == 1 and kinds["Conflict"] == 1, results
-            application.refresh_from_db()
-            winner = next(r for r in results if isinstance(r, Application))
-            assert application.state == winner.state
-            actions = list(
-                ApplicationEvent.objects.filter(application=application).values_list(
-                    "action", flat=True
-                )
+
+@contextmanager
+def _tehsildar_holds_the_clerks_charge() -> Iterator[None]:
+    """A second officer who may act on the files the clerk holds, while the block runs."""
+
+    def give() -> Posting:
+        clerks = Posting.objects.get(user__username="clerk.ambala", role__code="revenue_clerk")
+        return Posting.objects.create(
+            user=get_user_model().objects.get(username="tehsildar.ambala"),
+            role=clerks.role,
+            department=clerks.department,
+            jurisdiction=clerks.jurisdiction,
+            kind=PostingKind.ADDITIONAL_CHARGE,
+            starts_on=clerks.starts_on,
+        )
+
+    posting = committed(give)
+    try:
+        yield
+    finally:
+        committed(posting.delete)
+
+
+def _everyone_at_once(
+    references: list[str], person: Callable[[str, str, list[str], threading.Barrier], dict]
+) -> list[dict]:
+    """PEOPLE threads, each `person(username, action, references, everyone_has_looked)` with
+    its decision from DECISIONS and the files in its own order (so that the row locks are
+    taken in every order). A person looks at every file, waits until everyone has looked,
+    then acts on each: all decide on the same state."""
+    everyone_has_looked = threading.Barrier(PEOPLE)
+    workers = []
+    for index in range(PEOPLE):
+        username, action = DECISIONS[index % len(DECISIONS)]
+        shift = index % len(references)
+        order = references[shift:] + references[:shift]
+        workers.append(functools.partial(person, username, action, order, everyone_has_looked))
+    return run_together(workers)
+
+
+def _assert_one_transition_each(references: list[str], winners: dict[str, str]) -> None:
+    """Each file took exactly the winning step: one history row after the submission, and
+    the SMS of that step queued once."""
+    for reference in references:
+        application = Application.objects.get(reference=reference)
+        events = list(
+            ApplicationEvent.objects.filter(application=application).values_list(
+                "sequence", "action"
             )
-            assert len(actions) == 2  # submit + the one transition
-        finally:
-            _cleanup([application.reference])
+        )
+        assert events == [(1, "submit"), (2, winners[reference])], (reference, events)
+        sms = sorted(
+            OutboxMessage.objects.filter(application=application).values_list("event", flat=True)
+        )
+        sent_back = winners[reference] == "return_for_correction"
+        assert sms == (["received", "returned"] if sent_back else ["received"]), (reference, sms)
 
 
 @needs_postgres
 @pytest.mark.postgres
-def test_concurrent_submissions_get_distinct_consecutive_references(django_db_blocker):
-    with django_db_blocker.unblock():
-        results = _run_together([_submit for _ in range(6)])
-        references = [r.reference for r in results if isinstance(r, Application)]
-        try:
-            assert len(references) == 6, results
-            assert len(set(references)) == 6
-            numbers = sorted(int(ref.rsplit("-", 1)[1]) for ref in references)
-            assert numbers == list(range(numbers[0], numbers[0] + 6))
-            prefix = references[0].rsplit("-", 2)[0]
-            counter = ReferenceCounter.objects.get(
-                prefix=prefix, year=int(references[0].rsplit("-", 2)[1])
+@pytest.mark.django_db
+def test_twenty_people_at_once_make_exactly_one_transition_per_application():
+    references = committed(lambda: [_submit().reference for _ in range(5)])
+    User = get_user_model()
+    try:
+
+        def person(username, action, order, everyone_has_looked) -> dict:
+            user = User.objects.get(username=username)
+            extra = (
+                {"remarks": RETURN_REMARKS, "inputs": RETURN_INPUTS}
+                if action == "return_for_correction"
+                else {}
             )
-            assert counter.last_number >= numbers[-1]
-        finally:
-            _cleanup(references)
+            seen = {ref: Application.objects.get(reference=ref) for ref in order}
+            everyone_has_looked.wait(timeout=30)
+            outcomes = {}
+            for ref in order:
+                try:
+                    acted = application_act(
+                        application=seen[ref], user=user, action=action, **extra
+                    )
+                    outcomes[ref] = (action, acted)
+                except Exception as exc:
+                    outcomes[ref] = (action, exc)
+            return outcomes
+
+        with _tehsildar_holds_the_clerks_charge():
+            results = _everyone_at_once(references, person)
+
+        assert all(isinstance(r, dict) for r in results), results
+        winners = {}
+        for reference in references:
+            outcomes = [r[reference] for r in results]
+            kinds = Counter(type(outcome).__name__ for _action, outcome in outcomes)
+            # Nothing but conflicts for the losers: no deadlock, no "not your action".
+            assert kinds == {"Application": 1, "Conflict": PEOPLE - 1}, outcomes
+            action, won = next((a, o) for a, o in outcomes if isinstance(o, Application))
+            winners[reference] = action
+            assert Application.objects.get(reference=reference).state == won.state
+        _assert_one_transition_each(references, winners)
+    finally:
+        committed(lambda: cleanup(references))
+
+
+@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_twenty_api_callers_at_once_get_one_200_and_nineteen_409s_per_application():
+    references = committed(lambda: [_submit().reference for _ in range(3)])
+    User = get_user_model()
+    try:
+
+        def person(username, action, order, everyone_has_looked) -> dict:
+            client = APIClient()
+            client.force_authenticate(User.objects.get(username=username))
+            seen = {
+                ref: client.get(f"/api/v1/applications/{ref}/").json()["state"]["code"]
+                for ref in order
+            }
+            everyone_has_looked.wait(timeout=30)
+            answers = {}
+            for ref in order:
+                payload = {"action": action, "state": seen[ref]}
+                if action == "return_for_correction":
+                    payload |= {"remarks": RETURN_REMARKS, "data": RETURN_INPUTS}
+                answer = client.post(f"/api/v1/applications/{ref}/actions/", payload, format="json")
+                answers[ref] = (action, answer.status_code, answer.json())
+            return answers
+
+        with _tehsildar_holds_the_clerks_charge():
+            results = _everyone_at_once(references, person)
+
+        assert all(isinstance(r, dict) for r in results), results
+        winners = {}
+        for reference in references:
+            answers = [r[reference] for r in results]
+            statuses = Counter(status for _action, status, _body in answers)
+            assert statuses == {200: 1, 409: PEOPLE - 1}, answers
+            assert all(reference in body["detail"] for _a, status, body in answers if status == 409)
+            winners[reference] = next(a for a, status, _body in answers if status == 200)
+        _assert_one_transition_each(references, winners)
+    finally:
+        committed(lambda: cleanup(references))

@@ -526,8 +526,25 @@ def application_escalate(*, application: Application, at: dt.datetime | None = N
 def applications_escalate_overdue(*, at: dt.datetime | None = None) -> int:
     """The periodic sweep: escalate every open file past its stage deadline. Returns how many."""
     at = at or timezone.now()
-    overdue = Application.objects.open().filter(stage_due_at__lt=at, holder_role__isnull=False)
-    return sum(application_escalate(application=app, at=at) for app in overdue.iterator())
+    overdue = (
+        Application.objects.open()
+        .filter(stage_due_at__lt=at, holder_role__isnull=False)
+        .select_related("service_version")
+        .only(
+            "pk",
+            "state",
+            "escalation_level",
+            "service_version__id",
+            "service_version__content_hash",
+        )
+    )
+    escalated = 0
+    for app in overdue.iterator():
+        # A file already at the top of its ladder stays overdue; it is not locked again on
+        # every sweep just to find that out.
+        if workflow_for(app.service_version).state(app.state).can_escalate(app.escalation_level):
+            escalated += application_escalate(application=app, at=at)
+    return escalated
 
 
 def applications_recompute_deadlines(
