@@ -13,6 +13,7 @@ SEVA_REQUIRE_BROWSER_TESTS=1 (set by `.ci/run`), when it fails instead.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import socket
@@ -21,6 +22,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -92,7 +94,7 @@ SiteTheme.objects.update_or_create(site=site, defaults={{"theme": "saffron"}})
 """
 
 
-def _manage(env: dict, *args: str) -> None:
+def _manage(env: dict, *args: str) -> str:
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=REPO_DIR,
@@ -103,12 +105,15 @@ def _manage(env: dict, *args: str) -> None:
     )
     if result.returncode:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
 
 
 @pytest.fixture(scope="session")
-def site(browser_tools, tmp_path_factory) -> Site:
+def site_environment(browser_tools, tmp_path_factory) -> dict[str, str]:
+    """The environment the server and its manage.py commands run in: the development
+    settings, with a folder and a database of the server's own."""
     var_dir = tmp_path_factory.mktemp("browser-site")
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "seva.config.settings.dev",
         "SEVA_VAR_DIR": str(var_dir),
@@ -118,6 +123,12 @@ def site(browser_tools, tmp_path_factory) -> Site:
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": "WARNING",
     }
+
+
+@pytest.fixture(scope="session")
+def site(site_environment) -> Site:
+    env = site_environment
+    var_dir = Path(env["SEVA_VAR_DIR"])
     port = _free_port()
     for args in (
         ("migrate", "--noinput"),
@@ -161,6 +172,13 @@ def site(browser_tools, tmp_path_factory) -> Site:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@pytest.fixture(scope="session")
+def site_manage(site, site_environment) -> Callable[..., str]:
+    """manage.py against the running server's database, for a test that prepares data the
+    browser cannot make quickly (files back-dated to be overdue): returns what it printed."""
+    return functools.partial(_manage, site_environment)
 
 
 # ------------------------------------------------------------------------------
