@@ -170,3 +170,13 @@ def test_the_queue_names_services_and_stages_in_words(user):
     body = signed_in(user, "clerk.ambala").get("/admin/queue/").content.decode()
     assert "<td>Income certificate</td>" in body
     assert "<td>scrutiny</td>" not in body and "<td>income-certificate</td>" not in body
+
+
+@pytest.mark.django_db
+def test_the_staff_history_calls_the_citizen_the_applicant(user):
+    application = file_income_certificate(user)
+    staff = signed_in(user, "clerk.ambala").get(f"/admin/queue/{application.reference}/")
+    assert "Application submitted</strong> — " in staff.content.decode()
+    assert ", Applicant" in staff.content.decode() and ", You" not in staff.content.decode()
+    mine = signed_in(user, "citizen").get(f"/my/{application.reference}/").content.decode()
+    assert "You" in mine

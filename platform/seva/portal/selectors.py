@@ -85,7 +85,9 @@ class ApplicationView:
     next_steps: str = ""
 
 
-def _timeline(application: Application, language: str, *, for_public: bool) -> list[dict]:
+def _timeline(
+    application: Application, language: str, *, for_public: bool, for_applicant: bool = False
+) -> list[dict]:
     workflow = workflow_for(application.service_version)
     roles = _role_names(language)
     labels = {t.action: _text(t.label, language) for t in workflow.transitions}
@@ -103,7 +105,7 @@ def _timeline(application: Application, language: str, *, for_public: bool) -> l
         else:
             what = labels.get(event.action, event.action)
         if event.actor_role == CITIZEN:
-            by = _("You") if not for_public else _("Applicant")
+            by = _("You") if for_applicant else _("Applicant")
         elif event.actor_role == SYSTEM:
             by = _("Seva")
         else:
@@ -133,7 +135,9 @@ def _action_details(schema: dict | None, data: Any, language: str) -> list[dict]
     if not schema or not isinstance(data, dict) or not data:
         return []
     pages = rendering.answers({"$schema": DRAFT_2020_12, **schema}, data, language=language)
-    return [{"label": row["label"], "value": row["value"]} for page in pages for row in page["rows"]]
+    return [
+        {"label": row["label"], "value": row["value"]} for page in pages for row in page["rows"]
+    ]
 
 
 def _holder_text(application: Application, language: str, *, for_public: bool = False) -> str:
@@ -217,7 +221,12 @@ def application_view(
         closed_within_rts=application.closed_within_rts,
         clock=application_clock(application),
         with_citizen=state.with_citizen,
-        timeline=_timeline(application, language, for_public=False),
+        timeline=_timeline(
+            application,
+            language,
+            for_public=False,
+            for_applicant=application.applicant_id == user.pk,
+        ),
         actions=actions,
         correcting_action=correcting_action(application)
         if application.applicant_id == user.pk

@@ -1,0 +1,907 @@
+"""The access matrix (issue 4): every page and endpoint that shows or changes an application,
+walked by officers inside and outside its department, jurisdiction and role, by its applicant,
+by another citizen and by an anonymous visitor.
+
+The rule, as the code states it (`applications_visible_to`, `queue_scope`, `acting_roles`):
+
+- Seeing a file: its applicant, and every officer with an active posting whose department
+  (a posting without one, the CMO's, covers every department) and area cover it, whatever the
+  role. So the patwari, tehsildar, SDM and deputy commissioner of Ambala see an Ambala revenue
+  file at scrutiny, the CMO sees every file, and the Hisar clerk, Ambala officers of other
+  departments and a superuser without a posting see none.
+- Queues list a file only to the officers whose role holds it now, in its department and area.
+- Acting: the officers of the holder role whose posting covers the file, and the applicant for
+  the citizen's actions. A supervisor who sees a file cannot act on it until it reaches them
+  (by the workflow or by escalation); nor can the CMO, who holds nothing.
+- Out of reach, every answer is the answer for a reference that does not exist (404, the same
+  body but for the reference the caller typed), and carries none of the applicant's details.
+  Inside reach, an action that is not the caller's is refused (403 in the API; the staff and
+  citizen pages redirect back to the application with the reason).
+- A refused write changes nothing: not the state, the holder, the deadlines, the history, the
+  outbox, the drafts or the feedback.
+- The citizen's own pages (/my/..., drafts) are for the applicant alone: officers get 404 there.
+  The staff workspace is for officers: citizens and anonymous visitors are sent to its sign-in;
+  the API answers 401 to anonymous callers; the portal sends them to /login/.
+
+`test_the_matrix_covers_every_application_url` walks the URL resolver: every URL served by
+Seva's own views (and everything under /api/v1/) must be in the matrix or in NOT_ABOUT_AN_
+APPLICATION with a reason, so a new view cannot be added without deciding who may reach it.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from rest_framework.test import APIClient
+
+from seva.applications import drafts
+from seva.applications.models import (
+    Application,
+    ApplicationDraft,
+    ApplicationEvent,
+    Document,
+    Feedback,
+)
+from seva.applications.services import application_act, application_submit
+from seva.definitions.models import Service
+from seva.formschemas import rendering
+from seva.formschemas.paths import set_path
+from seva.notifications.models import OutboxMessage
+from tests.helpers import example_with_documents
+
+pytestmark = pytest.mark.django_db
+
+AMBALA, HISAR = "ambala", "hisar"
+RETURN = {
+    "action": "return_for_correction",
+    "state": "scrutiny",
+    "remarks": "The income proof is not signed.",
+    "correction_needed": "Upload a signed income proof.",
+}
+
+
+# ------------------------------------------------------------------------------
+# The actors, and what the code says each may do with the two files
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Actor:
+    username: str | None
+    why: str
+    sees: frozenset[str] = frozenset()  # files they may read
+    holds: frozenset[str] = frozenset()  # files in their queue, which they may act on
+    applies: frozenset[str] = frozenset()  # files they filed
+    staff: bool = True  # may open the staff workspace (the Wagtail admin)
+
+    @property
+    def label(self) -> str:
+        return self.username or "anonymous"
+
+
+def _set(*keys: str) -> frozenset[str]:
+    return frozenset(keys)
+
+
+ACTORS = [
+    Actor("clerk.ambala", "holds it: revenue clerk of its tehsil", _set(AMBALA), _set(AMBALA)),
+    Actor("patwari.ambala", "same department and tehsil, another role", _set(AMBALA)),
+    Actor(
+        "tehsildar.ambala",
+        "supervises the tehsil; acts once a file reaches the tehsildar",
+        _set(AMBALA),
+    ),
+    Actor("sdm.ambala", "supervises the sub-division", _set(AMBALA)),
+    Actor("dc.ambala", "supervises the district", _set(AMBALA)),
+    Actor("cmo", "every department, the whole state: sees all, holds none", _set(AMBALA, HISAR)),
+    Actor("clerk.hisar", "same role and department, another district", _set(HISAR), _set(HISAR)),
+    Actor("welfare.clerk.ambala", "another department, same district"),
+    Actor("registrar.ambala", "another department, same tehsil"),
+    Actor("admin", "superuser without a posting: a flag is not a posting"),
+    Actor("citizen", "the applicant", _set(AMBALA), applies=_set(AMBALA), staff=False),
+    Actor("citizen2", "another citizen", _set(HISAR), applies=_set(HISAR), staff=False),
+    Actor(None, "anonymous", staff=False),
+]
+
+
+# ------------------------------------------------------------------------------
+# The files: one in Ambala tehsil, filed by `citizen`, one in Hisar, filed by `citizen2`,
+# both at scrutiny with the revenue clerk. Names and mobiles are unique, so that their
+# absence from a page means something.
+# ------------------------------------------------------------------------------
+def file_income_certificate(applicant, *, tehsil: str, name: str, mobile: str) -> Application:
+    service = Service.objects.get(code="income-certificate")
+    data = example_with_documents(service, applicant)
+    data["address"]["tehsil"] = tehsil
+    data["applicant"]["full_name"] = name
+    data["applicant"]["mobile"] = mobile
+    return application_submit(service=service, data=data, applicant=applicant)
+
+
+@pytest.fixture(scope="module")
+def filed(django_db_setup, django_db_blocker) -> Iterator[dict[str, int]]:
+    """The two files, filed once for the matrix's few hundred cases, in a transaction rolled
+    back after them. Each case runs in a savepoint of it (pytest-django's `db`), so what one
+    case changes, the next does not see."""
+    people = get_user_model().objects
+    with django_db_blocker.unblock(), transaction.atomic():
+        ambala = file_income_certificate(
+            people.get(username="citizen"),
+            tehsil="HR-AMB-AMB-AMB",
+            name="Kesar Matrixwati",
+            mobile="9000011111",
+        )
+        hisar = file_income_certificate(
+            people.get(username="citizen2"),
+            tehsil="HR-HSR-HSR-HSR",
+            name="Lakhpat Matrixram",
+            mobile="9000022222",
+        )
+        yield {AMBALA: ambala.pk, HISAR: hisar.pk}
+        transaction.set_rollback(True)
+
+
+@dataclass
+class Files:
+    ambala: Application
+    hisar: Application
+    user: Callable[[str], object]
+
+    def items(self) -> list[tuple[str, Application]]:
+        return [(AMBALA, self.ambala), (HISAR, self.hisar)]
+
+    @property
+    def ghost(self) -> str:
+        """A well-formed reference that no application has."""
+        return self.ambala.reference.rsplit("-", 1)[0] + "-999999"
+
+    def correction_draft(self) -> ApplicationDraft:
+        """The Ambala file returned by its clerk, and its applicant's correction begun."""
+        self.ambala = application_act(
+            application=self.ambala,
+            user=self.user("clerk.ambala"),
+            action=RETURN["action"],
+            remarks=RETURN["remarks"],
+            inputs={"correction_needed": RETURN["correction_needed"]},
+        )
+        return drafts.correction_draft(
+            application=self.ambala, user=self.user("citizen"), language="en"
+        )
+
+
+@pytest.fixture
+def files(filed, user) -> Files:
+    return Files(
+        ambala=Application.objects.get(pk=filed[AMBALA]),
+        hisar=Application.objects.get(pk=filed[HISAR]),
+        user=user,
+    )
+
+
+def trace(application: Application) -> dict:
+    """Everything a write could change about a file."""
+    row = Application.objects.get(pk=application.pk)
+    return {
+        "state": row.state,
+        "holder_role": row.holder_role_id,
+        "stage_due_at": row.stage_due_at,
+        "closed_at": row.closed_at,
+        "data": row.data,
+        "updated_at": row.updated_at,
+        "events": ApplicationEvent.objects.filter(application=row).count(),
+        "outbox": OutboxMessage.objects.filter(application=row).count(),
+        "drafts": ApplicationDraft.objects.filter(correcting=row).count(),
+        "feedback": Feedback.objects.filter(application=row).exists(),
+        "documents": sorted(Document.objects.filter(application=row).values_list("pk", flat=True)),
+    }
+
+
+def personal(application: Application) -> list[str]:
+    return [application.applicant_name, application.applicant_mobile]
+
+
+# ------------------------------------------------------------------------------
+# One actor's visit
+# ------------------------------------------------------------------------------
+@dataclass
+class Visit:
+    actor: Actor
+    files: Files
+    views: set[str] = field(default_factory=set)  # the URL names visited
+    browser: Client = field(init=False)
+    api_client: APIClient = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.browser, self.api_client = Client(), APIClient()
+        if self.actor.username:
+            person = get_user_model().objects.get(username=self.actor.username)
+            self.browser.force_login(person)
+            self.api_client.force_authenticate(person)
+
+    def page(self, method: str, url: str, data=None):
+        """A browser's request: signed in by session, CSRF off as in every test client."""
+        self.views.add(resolve(url.split("?")[0]).view_name)
+        return getattr(self.browser, method.lower())(url, data or {})
+
+    def api(self, method: str, url: str, data=None):
+        self.views.add(resolve(url.split("?")[0]).view_name)
+        client = self.api_client
+        if method == "GET":
+            return client.get(url, data)
+        return getattr(client, method.lower())(url, data, format="json")
+
+    # What the actor is to a file
+    def sees(self, key: str = AMBALA) -> bool:
+        return key in self.actor.sees
+
+    def holds(self, key: str = AMBALA) -> bool:
+        return key in self.actor.holds
+
+    def applies(self, key: str = AMBALA) -> bool:
+        return key in self.actor.applies
+
+    @property
+    def anonymous(self) -> bool:
+        return self.actor.username is None
+
+
+CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def body(response) -> str:
+    """The text of a page, its per-request CSRF token blanked so two answers can be compared."""
+    if response.streaming:
+        return ""
+    return CSRF_TOKEN.sub('name="csrfmiddlewaretoken"', response.content.decode())
+
+
+def assert_as_if_missing(response, ghost, application: Application, ghost_reference: str) -> None:
+    """The answer for a file out of reach is the answer for one that does not exist, but for
+    the reference the caller typed; and it names nobody."""
+    assert response.status_code == 404, (response.status_code, body(response)[:500])
+    assert ghost.status_code == 404
+    assert body(response).replace(application.reference, "REF") == body(ghost).replace(
+        ghost_reference, "REF"
+    )
+    for marker in personal(application):
+        assert marker not in body(response)
+
+
+def assert_sent_to_sign_in(response, surface: str) -> None:
+    if surface == "api":
+        assert response.status_code == 401, response.status_code
+    else:
+        login = "/admin/login/" if surface == "staff" else "/login/"
+        assert response.status_code == 302, response.status_code
+        assert response["Location"].startswith(f"{login}?next="), response["Location"]
+
+
+def assert_unchanged(before: dict, application: Application) -> None:
+    assert trace(application) == before
+
+
+# ------------------------------------------------------------------------------
+# The matrix rows: one URL pattern (and method) each
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Row:
+    id: str
+    view_name: str  # the URL pattern the row walks, as the resolver names it
+    methods: tuple[str, ...]
+    check: Callable[[Visit], None]
+
+
+ROWS: list[Row] = []
+
+
+def row(id: str, view_name: str, *methods: str):
+    def register(check: Callable[[Visit], None]) -> Callable[[Visit], None]:
+        ROWS.append(Row(id, view_name, methods, check))
+        return check
+
+    return register
+
+
+# --- The staff workspace --------------------------------------------------------------------
+@row("staff-queue", "queues:queue", "GET")
+def _staff_queue(visit: Visit) -> None:
+    """The queue lists the files the officer holds, unfiltered and when searched by
+    reference, name or mobile; nothing else of them shows."""
+    both = visit.files.items()
+    response = visit.page("GET", "/admin/queue/")
+    if not visit.actor.staff:
+        assert_sent_to_sign_in(response, "staff")
+        return
+    assert response.status_code == 200
+    for key, application in both:
+        listed = f'data-reference="{application.reference}"' in body(response)
+        assert listed == visit.holds(key), (key, listed)
+        if not visit.holds(key):
+            for marker in [application.reference, *personal(application)]:
+                assert marker not in body(response)
+        for term in [application.reference, *personal(application)]:
+            searched = visit.page("GET", "/admin/queue/", {"q": term})
+            assert searched.status_code == 200
+            listed = f'data-reference="{application.reference}"' in body(searched)
+            assert listed == visit.holds(key), (key, term, listed)
+            if not visit.holds(key):
+                others = {application.reference, *personal(application)} - {term}
+                assert not [m for m in others if m in body(searched)], (key, term)
+
+
+@row("staff-application-page", "queues:application", "GET")
+def _staff_application(visit: Visit) -> None:
+    files = visit.files
+    url = "/admin/queue/{}/"
+    response = visit.page("GET", url.format(files.ambala.reference))
+    if not visit.actor.staff:
+        assert_sent_to_sign_in(response, "staff")
+    elif visit.sees():
+        assert response.status_code == 200
+        assert files.ambala.applicant_name in body(response)
+        has_actions = 'data-action="return_for_correction"' in body(response)
+        assert has_actions == visit.holds()
+        if not visit.holds():
+            assert "You have no action on this application now." in body(response)
+    else:
+        ghost = visit.page("GET", url.format(files.ghost))
+        assert_as_if_missing(response, ghost, files.ambala, files.ghost)
+
+
+@row("staff-act", "queues:act", "POST")
+def _staff_act(visit: Visit) -> None:
+    """Return for correction: open to the clerk, patwari, tehsildar and SDM by the workflow,
+    so only the holding check stands between them and the file."""
+    files = visit.files
+    url = "/admin/queue/{}/act/"
+    before = trace(files.ambala)
+    response = visit.page("POST", url.format(files.ambala.reference), RETURN)
+    if not visit.actor.staff:
+        assert_sent_to_sign_in(response, "staff")
+    elif visit.holds():
+        assert response.status_code == 302 and response["Location"] == "/admin/queue/"
+        assert Application.objects.get(pk=files.ambala.pk).state == "returned"
+        return
+    elif visit.sees():
+        assert response.status_code == 302
+        assert response["Location"] == f"/admin/queue/{files.ambala.reference}/"
+        shown = visit.page("GET", response["Location"])
+        assert "is not one of your actions" in body(shown)
+    else:
+        ghost = visit.page("POST", url.format(files.ghost), RETURN)
+        assert_as_if_missing(response, ghost, files.ambala, files.ghost)
+    assert_unchanged(before, files.ambala)
+
+
+BULK_RESULT = re.compile(r'<tr data-ok="(yes|no)"><td>([^<]+)</td><td>(.*?)</td></tr>', re.S)
+
+
+@row("staff-bulk", "queues:bulk", "POST")
+def _staff_bulk(visit: Visit) -> None:
+    """Forward in bulk over both files and a reference that does not exist: each file moves
+    only for its holder; a file out of reach answers exactly like the missing one."""
+    files = visit.files
+    before = {key: trace(application) for key, application in files.items()}
+    post = {
+        "action": "forward_for_verification",
+        "remarks": "",
+        "reference": [files.ambala.reference, files.hisar.reference, files.ghost],
+    }
+    for reference in post["reference"]:
+        post[f"state-{reference}"] = "scrutiny"
+    response = visit.page("POST", "/admin/queue/bulk/", post)
+    if not visit.actor.staff:
+        assert_sent_to_sign_in(response, "staff")
+        for key, application in files.items():
+            assert_unchanged(before[key], application)
+        return
+    assert response.status_code == 200
+    results = {ref: (ok, message) for ok, ref, message in BULK_RESULT.findall(body(response))}
+    assert set(results) == set(post["reference"])
+    ghost_message = results[files.ghost][1].replace(files.ghost, "REF")
+    assert results[files.ghost][0] == "no"
+    for key, application in files.items():
+        ok, message = results[application.reference]
+        if visit.holds(key):
+            assert ok == "yes"
+            assert Application.objects.get(pk=application.pk).state == "field_verification"
+            continue
+        assert ok == "no"
+        assert_unchanged(before[key], application)
+        if not visit.sees(key):
+            assert message.replace(application.reference, "REF") == ghost_message
+            for marker in personal(application):
+                assert marker not in body(response)
+
+
+# --- The REST API -------------------------------------------------------------------------
+@row("api-application", "api:application-detail", "GET")
+def _api_application(visit: Visit) -> None:
+    files = visit.files
+    url = "/api/v1/applications/{}/"
+    response = visit.api("GET", url.format(files.ambala.reference))
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "api")
+    elif visit.sees():
+        assert response.status_code == 200
+        assert response.json()["reference"] == files.ambala.reference
+    else:
+        ghost = visit.api("GET", url.format(files.ghost))
+        assert_as_if_missing(response, ghost, files.ambala, files.ghost)
+
+
+@row("api-application-no-writes", "api:application-detail", "PUT", "PATCH", "DELETE")
+def _api_application_writes(visit: Visit) -> None:
+    """The resource is read-only: changes go through its actions."""
+    files = visit.files
+    before = trace(files.ambala)
+    for method in ("PUT", "PATCH", "DELETE"):
+        response = visit.api(
+            method, f"/api/v1/applications/{files.ambala.reference}/", {"state": "approved"}
+        )
+        if visit.anonymous:
+            assert_sent_to_sign_in(response, "api")
+        else:
+            assert response.status_code == 405, (method, response.status_code)
+        for marker in personal(files.ambala):
+            assert marker not in body(response)
+    assert_unchanged(before, files.ambala)
+
+
+@row("api-submit-claiming-its-documents", "api:application-list", "POST")
+def _api_submit(visit: Visit) -> None:
+    """A new application that names the Ambala file's documents: refused to everyone, its
+    applicant included (they belong to that file now), exactly as for tokens that do not
+    exist, and the documents stay with their file."""
+    files = visit.files
+    before = trace(files.ambala)
+    count = Application.objects.count()
+    data = copy.deepcopy(files.ambala.service_version.form_schema["examples"][0])
+    ghost_data = copy.deepcopy(data)
+    for document in Document.objects.filter(application=files.ambala):
+        set_path(data, document.field, document.token)
+        set_path(ghost_data, document.field, "doc_" + "0" * 32)
+    payload = {"service": "income-certificate", "data": data}
+    response = visit.api("POST", "/api/v1/applications/", payload)
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "api")
+    else:
+        assert response.status_code == 400, response.json()
+        assert sorted(response.json()["errors"]) == [
+            "data.documents.identity_proof",
+            "data.documents.income_proof",
+            "data.documents.photo",
+            "data.documents.residence_proof",
+        ]
+        ghost = visit.api("POST", "/api/v1/applications/", {**payload, "data": ghost_data})
+        assert body(response) == body(ghost)
+        for marker in [files.ambala.reference, *personal(files.ambala)]:
+            assert marker not in body(response)
+    assert Application.objects.count() == count
+    assert_unchanged(before, files.ambala)
+
+
+@row("api-actions", "api:application-actions", "GET")
+def _api_actions(visit: Visit) -> None:
+    files = visit.files
+    url = "/api/v1/applications/{}/actions/"
+    response = visit.api("GET", url.format(files.ambala.reference))
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "api")
+    elif visit.sees():
+        assert response.status_code == 200
+        actions = {a["action"] for a in response.json()["actions"]}
+        if visit.holds():
+            assert actions == {"forward_for_verification", "return_for_correction"}
+        elif visit.applies():
+            assert actions == {"withdraw"}
+        else:
+            assert actions == set()
+    else:
+        ghost = visit.api("GET", url.format(files.ghost))
+        assert_as_if_missing(response, ghost, files.ambala, files.ghost)
+
+
+def _api_act(visit: Visit, payload: dict, *, allowed: bool, then: str) -> None:
+    files = visit.files
+    url = "/api/v1/applications/{}/actions/"
+    before = trace(files.ambala)
+    response = visit.api("POST", url.format(files.ambala.reference), payload)
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "api")
+    elif allowed:
+        assert response.status_code == 200, response.json()
+        assert Application.objects.get(pk=files.ambala.pk).state == then
+        return
+    elif visit.sees():
+        assert response.status_code == 403, response.json()
+    else:
+        ghost = visit.api("POST", url.format(files.ghost), payload)
+        assert_as_if_missing(response, ghost, files.ambala, files.ghost)
+    assert_unchanged(before, files.ambala)
+
+
+@row("api-act-as-officer", "api:application-actions", "POST")
+def _api_act_as_officer(visit: Visit) -> None:
+    payload = {
+        "action": RETURN["action"],
+        "state": RETURN["state"],
+        "remarks": RETURN["remarks"],
+        "data": {"correction_needed": RETURN["correction_needed"]},
+    }
+    _api_act(visit, payload, allowed=visit.holds(), then="returned")
+
+
+@row("api-act-as-citizen", "api:application-actions", "POST")
+def _api_act_as_citizen(visit: Visit) -> None:
+    payload = {"action": "withdraw", "state": "scrutiny", "remarks": "Applied twice."}
+    _api_act(visit, payload, allowed=visit.applies(), then="withdrawn")
+
+
+@row("api-actions-no-other-writes", "api:application-actions", "PUT", "PATCH", "DELETE")
+def _api_actions_writes(visit: Visit) -> None:
+    files = visit.files
+    before = trace(files.ambala)
+    for method in ("PUT", "PATCH", "DELETE"):
+        response = visit.api(
+            method,
+            f"/api/v1/applications/{files.ambala.reference}/actions/",
+            {"action": "withdraw", "state": "scrutiny"},
+        )
+        if visit.anonymous:
+            assert_sent_to_sign_in(response, "api")
+        else:
+            assert response.status_code == 405, (method, response.status_code)
+    assert_unchanged(before, files.ambala)
+
+
+@row("api-queue", "api:queue", "GET")
+def _api_queue(visit: Visit) -> None:
+    both = visit.files.items()
+    response = visit.api("GET", "/api/v1/queue/")
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "api")
+        return
+    assert response.status_code == 200
+    for key, application in both:
+        listed = application.reference in {r["reference"] for r in response.json()["results"]}
+        assert listed == visit.holds(key), (key, listed)
+        if not visit.holds(key):
+            for marker in [application.reference, *personal(application)]:
+                assert marker not in body(response)
+        for term in [application.reference, *personal(application)]:
+            searched = visit.api("GET", "/api/v1/queue/", {"q": term})
+            assert searched.status_code == 200
+            results = searched.json()["results"]
+            assert bool(results) == visit.holds(key), (key, term, results)
+            if not visit.holds(key):
+                assert searched.json()["count"] == 0
+
+
+@row("api-my-applications", "api:application-list", "GET")
+def _api_my_applications(visit: Visit) -> None:
+    """The caller's own applications, officers included (they use the queue)."""
+    both = visit.files.items()
+    response = visit.api("GET", "/api/v1/applications/")
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "api")
+        return
+    assert response.status_code == 200
+    listed = {r["reference"] for r in response.json()["results"]}
+    for key, application in both:
+        assert (application.reference in listed) == visit.applies(key), key
+
+
+# --- The citizen's pages --------------------------------------------------------------------
+@row("portal-my-applications", "portal:my-applications", "GET")
+def _portal_my_applications(visit: Visit) -> None:
+    both = visit.files.items()
+    response = visit.page("GET", "/my/")
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "portal")
+        return
+    assert response.status_code == 200
+    for key, application in both:
+        assert (application.reference in body(response)) == visit.applies(key), key
+        if not visit.applies(key):
+            for marker in personal(application):
+                assert marker not in body(response)
+
+
+def _portal_read(visit: Visit, url: str) -> None:
+    files = visit.files
+    response = visit.page("GET", url.format(files.ambala.reference))
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "portal")
+    elif visit.applies():
+        assert response.status_code == 200
+        assert files.ambala.reference in body(response)
+    else:
+        ghost = visit.page("GET", url.format(files.ghost))
+        assert_as_if_missing(response, ghost, files.ambala, files.ghost)
+
+
+@row("portal-my-application", "portal:my-application", "GET")
+def _portal_my_application(visit: Visit) -> None:
+    _portal_read(visit, "/my/{}/")
+
+
+@row("portal-acknowledgement", "portal:acknowledgement", "GET")
+def _portal_acknowledgement(visit: Visit) -> None:
+    _portal_read(visit, "/my/{}/acknowledgement/")
+
+
+def _portal_write(visit: Visit, url: str, post: dict, *, then: str | None = None) -> None:
+    """A citizen's write: 404 for anyone but the applicant. For the applicant, `then` is the
+    state the file moves to, or None if the write is refused inside reach."""
+    files = visit.files
+    before = trace(files.ambala)
+    response = visit.page("POST", url.format(files.ambala.reference), post)
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "portal")
+    elif visit.applies():
+        assert response.status_code == 302
+        assert response["Location"] == f"/my/{files.ambala.reference}/"
+        if then:
+            assert Application.objects.get(pk=files.ambala.pk).state == then
+            return
+    else:
+        ghost = visit.page("POST", url.format(files.ghost), post)
+        assert_as_if_missing(response, ghost, files.ambala, files.ghost)
+    assert_unchanged(before, files.ambala)
+
+
+@row("portal-act-as-citizen", "portal:citizen-act", "POST")
+def _portal_act_as_citizen(visit: Visit) -> None:
+    post = {"action": "withdraw", "state": "scrutiny", "remarks": "Applied twice."}
+    _portal_write(visit, "/my/{}/act/", post, then="withdrawn")
+
+
+@row("portal-act-as-officer", "portal:citizen-act", "POST")
+def _portal_act_as_officer(visit: Visit) -> None:
+    """An officer's action through the citizen's door: refused even to the applicant."""
+    _portal_write(visit, "/my/{}/act/", RETURN)
+
+
+@row("portal-correct", "portal:correct", "POST")
+def _portal_correct(visit: Visit) -> None:
+    """At scrutiny there is nothing to correct: refused to the applicant, 404 to others."""
+    _portal_write(visit, "/my/{}/correct/", {})
+
+
+@row("portal-feedback", "portal:feedback", "POST")
+def _portal_feedback(visit: Visit) -> None:
+    """The file is open, so even its applicant may not rate it yet."""
+    _portal_write(visit, "/my/{}/feedback/", {"rating": "5", "comment": "Quick."})
+
+
+@row("portal-document", "portal:document", "GET")
+def _portal_document(visit: Visit) -> None:
+    """Each document of each file: served to those who may see its file, else 404."""
+    files = visit.files
+    ghost_token = "doc_" + "0" * 32
+    ghost = visit.page("GET", f"/documents/{ghost_token}/")
+    for key, application in files.items():
+        tokens = Document.objects.filter(application=application).values_list("token", flat=True)
+        assert len(tokens) == 4
+        for token in tokens:
+            response = visit.page("GET", f"/documents/{token}/")
+            if visit.anonymous:
+                assert_sent_to_sign_in(response, "portal")
+            elif visit.sees(key):
+                assert response.status_code == 200, (key, response.status_code)
+                assert response["Content-Disposition"].startswith("attachment")
+                assert b"".join(response.streaming_content)  # read to the end, which closes it
+            else:
+                assert response.status_code == 404, (key, response.status_code)
+                assert body(response).replace(token, "T") == body(ghost).replace(ghost_token, "T")
+                for marker in [application.reference, *personal(application)]:
+                    assert marker not in body(response)
+
+
+@row("portal-track", "portal:track", "POST")
+def _portal_track(visit: Visit) -> None:
+    """Public by design: whoever holds the reference and the file's mobile number sees its
+    status, never the applicant's name; a wrong mobile answers like a missing reference."""
+    files = visit.files
+    reference, mobile = files.ambala.reference, files.ambala.applicant_mobile
+    right = visit.page("POST", "/track/", {"reference": reference, "mobile": mobile})
+    assert right.status_code == 200
+    assert "Documents being checked" in body(right)
+    assert files.ambala.applicant_name not in body(right)
+    # Another file's mobile number, a real one, with the Ambala reference.
+    other_mobile = files.hisar.applicant_mobile
+    wrong = visit.page("POST", "/track/", {"reference": reference, "mobile": other_mobile})
+    ghost = visit.page("POST", "/track/", {"reference": files.ghost, "mobile": other_mobile})
+    assert_as_if_missing(wrong, ghost, files.ambala, files.ghost)
+    assert "Documents being checked" not in body(wrong)
+
+
+@row("portal-demo-sms", "portal:demo-sms", "GET")
+@override_settings(SEVA_DEMO_SMS_BOX=False)
+def _portal_demo_sms(visit: Visit) -> None:
+    """The demo SMS box lists every SMS (references, mobiles) to anyone: it exists for
+    `make run` only and answers 404 when switched off, as it is outside dev."""
+    response = visit.page("GET", "/demo/sms/", {"mobile": visit.files.ambala.applicant_mobile})
+    assert response.status_code == 404
+    assert visit.files.ambala.reference not in body(response)
+
+
+# --- Drafts: a correction draft holds the file's answers --------------------------------------
+def _draft_visit(
+    visit: Visit, method: str, path: str, post: dict | None = None, *, owner_status: int
+):
+    """Open `path` (relative to the draft) of the applicant's correction draft, and the same for
+    a draft that does not exist. The owner gets `owner_status`; everyone else a 404 that says
+    nothing; a refused write leaves the draft and the file as they were."""
+    files = visit.files
+    draft = files.correction_draft()
+    before = trace(files.ambala)
+    draft_before = ApplicationDraft.objects.filter(pk=draft.pk).values().first()
+    url = f"/apply/draft/{{}}/{path}"
+    response = visit.page(method, url.format(draft.pk), post)
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "portal")
+    elif visit.applies():
+        assert response.status_code == owner_status, (response.status_code, body(response)[:500])
+        return draft, response
+    else:
+        ghost_id = str(uuid.uuid4())
+        ghost = visit.page(method, url.format(ghost_id), post)
+        assert response.status_code == 404
+        assert body(response).replace(str(draft.pk), "D") == body(ghost).replace(ghost_id, "D")
+        for marker in personal(files.ambala):
+            assert marker not in body(response)
+    assert_unchanged(before, files.ambala)
+    assert ApplicationDraft.objects.filter(pk=draft.pk).values().first() == draft_before
+    return draft, None
+
+
+def _first_step(draft: ApplicationDraft) -> str:
+    return rendering.form_steps(draft.service_version.form_schema, "en")[0].id
+
+
+@row("draft-step", "portal:apply-step", "GET")
+def _draft_step(visit: Visit) -> None:
+    _draft, response = _draft_visit(visit, "GET", "applicant/", owner_status=200)
+    if response is not None:
+        assert visit.files.ambala.applicant_name in body(response)
+
+
+@row("draft-step-save", "portal:apply-step", "POST")
+def _draft_step_save(visit: Visit) -> None:
+    _draft_visit(visit, "POST", "applicant/", {"save_and_exit": "1"}, owner_status=302)
+
+
+@row("draft-check", "portal:apply-check", "GET")
+def _draft_check(visit: Visit) -> None:
+    _draft, response = _draft_visit(visit, "GET", "check/", owner_status=200)
+    if response is not None:
+        assert visit.files.ambala.applicant_name in body(response)
+
+
+@row("draft-submit", "portal:apply-check", "POST")
+def _draft_submit(visit: Visit) -> None:
+    _draft, response = _draft_visit(visit, "POST", "check/", owner_status=302)
+    if response is not None:
+        assert Application.objects.get(pk=visit.files.ambala.pk).state == "scrutiny"
+
+
+@row("draft-discard", "portal:apply-discard", "POST")
+def _draft_discard(visit: Visit) -> None:
+    draft, response = _draft_visit(visit, "POST", "discard/", owner_status=302)
+    if response is not None:
+        assert not ApplicationDraft.objects.filter(pk=draft.pk).exists()
+
+
+# ------------------------------------------------------------------------------
+# The matrix
+# ------------------------------------------------------------------------------
+@pytest.mark.parametrize("actor", ACTORS, ids=lambda actor: actor.label)
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.id)
+def test_access(row: Row, actor: Actor, files: Files):
+    visit = Visit(actor=actor, files=files)
+    row.check(visit)
+    assert row.view_name in visit.views, (row.view_name, visit.views)
+
+
+# ------------------------------------------------------------------------------
+# Completeness: no URL of Seva's is left out of the matrix
+# ------------------------------------------------------------------------------
+NOT_ABOUT_AN_APPLICATION = {
+    "portal:login": "signing in by OTP",
+    "portal:login-verify": "signing in by OTP",
+    "portal:logout": "signing out",
+    "portal:set-language": "the caller's language",
+    "portal:eligibility": "questions about the caller; nothing is stored",
+    "portal:apply": "opens the caller's own draft for a service",
+    "api:service-list": "public definitions",
+    "api:service-detail": "public definitions",
+    "api:service-form": "public definitions",
+    "api:document-upload": "stores a new file owned by the caller; shows none",
+    "api:auth-token": "exchanges the caller's own password for a token",
+}
+
+# Models that hold an application or part of one: none may be edited or listed through the
+# Django admin or as a Wagtail snippet, whose views are not in this matrix.
+APPLICATION_MODELS = {
+    Application,
+    ApplicationEvent,
+    ApplicationDraft,
+    Document,
+    Feedback,
+    OutboxMessage,
+}
+
+
+@dataclass(frozen=True)
+class Served:
+    name: str  # namespaced URL name, "" when the pattern has none
+    route: str
+    view: object
+
+
+def served_urls() -> Iterator[Served]:
+    def walk(patterns, prefix: str, namespace: str) -> Iterator[Served]:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern).removeprefix("^")
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, route, inner)
+            elif isinstance(pattern, URLPattern):
+                name = f"{namespace}{pattern.name}" if pattern.name else ""
+                callback = pattern.callback
+                view = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+                yield Served(name, route, view or inspect.unwrap(callback))
+
+    yield from walk(get_resolver().url_patterns, "", "")
+
+
+def in_scope(served: Served) -> bool:
+    """Seva's own views, and all of the API."""
+    return served.view.__module__.startswith("seva.") or served.route.startswith("api/v1/")
+
+
+def test_the_matrix_covers_every_application_url():
+    served = [s for s in served_urls() if in_scope(s)]
+    assert {"queues:queue", "queues:bulk", "api:queue", "portal:document"} <= {
+        s.name for s in served
+    }, "the walk of the resolver no longer finds the staff workspace, the API or the portal"
+    unnamed = [s.route for s in served if not s.name]
+    assert not unnamed, f"give these URLs a name, and put them in the access matrix: {unnamed}"
+
+    covered = {r.view_name for r in ROWS}
+    missing = sorted({s.name for s in served} - covered - set(NOT_ABOUT_AN_APPLICATION))
+    assert not missing, (
+        f"URLs outside the access matrix: {missing}. Add rows for them to "
+        "tests/queues/test_access_matrix.py, or (if they never show or change an application) "
+        "add them to NOT_ABOUT_AN_APPLICATION with the reason."
+    )
+    stale = sorted((covered | set(NOT_ABOUT_AN_APPLICATION)) - {s.name for s in served})
+    assert not stale, f"the matrix names URLs that no longer exist: {stale}"
+    assert not covered & set(NOT_ABOUT_AN_APPLICATION)
+
+    # Every method an API view implements is walked (the others answer 405, walked too).
+    for s in served:
+        if s.name in covered and hasattr(s.view, "http_method_names"):
+            implemented = {
+                m.upper() for m in ("get", "post", "put", "patch", "delete") if hasattr(s.view, m)
+            }
+            walked = {m for r in ROWS if r.view_name == s.name for m in r.methods}
+            assert implemented <= walked, (s.name, implemented - walked)
+
+
+def test_no_application_data_is_open_through_the_django_admin_or_snippets():
+    from wagtail.snippets.models import get_snippet_models
+
+    assert not APPLICATION_MODELS & set(admin.site._registry)
+    assert not APPLICATION_MODELS & set(get_snippet_models())
