@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from seva.applications.models import Application, Document
 from tests.helpers import PDF_BYTES, png_bytes
 
 from .test_routing_and_queues import file_income_certificate
+from .test_workspace import signed_in
 
 RETURN = {
     "action": "return_for_correction",
@@ -19,12 +19,6 @@ RETURN = {
     "remarks": "The income proof is unsigned.",
     "correction_needed": "Upload a signed income proof.",
 }
-
-
-def signed_in(user, username: str) -> Client:
-    client = Client()
-    client.force_login(user(username))
-    return client
 
 
 @pytest.mark.django_db
