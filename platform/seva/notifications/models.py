@@ -36,8 +36,15 @@ class OutboxMessage(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField()
+    # A message that could not be sent waits until then (exponential backoff).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    provider_message_id = models.CharField(max_length=100, blank=True, db_index=True)
+    provider_reply = models.TextField(blank=True)
+    # What the operator's delivery report said, if one came.
+    delivery_status = models.CharField(max_length=20, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

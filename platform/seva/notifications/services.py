@@ -1,11 +1,22 @@
-"""Writing messages to the outbox, inside the caller's transaction."""
+"""Writing messages to the outbox, inside the caller's transaction, and delivering them
+after it commits: each row once, retried with backoff when the gateway fails for a while,
+marked failed when it refuses."""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import TYPE_CHECKING
 
-from .models import Channel, OutboxMessage
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .backends import PermanentFailure, TemporaryFailure, sms_backend
+from .models import Channel, OutboxMessage, OutboxStatus
 from .sms import render_sms
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from seva.applications.models import Application, ApplicationEvent
@@ -38,4 +49,84 @@ def sms_enqueue_for_event(
             "created_at": cause.at,
         },
     )
+    if _created:
+        outbox_deliver_after_commit(message)
     return message
+
+
+def outbox_deliver_after_commit(message: OutboxMessage) -> None:
+    """Hand the message to a worker once the change that wrote it is committed. If the
+    broker cannot be reached, the row waits: the periodic sweep sends it later."""
+    from .tasks import deliver_message
+
+    def hand_over() -> None:
+        try:
+            deliver_message.delay(message.pk)
+        except Exception:  # the broker is down: outbox_deliver_pending will pick it up
+            log.warning("Broker unreachable; outbox message %s waits for the sweep.", message.pk)
+
+    transaction.on_commit(hand_over)
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    """1, 2, 4, 8 ... times the base delay, after the 1st, 2nd, 3rd ... failed attempt."""
+    return dt.timedelta(seconds=settings.SEVA_SMS_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
+
+
+def outbox_deliver(*, message_id: int, now: dt.datetime | None = None) -> str:
+    """Send one pending message if it is due; return its status afterwards ("" when it was
+    not ours to send: already sent or failed, not yet due, or being sent by another worker).
+
+    The row is locked for the send, so two workers (or a task and the sweep) never send it
+    twice; the gateway also gets our idempotency key as the message reference."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, status=OutboxStatus.PENDING)
+            .first()
+        )
+        if message is None or (message.next_attempt_at and message.next_attempt_at > now):
+            return ""
+        message.attempts += 1
+        try:
+            sent = sms_backend().send(message)
+        except TemporaryFailure as exc:
+            message.last_error = str(exc)[:2000]
+            if message.attempts >= settings.SEVA_SMS_MAX_ATTEMPTS:
+                message.status = OutboxStatus.FAILED
+            else:
+                message.next_attempt_at = now + _backoff(message.attempts)
+        except PermanentFailure as exc:
+            message.last_error = str(exc)[:2000]
+            message.status = OutboxStatus.FAILED
+        else:
+            message.status = OutboxStatus.SENT
+            message.sent_at = now
+            message.provider_message_id = sent.provider_message_id
+            message.provider_reply = sent.reply
+            message.last_error = ""
+            message.next_attempt_at = None
+        message.save()
+    return message.status
+
+
+def outbox_deliver_pending(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """The sweep: send every pending message that is due (handed over while the broker was
+    down, or waiting for a retry). Returns how many were sent."""
+    now = now or timezone.now()
+    due = (
+        OutboxMessage.objects.filter(status=OutboxStatus.PENDING, created_at__lte=now)
+        .exclude(next_attempt_at__gt=now)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(outbox_deliver(message_id=pk, now=now) == OutboxStatus.SENT for pk in list(due))
+
+
+def outbox_resend(*, message: OutboxMessage) -> None:
+    """Put a failed message back in line (from the admin)."""
+    OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.FAILED).update(
+        status=OutboxStatus.PENDING, next_attempt_at=None, attempts=0
+    )
+    outbox_deliver_after_commit(message)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from seva.core.errors import ActionNotAllowed, ValidationFailed
 from seva.formschemas.formats import is_mobile
 from seva.notifications.models import Channel, OutboxMessage
+from seva.notifications.services import outbox_deliver_after_commit
 from seva.notifications.sms import fill_template
 
 from .models import CitizenProfile, OtpChallenge, OtpLockout
@@ -92,7 +93,7 @@ def otp_request(
             created_at=now,
             expires_at=now + dt.timedelta(seconds=settings.SEVA_OTP_VALID_SECONDS),
         )
-        OutboxMessage.objects.create(
+        message = OutboxMessage.objects.create(
             channel=Channel.SMS,
             recipient=mobile,
             language=language if language in settings.SEVA_OTP_SMS else "en",
@@ -102,6 +103,7 @@ def otp_request(
             idempotency_key=f"otp:{challenge.pk}",
             created_at=now,
         )
+        outbox_deliver_after_commit(message)
     return challenge
 
 

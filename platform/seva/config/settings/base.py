@@ -241,6 +241,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "seva.applications.tasks.escalate_overdue",
         "schedule": 30 * 60,
     },
+    # Messages handed over while the broker was down, and those waiting for a retry.
+    "deliver-pending-messages": {
+        "task": "seva.notifications.tasks.deliver_pending",
+        "schedule": 60,
+    },
 }
 
 # ------------------------------------------------------------------------------
@@ -277,6 +282,20 @@ SEVA_WEEKLY_OFF_DAYS = [5, 6]
 # TRAI DLT: the sender's registered entity id and header, sent with every SMS.
 SEVA_SMS_DLT_ENTITY_ID = os.environ.get("SEVA_SMS_DLT_ENTITY_ID", "1101000000000000001")
 SEVA_SMS_SENDER_HEADER = os.environ.get("SEVA_SMS_SENDER_HEADER", "HRSEVA")
+# Where SMS go (seva.notifications.backends): DemoBoxBackend keeps them in the database for
+# the demo SMS box and the admin; ConsoleBackend logs them; HttpGatewayBackend posts them to
+# the operator's gateway configured below.
+SEVA_SMS_BACKEND = os.environ.get("SEVA_SMS_BACKEND", "seva.notifications.backends.DemoBoxBackend")
+SEVA_SMS_GATEWAY = {
+    "URL": os.environ.get("SEVA_SMS_GATEWAY_URL", ""),
+    "USERNAME": os.environ.get("SEVA_SMS_GATEWAY_USERNAME", ""),
+    "PASSWORD": os.environ.get("SEVA_SMS_GATEWAY_PASSWORD", ""),
+    "TIMEOUT": float(os.environ.get("SEVA_SMS_GATEWAY_TIMEOUT", "10")),
+    "ID_FIELD": os.environ.get("SEVA_SMS_GATEWAY_ID_FIELD", "message_id"),
+}
+# A message the gateway could not take is retried after 30 s, 1, 2, 4 ... minutes, then failed.
+SEVA_SMS_MAX_ATTEMPTS = 6
+SEVA_SMS_RETRY_BASE_SECONDS = 30
 # The demo SMS box (/demo/sms/) shows every queued SMS, OTPs included: demos only.
 SEVA_DEMO_SMS_BOX = env_bool("SEVA_DEMO_SMS_BOX", False)
 # One-time passwords for citizen sign-in.
