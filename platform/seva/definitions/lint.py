@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 
 from seva.formschemas.lint import LANGUAGE_NAMES, field_schema, lint_form_schema
 from seva.formschemas.validation import UnsupportedSchema, build_validator
+from seva.notifications.dlt import template_problems
 from seva.notifications.sms import SMS_VARIABLES, VAR_TOKEN, variable_count
 from seva.workflows.lint import lint_workflow
 
@@ -463,6 +464,10 @@ def _sms_checks(source: SourceFile) -> list[DefinitionProblem]:
                             f"SMS variable '{name}' does not exist; the variables are {', '.join(SMS_VARIABLES.names())}",
                         )
                     )
+            for message in template_problems(template, service=source.data, language=language):
+                problems.append(
+                    source.problem(at, f"SMS template '{event}' ({language}): {message}")
+                )
     return problems
 
 

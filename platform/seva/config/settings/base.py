@@ -296,6 +296,11 @@ SEVA_SMS_GATEWAY = {
 # A message the gateway could not take is retried after 30 s, 1, 2, 4 ... minutes, then failed.
 SEVA_SMS_MAX_ATTEMPTS = 6
 SEVA_SMS_RETRY_BASE_SECONDS = 30
+# DLT rules for SMS templates (checked by check_definitions): variables per template, the
+# only link prefixes a template may carry, and the most parts a message may cost.
+SEVA_SMS_MAX_VARIABLES = int(os.environ.get("SEVA_SMS_MAX_VARIABLES", "3"))
+SEVA_SMS_LINK_PREFIXES = env_list("SEVA_SMS_LINK_PREFIXES", "https://seva.haryana.gov.in/")
+SEVA_SMS_MAX_PARTS = 3
 # The demo SMS box (/demo/sms/) shows every queued SMS, OTPs included: demos only.
 SEVA_DEMO_SMS_BOX = env_bool("SEVA_DEMO_SMS_BOX", False)
 # One-time passwords for citizen sign-in.
