@@ -182,3 +182,42 @@ def test_two_workers_at_once_send_a_message_once(user):
         assert len(gateway.received) == 1
     finally:
         committed(lambda: cleanup([application.reference]))
+
+
+@pytest.mark.django_db
+def test_the_gateways_delivery_report_updates_the_message(user, client, settings):
+    settings.SEVA_SMS_DLR_TOKEN = "a-shared-secret-for-tests"
+    message = _received_sms(_submit(user))
+    with FakeGateway() as gateway, _gateway_settings(gateway):
+        outbox_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    url = "/api/v1/sms/delivery-reports/"
+    report = {"message_id": message.provider_message_id, "status": "DELIVRD"}
+
+    assert client.post(url, report).status_code == 403  # no token
+    wrong = client.post(url, report, headers={"X-Gateway-Token": "guess"})
+    assert wrong.status_code == 403
+    token = {"X-Gateway-Token": "a-shared-secret-for-tests"}
+    assert client.post(url, {**report, "message_id": "gw-none"}, headers=token).status_code == 404
+    missing = client.post(url, {"message_id": message.provider_message_id}, headers=token)
+    assert missing.status_code == 400 and "status" in missing.json()["errors"]
+
+    done = client.post(url, report, headers=token)
+    assert done.status_code == 200 and done.json() == {"delivery_status": "delivered"}
+    message.refresh_from_db()
+    assert message.delivery_status == "delivered" and message.delivered_at is not None
+
+    client.post(url, {**report, "status": "UNDELIV"}, headers=token)
+    message.refresh_from_db()
+    assert message.delivery_status == "undelivered: UNDELIV" and message.delivered_at is None
+
+
+@pytest.mark.django_db
+def test_with_no_token_set_the_report_endpoint_is_closed(user, client, settings):
+    settings.SEVA_SMS_DLR_TOKEN = ""
+    response = client.post(
+        "/api/v1/sms/delivery-reports/",
+        {"message_id": "x", "status": "DELIVRD"},
+        headers={"X-Gateway-Token": ""},
+    )
+    assert response.status_code == 403

@@ -829,6 +829,8 @@ NOT_ABOUT_AN_APPLICATION = {
     "api:service-form": "public definitions",
     "api:document-upload": "stores a new file owned by the caller; shows none",
     "api:auth-token": "exchanges the caller's own password for a token",
+    "api:sms-delivery-report": "the SMS gateway's report on a message, by its shared token; "
+    "answers only the delivery status it was told",
 }
 
 # Models that hold an application or part of one: none may be edited or listed through the

@@ -42,6 +42,12 @@ class DocumentInput(serializers.Serializer):
         return attrs
 
 
+class DeliveryReportInput(serializers.Serializer):
+    message_id = serializers.CharField(max_length=100, help_text="The gateway's message id.")
+    status = serializers.CharField(max_length=60, help_text="DELIVRD, delivered, FAILED ...")
+    delivered_at = serializers.DateTimeField(required=False)
+
+
 class ActionInput(serializers.Serializer):
     action = serializers.SlugField(max_length=40)
     remarks = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")

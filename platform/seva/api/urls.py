@@ -23,4 +23,5 @@ urlpatterns = [
     path("queue/", views.QueueApi.as_view(), name="queue"),
     path("documents/", views.DocumentUploadApi.as_view(), name="document-upload"),
     path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("sms/delivery-reports/", views.DeliveryReportApi.as_view(), name="sms-delivery-report"),
 ]

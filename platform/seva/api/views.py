@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
+
+from django.conf import settings
 from django.utils.translation import get_language
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -25,6 +28,7 @@ from seva.applications.services import application_act, application_submit
 from seva.core.errors import ValidationFailed
 from seva.definitions.selectors import service_get, service_list
 from seva.formschemas.paths import schema_at
+from seva.notifications.services import outbox_delivery_report
 from seva.queues.selectors import QueueFilters, queue_for
 
 from . import serializers as s
@@ -201,3 +205,30 @@ class QueueApi(APIView):
                 "results": [s.queue_item(app) for app in rows],
             }
         )
+
+
+class DeliveryReportApi(APIView):
+    """The SMS gateway's delivery report for one message. The gateway authenticates with the
+    shared token in `SEVA_SMS_DLR_TOKEN` (header `X-Gateway-Token`); with no token set,
+    the endpoint is closed."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        expected = settings.SEVA_SMS_DLR_TOKEN
+        given = request.headers.get("X-Gateway-Token", "")
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            return Response({"detail": "Unknown gateway."}, status=status.HTTP_403_FORBIDDEN)
+        payload = s.DeliveryReportInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        message = outbox_delivery_report(
+            provider_message_id=payload.validated_data["message_id"],
+            status=payload.validated_data["status"],
+            at=payload.validated_data.get("delivered_at"),
+        )
+        if message is None:
+            return Response(
+                {"detail": "No message sent with that id."}, status=status.HTTP_404_NOT_FOUND
+            )
+        return Response({"delivery_status": message.delivery_status})

@@ -130,3 +130,23 @@ def outbox_resend(*, message: OutboxMessage) -> None:
         status=OutboxStatus.PENDING, next_attempt_at=None, attempts=0
     )
     outbox_deliver_after_commit(message)
+
+
+DELIVERED_STATUSES = {"delivered", "delivrd", "success"}
+
+
+def outbox_delivery_report(
+    *, provider_message_id: str, status: str, at: dt.datetime | None = None
+) -> OutboxMessage | None:
+    """Record what the operator's delivery report says about a message we sent; None when
+    no sent message has that provider id."""
+    message = OutboxMessage.objects.filter(
+        provider_message_id=provider_message_id, status=OutboxStatus.SENT
+    ).first()
+    if message is None:
+        return None
+    delivered = status.strip().lower() in DELIVERED_STATUSES
+    message.delivery_status = "delivered" if delivered else f"undelivered: {status[:60]}"
+    message.delivered_at = (at or timezone.now()) if delivered else None
+    message.save(update_fields=["delivery_status", "delivered_at"])
+    return message

@@ -293,6 +293,9 @@ SEVA_SMS_GATEWAY = {
     "TIMEOUT": float(os.environ.get("SEVA_SMS_GATEWAY_TIMEOUT", "10")),
     "ID_FIELD": os.environ.get("SEVA_SMS_GATEWAY_ID_FIELD", "message_id"),
 }
+# The gateway posts delivery reports to /api/v1/sms/delivery-reports/ with this token in
+# X-Gateway-Token; unset, the endpoint refuses every report.
+SEVA_SMS_DLR_TOKEN = os.environ.get("SEVA_SMS_DLR_TOKEN", "")
 # A message the gateway could not take is retried after 30 s, 1, 2, 4 ... minutes, then failed.
 SEVA_SMS_MAX_ATTEMPTS = 6
 SEVA_SMS_RETRY_BASE_SECONDS = 30
