@@ -831,6 +831,10 @@ NOT_ABOUT_AN_APPLICATION = {
     "api:auth-token": "exchanges the caller's own password for a token",
     "api:sms-delivery-report": "the SMS gateway's report on a message, by its shared token; "
     "answers only the delivery status it was told",
+    "notifications:messages": "the SMS log: state admin only, by the outbox permissions "
+    "(tests/notifications/test_message_log.py)",
+    "notifications:message": "the SMS log: state admin only, by the outbox permissions",
+    "notifications:resend": "the SMS log: state admin only, by the outbox permissions",
 }
 
 # Models that hold an application or part of one: none may be edited or listed through the
