@@ -21,7 +21,7 @@ needs_postgres = pytest.mark.skipif(
 )
 
 
-def run_together(workers: list) -> list:
+def run_together(workers: list, *, timeout: float = 60) -> list:
     """Start every worker at once, each in a thread with its own database connection, outside
     the test's transaction: what a worker writes is committed. Each returns a value or the
     exception it raised."""
@@ -41,15 +41,15 @@ def run_together(workers: list) -> list:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=timeout)
     return results
 
 
-def committed(work: Callable[[], T]) -> T:
+def committed(work: Callable[[], T], *, timeout: float = 60) -> T:
     """Run `work` on a connection of its own, so that what it writes is committed and every
     thread sees it (the test's own writes would stay in its transaction). The test removes
     what it made."""
-    (result,) = run_together([work])
+    (result,) = run_together([work], timeout=timeout)
     if isinstance(result, Exception):
         raise result
     return result

@@ -219,7 +219,15 @@ REST_FRAMEWORK = {
 # CELERY_BROKER_URL=redis://... in CI and production.
 # ------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A web request handing over a task tries the broker once more, briefly, then gives up (the
+# outbox sweep sends the message later); workers keep their own reconnection.
+BROKER_HANDOVER_RETRY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **BROKER_HANDOVER_RETRY}
 if CELERY_BROKER_URL.startswith("filesystem"):
     # The web process and the worker exchange messages as files in one folder.
     _queue_dir = VAR_DIR / "celery" / "queue"
@@ -229,8 +237,12 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        **BROKER_HANDOVER_RETRY,
     }
 CELERY_TASK_IGNORE_RESULT = True
+# Handing a task over never makes a request wait for a broker that is down: it fails at once
+# and the outbox sweep (below) sends the message when the broker is back.
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
