@@ -5,20 +5,14 @@ codes masked) and sends a failed one again. Officers and citizens cannot open it
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from seva.notifications.models import OutboxMessage, OutboxStatus
 from seva.portal.services import otp_request
+from tests.queues.test_workspace import signed_in
 
 from .test_delivery import _received_sms, _submit
 
 LOG = "/admin/sms/"
-
-
-def signed_in(user, username: str) -> Client:
-    client = Client()
-    client.force_login(user(username))
-    return client
 
 
 @pytest.mark.django_db

@@ -36,7 +36,7 @@ def sms_enqueue_for_event(
     language = application.language if application.language in templates else "en"
     template = templates[language]
     key = f"sms:{application.reference}:{cause.sequence}:{event}:{application.applicant_mobile}"
-    message, _created = OutboxMessage.objects.get_or_create(
+    message, created = OutboxMessage.objects.get_or_create(
         idempotency_key=key,
         defaults={
             "channel": Channel.SMS,
@@ -49,7 +49,7 @@ def sms_enqueue_for_event(
             "created_at": cause.at,
         },
     )
-    if _created:
+    if created:
         outbox_deliver_after_commit(message)
     return message
 
