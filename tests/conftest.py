@@ -49,6 +49,17 @@ def local_date():
 
 
 @pytest.fixture(autouse=True)
+def celery_may_wait_for_results():
+    """Celery marks "inside a task" in a process-wide flag while it runs a task eagerly; eager
+    tasks in several threads at once (the concurrency tests) can leave it set, and then any
+    later `.get()` refuses. Each test starts with it clear."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Rate-limit counters live in the cache; each test starts with none."""
     from django.core.cache import cache

@@ -226,7 +226,8 @@ def test_a_month_of_sweeps_run_twice_escalates_each_file_once_per_step_on_the_ri
         # The first sweep after midnight, and the same moment again through Celery.
         with time_machine.travel(_at(day, 0, 30), tick=False):
             first = applications_escalate_overdue(at=timezone.now())
-            again = escalate_overdue.delay().get()
+            # Eager tasks share Celery's process-wide "inside a task" flag: waiting is safe here.
+            again = escalate_overdue.delay().get(disable_sync_subtasks=False)
         if day in actions:
             with time_machine.travel(_at(day, 15), tick=False):
                 before = OutboxMessage.objects.count()
@@ -235,7 +236,7 @@ def test_a_month_of_sweeps_run_twice_escalates_each_file_once_per_step_on_the_ri
         # An evening sweep, the same way.
         with time_machine.travel(_at(day, 19), tick=False):
             evening = applications_escalate_overdue(at=timezone.now())
-            evening_again = escalate_overdue.delay().get()
+            evening_again = escalate_overdue.delay().get(disable_sync_subtasks=False)
         escalated_per_day[day] = (first, again, evening, evening_again)
 
     files = {app.reference: app for app in (grievance, answered, unread, verified, returned)}
@@ -289,7 +290,7 @@ def test_two_workers_sweeping_at_once_escalate_each_overdue_file_once(user):
             results = run_together(
                 [
                     lambda: applications_escalate_overdue(at=timezone.now()),
-                    lambda: escalate_overdue.delay().get(),
+                    lambda: escalate_overdue.delay().get(disable_sync_subtasks=False),
                 ]
             )
         assert all(isinstance(r, int) for r in results), results
