@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from seva.applications.documents import (
     ATTACHMENT_FIELD,
     attachment_upload,
-    attachments_claimable,
+    attachments_by_token,
     document_upload,
 )
 from seva.applications.selectors import (
@@ -126,7 +126,7 @@ class ApplicationActionsApi(APIView):
             remarks=payload.validated_data["remarks"],
             inputs=payload.validated_data["data"],
             expected_state=payload.validated_data.get("state"),
-            attachments=attachments_claimable(
+            attachments=attachments_by_token(
                 owner=request.user, tokens=payload.validated_data["attachments"]
             ),
         )

@@ -163,11 +163,9 @@ def attachment_upload(*, owner, uploaded_file: UploadedFile) -> Document:
     )
 
 
-def attachments_claimable(*, owner, tokens: Iterable[str]) -> list[Document]:
-    """The attachments `owner` uploaded and has not yet attached to anything, by token; any
-    other token is an error keyed `attachments`."""
-    tokens = list(dict.fromkeys(tokens))
-    if len(tokens) > ATTACHMENTS_PER_ACTION:
+def attachments_check_count(count: int) -> None:
+    """Refuse more attachments than one action takes, before any is stored."""
+    if count > ATTACHMENTS_PER_ACTION:
         raise ValidationFailed(
             {
                 ATTACHMENT_FIELD: [
@@ -175,14 +173,14 @@ def attachments_claimable(*, owner, tokens: Iterable[str]) -> list[Document]:
                 ]
             }
         )
-    found = list(
-        Document.objects.filter(
-            token__in=tokens,
-            owner=owner,
-            field=ATTACHMENT_FIELD,
-            application__isnull=True,
-        )
-    )
+
+
+def attachments_by_token(*, owner, tokens: Iterable[str]) -> list[Document]:
+    """The attachments `owner` uploaded, by token (for the API). Whether each may still be
+    attached is decided by `application_act`; a token that is not the owner's is an error."""
+    tokens = list(dict.fromkeys(tokens))
+    attachments_check_count(len(tokens))
+    found = list(Document.objects.filter(token__in=tokens, owner=owner))
     if len(found) != len(tokens):
         raise ValidationFailed({ATTACHMENT_FIELD: [_("Attach the file again.")]})
     return found

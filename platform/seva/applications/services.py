@@ -37,8 +37,8 @@ from seva.workflows.engine import CITIZEN, SYSTEM, State, Transition, Workflow
 
 from .documents import (
     ATTACHMENT_FIELD,
-    ATTACHMENTS_PER_ACTION,
     attachment_upload,
+    attachments_check_count,
     documents_attach,
     documents_check_claimable,
 )
@@ -453,14 +453,7 @@ def application_act_from_form(
         schema = {"$schema": DRAFT_2020_12, **transition.input_schema}
         inputs = rendering.parse_submission(schema, post, fields=list(schema["properties"]))
     uploads = files.getlist(ATTACHMENT_FIELD) if files is not None else []
-    if len(uploads) > ATTACHMENTS_PER_ACTION:
-        raise ValidationFailed(
-            {
-                ATTACHMENT_FIELD: [
-                    _("Attach at most %(n)s files to one action.") % {"n": ATTACHMENTS_PER_ACTION}
-                ]
-            }
-        )
+    attachments_check_count(len(uploads))
     attachments = [attachment_upload(owner=user, uploaded_file=f) for f in uploads]
     return application_act(
         application=application,
