@@ -198,7 +198,7 @@ def test_colon_inside_a_flow_mapping_gets_the_quoting_hint(root):
         "label: {en: Note: documents being checked,",
     )
     problem = expect(root.problems(), WORKFLOW, "", "is not valid YAML", "inside double quotes")
-    assert problem.line == 12
+    assert problem.line == root.line(WORKFLOW, r"label: {en: Note: documents being checked,")
 
 
 def test_invalid_json_in_a_form_gives_the_line(root):

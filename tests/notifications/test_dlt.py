@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 
 from seva.applications.services import application_submit
 from seva.definitions.models import Service
@@ -118,3 +120,34 @@ def test_every_template_renders_to_exactly_its_registered_form(user, code):
             match = _registered_pattern(template["text"]).match(text)
             assert match, (code, event, language, text)
             assert len(match.groups()) == len(template["variables"])
+
+
+def test_the_platforms_own_templates_pass_the_dlt_rules_and_a_broken_one_fails_the_check():
+    from seva.core.checks import settings_sms_follow_dlt_rules
+
+    assert settings_sms_follow_dlt_rules() == []
+    broken = {
+        **settings.SEVA_ALERT_SMS,
+        "daily_digest": {
+            **settings.SEVA_ALERT_SMS["daily_digest"],
+            "en": {
+                "dlt_template_id": "1107161234500009021",
+                "text": "Received {#var#}, disposed {#var#}, pending {#var#}{#var#} -HRSEVA",
+                "variables": ["received", "disposed", "pending_beyond_rts", "new_count"],
+            },
+        },
+    }
+    with override_settings(SEVA_ALERT_SMS=broken):
+        messages = [error.msg for error in settings_sms_follow_dlt_rules()]
+    assert messages == [
+        "SEVA_ALERT_SMS['daily_digest']['en']: DLT rule 'variables per template': 4 "
+        "variables, at most 3 (SEVA_SMS_MAX_VARIABLES)",
+        "SEVA_ALERT_SMS['daily_digest']['en']: DLT rule 'no adjacent variables': two {#var#} "
+        "slots side by side; put words between them",
+    ]
+
+
+def test_the_digest_is_scheduled_at_the_time_in_settings():
+    schedule = settings.CELERY_BEAT_SCHEDULE["daily-digests"]["schedule"]
+    assert schedule.hour == {settings.SEVA_DIGEST_TIME.hour}
+    assert schedule.minute == {settings.SEVA_DIGEST_TIME.minute}

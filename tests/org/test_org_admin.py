@@ -175,3 +175,26 @@ def test_officers_cannot_open_the_organisation_pages(client, user, model):
         response = client.get(url)
         assert response.status_code in (302, 403), (url, response.status_code)
         assert response.status_code == 403 or "/admin/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_an_officers_contact_is_kept_and_a_bad_mobile_refused_on_its_field(admin_client, user):
+    from seva.org.models import OfficerProfile
+
+    officer = user("tehsildar.hr-kkr-thn-thn")  # rostered: no contact yet
+    refused = admin_client.post(
+        f"{SNIPPETS}/officerprofile/add/",
+        {"user": officer.pk, "mobile": "12345", "language": "hi"},
+    )
+    assert refused.status_code == 200
+    assert list(_errors(refused)) == ["mobile"]
+    assert "10-digit mobile number" in _errors(refused)["mobile"][0]
+    assert not OfficerProfile.objects.filter(user=officer).exists()
+
+    saved = admin_client.post(
+        f"{SNIPPETS}/officerprofile/add/",
+        {"user": officer.pk, "mobile": "9000000199", "language": "hi"},
+    )
+    assert saved.status_code == 302, _errors(saved)
+    profile = OfficerProfile.objects.get(user=officer)
+    assert (profile.mobile, profile.language) == ("9000000199", "hi")

@@ -57,7 +57,7 @@ from seva.applications.services import application_act, application_submit
 from seva.definitions.models import Service
 from seva.formschemas import rendering
 from seva.formschemas.paths import set_path
-from seva.notifications.models import OutboxMessage
+from seva.notifications.models import OutboxMessage, StageAlert
 from tests.helpers import example_with_documents
 
 pytestmark = pytest.mark.django_db
@@ -822,6 +822,8 @@ NOT_ABOUT_AN_APPLICATION = {
     "portal:login-verify": "signing in by OTP",
     "portal:logout": "signing out",
     "portal:set-language": "the caller's language",
+    "portal:message-choices": "the caller's own message choices "
+    "(tests/portal/test_message_choices.py)",
     "portal:eligibility": "questions about the caller; nothing is stored",
     "portal:apply": "opens the caller's own draft for a service",
     "api:service-list": "public definitions",
@@ -846,6 +848,7 @@ APPLICATION_MODELS = {
     Document,
     Feedback,
     OutboxMessage,
+    StageAlert,
 }
 
 

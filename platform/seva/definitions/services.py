@@ -77,7 +77,12 @@ def definitions_sync(*, root: Path | None = None) -> SyncReport:
         report.roles_written += _upsert(
             Role,
             {"code": code},
-            {"name_en": item["name"]["en"], "name_hi": item["name"]["hi"], "level": item["level"]},
+            {
+                "name_en": item["name"]["en"],
+                "name_hi": item["name"]["hi"],
+                "level": item["level"],
+                "oversees": item.get("oversees", ""),
+            },
         )
     now = timezone.now()
     for code in sorted(dset.services):

@@ -6,6 +6,8 @@
 - `HttpGatewayBackend`: an operator's HTTP API (URL, credentials and timeout from
   `SEVA_SMS_GATEWAY`). A timeout, a connection error or a 5xx is worth retrying; a 4xx is not.
 
+Officers' e-mail goes through Django's e-mail backend (`email_send`).
+
 A backend raises `TemporaryFailure` or `PermanentFailure`; the delivery service decides
 what to do with either (seva.notifications.services.outbox_deliver).
 """
@@ -14,13 +16,16 @@ from __future__ import annotations
 
 import json
 import logging
+import smtplib
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from email.utils import make_msgid
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
@@ -113,3 +118,22 @@ class HttpGatewayBackend(SmsBackend):
 
 def sms_backend() -> SmsBackend:
     return import_string(settings.SEVA_SMS_BACKEND)()
+
+
+def email_send(message: OutboxMessage) -> Sent:
+    """Officers' e-mail, through Django's e-mail backend (SMTP in production). A refused
+    address is not retried; a relay that cannot be reached or fails for a while is."""
+    message_id = make_msgid(idstring=str(message.pk), domain="seva")
+    email = EmailMessage(
+        subject=message.subject,
+        body=message.body,
+        to=[message.recipient],
+        headers={"Message-ID": message_id},
+    )
+    try:
+        email.send()
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
+        raise PermanentFailure(f"The mail relay refused the message: {exc}") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise TemporaryFailure(f"The mail relay failed: {exc}") from exc
+    return Sent(provider_message_id=message_id)

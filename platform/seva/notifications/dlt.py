@@ -72,6 +72,14 @@ VALUE_CHARS: dict[str, Callable[[dict, str], int]] = {
     "stage_due_date": lambda service, language: 10,
     "applicant_name": lambda service, language: MAX_VALUE_CHARS,  # cut to 30 when filled
     "fee_amount": _fee_chars,
+    # Officers' alerts and digests (settings.SEVA_ALERT_SMS): counts, up to a crore.
+    "new_count": lambda service, language: 8,
+    "reminder_count": lambda service, language: 8,
+    "breach_count": lambda service, language: 8,
+    "received": lambda service, language: 8,
+    "disposed": lambda service, language: 8,
+    # "40 (3 beyond RTS)", or its Hindi, with counts up to a crore.
+    "pending_beyond_rts": lambda service, language: 30,
 }
 
 

@@ -1,4 +1,5 @@
-"""Reads of the outbox for the SMS log in the admin."""
+"""Reads for notifications: the outbox for the message log in the admin, and the counts of
+the daily digest."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+
+from seva.applications.models import Application
 
 from .models import OutboxMessage
 
 
 @dataclass(frozen=True)
 class MessageFilters:
-    search: str = ""  # a reference number or a mobile number
+    search: str = ""  # a reference number, a mobile number or an e-mail address
     status: str = ""
     sent_from: dt.date | None = None
     sent_to: dt.date | None = None
@@ -24,7 +27,9 @@ def messages_find(filters: MessageFilters) -> QuerySet:
     term = filters.search.strip()
     if term:
         digits = re.sub(r"\D", "", term)
-        if len(digits) >= 10 and re.fullmatch(r"[\d\s+-]+", term):
+        if "@" in term:
+            messages = messages.filter(recipient__iexact=term)
+        elif len(digits) >= 10 and re.fullmatch(r"[\d\s+-]+", term):
             messages = messages.filter(recipient=digits[-10:])
         else:
             messages = messages.filter(Q(application__reference__iexact=term))
@@ -42,3 +47,36 @@ def message_body_for_staff(message: OutboxMessage) -> str:
     if message.event == "otp":
         return re.sub(r"\b\d{4,8}\b", "XXXXXX", message.body)
     return message.body
+
+
+@dataclass(frozen=True)
+class DigestCounts:
+    received: int
+    disposed: int
+    pending: int
+    beyond_rts: int
+
+
+def digest_counts(
+    *, place_path: str, department_id: int | None, start: dt.datetime, end: dt.datetime
+) -> DigestCounts:
+    """For the files from places under `place_path` (of one department, or all): received
+    and disposed of in (start, end]; pending at `end`, and of those, past their RTS deadline
+    with the clock running (a file with the citizen is not counted late). A withdrawn file
+    is neither disposed of nor pending."""
+    files = Application.objects.filter(place_path__startswith=place_path)
+    if department_id is not None:
+        files = files.filter(department_id=department_id)
+    pending = Q(submitted_at__lte=end) & (Q(closed_at__isnull=True) | Q(closed_at__gt=end))
+    counts = files.aggregate(
+        received=Count("pk", filter=Q(submitted_at__gt=start, submitted_at__lte=end)),
+        disposed=Count(
+            "pk",
+            filter=Q(closed_at__gt=start, closed_at__lte=end) & ~Q(outcome="withdrawn"),
+        ),
+        pending=Count("pk", filter=pending),
+        beyond_rts=Count(
+            "pk", filter=pending & Q(rts_due_at__lt=end, clock_paused_at__isnull=True)
+        ),
+    )
+    return DigestCounts(**counts)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .backends import PermanentFailure, TemporaryFailure, sms_backend
+from .backends import PermanentFailure, TemporaryFailure, email_send, sms_backend
 from .models import Channel, OutboxMessage, OutboxStatus
 from .sms import render_sms
 
@@ -20,6 +20,43 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from seva.applications.models import Application, ApplicationEvent
+
+
+def outbox_enqueue(
+    *,
+    channel: str,
+    recipient: str,
+    language: str,
+    event: str,
+    body: str,
+    idempotency_key: str,
+    at: dt.datetime,
+    application: Application | None = None,
+    user=None,
+    dlt_template_id: str = "",
+    subject: str = "",
+) -> OutboxMessage | None:
+    """Write one message to the outbox, in the caller's transaction, and hand it to a worker
+    once that commits. None when a message with this key exists: it is never sent twice."""
+    message, created = OutboxMessage.objects.get_or_create(
+        idempotency_key=idempotency_key,
+        defaults={
+            "channel": channel,
+            "recipient": recipient,
+            "user": user,
+            "language": language,
+            "event": event,
+            "application": application,
+            "dlt_template_id": dlt_template_id,
+            "subject": subject,
+            "body": body,
+            "created_at": at,
+        },
+    )
+    if not created:
+        return None
+    outbox_deliver_after_commit(message)
+    return message
 
 
 def sms_enqueue_for_event(
@@ -33,25 +70,83 @@ def sms_enqueue_for_event(
     templates = application.service_version.service_doc["sms"].get(event)
     if not templates or not application.applicant_mobile:
         return None
-    language = application.language if application.language in templates else "en"
+    language = citizen_choices(application)[0]
+    language = language if language in templates else "en"
     template = templates[language]
-    key = f"sms:{application.reference}:{cause.sequence}:{event}:{application.applicant_mobile}"
-    message, created = OutboxMessage.objects.get_or_create(
-        idempotency_key=key,
-        defaults={
-            "channel": Channel.SMS,
-            "recipient": application.applicant_mobile,
-            "language": language,
-            "event": event,
-            "application": application,
-            "dlt_template_id": template["dlt_template_id"],
-            "body": render_sms(application, template, language),
-            "created_at": cause.at,
-        },
+    return outbox_enqueue(
+        channel=Channel.SMS,
+        recipient=application.applicant_mobile,
+        language=language,
+        event=event,
+        application=application,
+        dlt_template_id=template["dlt_template_id"],
+        body=render_sms(application, template, language),
+        idempotency_key=(
+            f"sms:{application.reference}:{cause.sequence}:{event}:{application.applicant_mobile}"
+        ),
+        at=cause.at,
     )
-    if created:
-        outbox_deliver_after_commit(message)
-    return message
+
+
+def citizen_choices(application: Application) -> tuple[str, bool]:
+    """The language chosen for messages about `application`, and whether messages that are
+    not about its status are welcome. The choices of whoever holds the mobile number the
+    SMS go to, if they have an account, else the applicant's; with neither, the language
+    the application was made in."""
+    from seva.portal.models import CitizenProfile  # the portal keeps citizens' accounts
+
+    profiles = CitizenProfile.objects.only("language", "other_messages")
+    chosen = profiles.filter(mobile=application.applicant_mobile).first()
+    if chosen is None and application.applicant_id:
+        chosen = profiles.filter(user_id=application.applicant_id).first()
+    if chosen is None:
+        return application.language, True
+    return chosen.language or application.language, chosen.other_messages
+
+
+def feedback_requests_send(*, now: dt.datetime | None = None) -> int:
+    """Ask applicants whose application was disposed of in the last week (before today) to
+    rate the service, once each, unless they have rated it or opted out of messages that
+    are not about their applications' status. Returns how many were asked."""
+    from seva.applications.models import Application
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    midnight = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    disposed = (
+        Application.objects.filter(
+            closed_at__gte=midnight - dt.timedelta(days=7),
+            closed_at__lt=midnight,
+            outcome__in=["approved", "rejected", "closed"],
+            feedback__isnull=True,
+        )
+        .exclude(applicant_mobile="")
+        .select_related("service_version")
+        .order_by("closed_at", "pk")
+    )
+    asked = 0
+    for application in disposed.iterator():
+        language, wants_other = citizen_choices(application)
+        if not wants_other:
+            continue
+        templates = settings.SEVA_ALERT_SMS["feedback_request"]
+        language = language if language in templates else "en"
+        asked += bool(
+            outbox_enqueue(
+                channel=Channel.SMS,
+                recipient=application.applicant_mobile,
+                language=language,
+                event="feedback_request",
+                application=application,
+                dlt_template_id=templates[language]["dlt_template_id"],
+                body=render_sms(application, templates[language], language),
+                idempotency_key=(
+                    f"sms:{application.reference}:feedback_request:{application.applicant_mobile}"
+                ),
+                at=now,
+            )
+        )
+    return asked
 
 
 def outbox_deliver_after_commit(message: OutboxMessage) -> None:
@@ -90,7 +185,11 @@ def outbox_deliver(*, message_id: int, now: dt.datetime | None = None) -> str:
             return ""
         message.attempts += 1
         try:
-            sent = sms_backend().send(message)
+            sent = (
+                email_send(message)
+                if message.channel == Channel.EMAIL
+                else sms_backend().send(message)
+            )
         except TemporaryFailure as exc:
             message.last_error = str(exc)[:2000]
             if message.attempts >= settings.SEVA_SMS_MAX_ATTEMPTS:

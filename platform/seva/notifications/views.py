@@ -22,7 +22,7 @@ PAGE_SIZE = 50
 
 
 class MessageFilterForm(forms.Form):
-    q = forms.CharField(label="Reference or mobile", required=False, max_length=40)
+    q = forms.CharField(label="Reference, mobile or e-mail", required=False, max_length=254)
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any"), *OutboxStatus.choices]
     )

@@ -14,11 +14,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from .models import Department, Jurisdiction, Posting, Role
+from .models import Department, Jurisdiction, OfficerProfile, Posting, Role
 from .services import holidays_load, jurisdiction_tree_load
 
 DATA_DIR = Path(__file__).parent / "data"
 DEMO_PASSWORD = "seva-demo"  # published in the README on purpose: demo data only
+EMAIL_DOMAIN = "seva.example"  # reserved for examples: nothing is ever delivered there
 POSTINGS_START = dt.date(2020, 1, 1)
 
 
@@ -111,8 +112,17 @@ def demo_seed() -> list[DemoLogin]:
     officers = _officers_group()
     named: set[tuple[str, str | None, str]] = set()
     for item in people["officers"]:
-        user = _user(item["username"], first_name=item["first_name"], last_name=item["last_name"])
+        user = _user(
+            item["username"],
+            first_name=item["first_name"],
+            last_name=item["last_name"],
+            email=f"{item['username']}@{EMAIL_DOMAIN}",
+        )
         user.groups.add(officers)
+        OfficerProfile.objects.get_or_create(
+            user=user,
+            defaults={"mobile": item.get("mobile", ""), "language": item.get("language", "en")},
+        )
         role = Role.objects.get(code=item["role"])
         department = (
             Department.objects.get(code=item["department"]) if item.get("department") else None
@@ -171,6 +181,7 @@ def _roster_seed(roster: list[dict], names: dict, named: set, group) -> list[Dem
             username=username,
             first_name=first[index % len(first)],
             last_name=last[(index // len(first) + index) % len(last)],
+            email=f"{username}@{EMAIL_DOMAIN}",
             password=_demo_password_hash(),
         )
         for index, username in enumerate(usernames)

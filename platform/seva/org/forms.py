@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from seva.formschemas.formats import is_mobile
+
 from .models import Holiday, Jurisdiction
 from .services import jurisdiction_placement_errors
 
@@ -94,3 +96,15 @@ class HolidayForm(OrgAdminForm):
                 where = district.name_en if district else "the whole state"
                 self.add_error("date", f"There is already a holiday on this date for {where}.")
         return cleaned
+
+
+class OfficerProfileForm(OrgAdminForm):
+    locked_on_edit = ("user",)
+
+    def clean_mobile(self) -> str:
+        mobile = (self.cleaned_data.get("mobile") or "").strip()
+        if mobile and not is_mobile(mobile):
+            raise forms.ValidationError(
+                "Enter a 10-digit mobile number starting with 6, 7, 8 or 9, or leave it empty."
+            )
+        return mobile

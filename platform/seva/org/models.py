@@ -74,6 +74,11 @@ class Jurisdiction(models.Model):
         return other.path.startswith(self.path)
 
 
+class Oversight(models.TextChoices):
+    DISTRICT = "district", "Every department in the posting's area (collector)"
+    DEPARTMENT = "department", "The posting's department in its area (head of department)"
+
+
 class Role(models.Model):
     code = models.SlugField(max_length=40, unique=True, help_text="e.g. tehsildar")
     name_en = models.CharField(max_length=200)
@@ -83,12 +88,37 @@ class Role(models.Model):
         choices=JurisdictionLevel.choices,
         help_text="The level this role is usually posted at.",
     )
+    # Who answers for adherence over an area: the district collector for every department
+    # in the posting's area, a head of department for that department in it. They get the
+    # daily digest.
+    oversees = models.CharField(
+        max_length=20,
+        choices=Oversight.choices,
+        blank=True,
+        help_text="Collectors oversee their district; heads of department their department.",
+    )
 
     class Meta:
         ordering = ["code"]
 
     def __str__(self) -> str:
         return self.name_en
+
+
+class OfficerProfile(models.Model):
+    """How an officer is reached: alerts and digests go by SMS to this mobile, in this
+    language, and by e-mail to the user's address."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="officer_profile"
+    )
+    mobile = models.CharField(max_length=10, blank=True)
+    language = models.CharField(
+        max_length=8, choices=[("en", "English"), ("hi", "हिन्दी")], default="en"
+    )
+
+    def __str__(self) -> str:
+        return f"Contact of {self.user}"
 
 
 class PostingKind(models.TextChoices):

@@ -8,7 +8,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import forms
-from .models import Department, Holiday, Jurisdiction, Leave, Posting, Role
+from .models import Department, Holiday, Jurisdiction, Leave, OfficerProfile, Posting, Role
 from .services import holiday_deadlines_follow
 
 
@@ -43,7 +43,7 @@ class RoleViewSet(SnippetViewSet):
     list_filter = ["level"]
     search_fields = ["name_en", "name_hi", "code"]
     search_backend_name = None
-    edit_handler = _panels(forms.RoleForm, "code", "name_en", "name_hi", "level")
+    edit_handler = _panels(forms.RoleForm, "code", "name_en", "name_hi", "level", "oversees")
 
 
 class PostingViewSet(SnippetViewSet):
@@ -80,6 +80,22 @@ class LeaveViewSet(SnippetViewSet):
         return Leave.objects.select_related("user")
 
 
+class OfficerProfileViewSet(SnippetViewSet):
+    """Where alerts and digests reach an officer: their mobile (SMS) and language; e-mail
+    goes to the address on their user account."""
+
+    model = OfficerProfile
+    icon = "mail"
+    menu_label = "Officer contacts"
+    list_display = ["user", "mobile", "language"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "mobile"]
+    search_backend_name = None
+    edit_handler = _panels(forms.OfficerProfileForm, "user", "mobile", "language")
+
+    def get_queryset(self, request):
+        return OfficerProfile.objects.select_related("user")
+
+
 class HolidayViewSet(SnippetViewSet):
     model = Holiday
     icon = "date"
@@ -100,6 +116,7 @@ class OrganisationGroup(SnippetViewSetGroup):
         RoleViewSet,
         PostingViewSet,
         LeaveViewSet,
+        OfficerProfileViewSet,
         HolidayViewSet,
     )
 

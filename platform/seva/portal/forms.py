@@ -65,3 +65,20 @@ class FeedbackForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea,
     )
+
+
+class MessageChoicesForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language of your SMS"),
+        help_text=_("This site will use it too."),
+        choices=[("en", "English"), ("hi", "हिन्दी")],
+        widget=forms.RadioSelect,
+    )
+    other_messages = forms.BooleanField(
+        label=_("Also send me messages that are not about the status of my applications"),
+        help_text=_(
+            "For example, a request to rate a service after it is done. Messages about your "
+            "applications' status and sign-in codes are always sent."
+        ),
+        required=False,
+    )

@@ -168,7 +168,12 @@ class CitizenProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="citizen"
     )
     mobile = models.CharField(max_length=10, unique=True)
-    language = models.CharField(max_length=8, default="en")
+    # The language of the site and of every SMS to this citizen, once they chose one; until
+    # then each SMS is in the language the application was made in.
+    language = models.CharField(max_length=8, blank=True, default="")
+    # Messages that are not about the status of their own applications (a request to rate a
+    # service, say). Status SMS and sign-in codes are always sent.
+    other_messages = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"{self.user} ({self.mobile[:2]}XXXXXX{self.mobile[-2:]})"

@@ -320,6 +320,12 @@ def document_names(*, user, data: dict, schema: dict) -> dict[str, dict]:
     return {d.token: {"name": d.original_name, "size": d.size} for d in documents}
 
 
+def citizen_profile_of(user) -> CitizenProfile | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return CitizenProfile.objects.filter(user=user).first()
+
+
 def demo_sms(*, mobile: str = "") -> list[OutboxMessage]:
     messages = OutboxMessage.objects.filter(channel=Channel.SMS).order_by("-created_at", "-id")
     if mobile:

@@ -19,7 +19,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from seva.core.errors import ActionNotAllowed, ValidationFailed
+from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
 from seva.formschemas.formats import is_mobile
 from seva.notifications.models import Channel, OutboxMessage
 from seva.notifications.services import outbox_deliver_after_commit
@@ -175,6 +175,18 @@ def citizen_for_mobile(*, mobile: str):
 def citizen_profile_ensure(*, user, mobile: str) -> CitizenProfile:
     profile, _created = CitizenProfile.objects.get_or_create(user=user, defaults={"mobile": mobile})
     return profile
+
+
+def citizen_message_choices_set(*, user, language: str, other_messages: bool) -> None:
+    """What a citizen chose for their messages: the language, and whether to get those
+    that are not about their applications' status."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationFailed({"language": [_("Choose English or Hindi.")]})
+    updated = CitizenProfile.objects.filter(user=user).update(
+        language=language, other_messages=other_messages
+    )
+    if not updated:
+        raise NotFound(_("Only citizens who sign in with their mobile number have messages."))
 
 
 def citizen_language_set(*, user, language: str) -> None:

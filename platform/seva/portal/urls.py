@@ -15,6 +15,7 @@ urlpatterns = [
     path("apply/draft/<uuid:draft_id>/discard/", views.apply_discard, name="apply-discard"),
     path("apply/draft/<uuid:draft_id>/<slug:step_id>/", views.apply_step, name="apply-step"),
     path("my/", views.my_applications, name="my-applications"),
+    path("my/messages/", views.message_choices, name="message-choices"),
     path("my/<str:reference>/", views.my_application, name="my-application"),
     path("my/<str:reference>/acknowledgement/", views.acknowledgement, name="acknowledgement"),
     path("my/<str:reference>/act/", views.citizen_act, name="citizen-act"),

@@ -27,11 +27,12 @@ from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.paths import schema_at, set_path
 
 from . import selectors
-from .forms import FeedbackForm, MobileForm, OtpForm, TrackForm
+from .forms import FeedbackForm, MessageChoicesForm, MobileForm, OtpForm, TrackForm
 from .ratelimit import hit, over, too_many
 from .services import (
     SignInRefused,
     citizen_language_set,
+    citizen_message_choices_set,
     feedback_give,
     otp_request,
     otp_verify,
@@ -333,6 +334,41 @@ def my_applications(request: HttpRequest) -> HttpResponse:
                 user=request.user, language=_language(request)
             ),
         },
+    )
+
+
+@login_required
+def message_choices(request: HttpRequest) -> HttpResponse:
+    """A citizen chooses the language of their SMS and whether to get messages that are not
+    about their applications' status."""
+    profile = selectors.citizen_profile_of(request.user)
+    if profile is None:
+        raise Http404(_("Only citizens who sign in with their mobile number have messages."))
+    initial = {
+        "language": profile.language or _language(request),
+        "other_messages": profile.other_messages,
+    }
+    form = MessageChoicesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        citizen_message_choices_set(
+            user=request.user,
+            language=form.cleaned_data["language"],
+            other_messages=form.cleaned_data["other_messages"],
+        )
+        language = form.cleaned_data["language"]
+        translation.activate(language)
+        messages.success(request, _("Your choices are saved."))
+        response = redirect("portal:message-choices")
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
+        )
+        return response
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "portal/message_choices.html",
+        {"form": form, "mobile": profile.mobile},
+        status=status,
     )
 
 

@@ -76,12 +76,22 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class Alerts:
+    """What the officer holding a file is told about its stage deadline (officers always
+    hear of new files in their queue)."""
+
+    remind_before_days: int | None = None  # working days before the stage is due
+    on_breach: bool = False
+
+
+@dataclass(frozen=True)
 class Workflow:
     code: str
     name: dict[str, str]
     initial: str
     states: dict[str, State]
     transitions: tuple[Transition, ...] = field(default_factory=tuple)
+    alerts: Alerts = Alerts()
 
     @cached_property
     def _by_source(self) -> dict[str, dict[str, Transition]]:
@@ -162,4 +172,8 @@ def compile_workflow(doc: dict[str, Any]) -> Workflow:
         initial=doc["initial"],
         states=states,
         transitions=transitions,
+        alerts=Alerts(
+            remind_before_days=(doc.get("alerts") or {}).get("remind_before_days"),
+            on_breach=bool((doc.get("alerts") or {}).get("on_breach", False)),
+        ),
     )

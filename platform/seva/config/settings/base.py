@@ -4,10 +4,13 @@ Everything that differs between a laptop and production comes from the environme
 the defaults here are the embedded ones that let `make run` start on a bare machine.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 # platform/seva/config/settings/base.py -> repository root is four levels up.
@@ -25,6 +28,17 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_time(name: str, default: str) -> dt.time:
+    """A time of day written HH:MM."""
+    value = os.environ.get(name, default)
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a time of day like 18:30, not {value!r}."
+        ) from None
 
 
 # ------------------------------------------------------------------------------
@@ -215,6 +229,18 @@ REST_FRAMEWORK = {
 }
 
 # ------------------------------------------------------------------------------
+# E-mail (officers' alerts and digests): an SMTP relay from the environment
+# ------------------------------------------------------------------------------
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Seva <no-reply@seva.haryana.gov.in>")
+
+# ------------------------------------------------------------------------------
 # Celery: a broker that needs no server by default (kombu's filesystem transport);
 # CELERY_BROKER_URL=redis://... in CI and production.
 # ------------------------------------------------------------------------------
@@ -246,6 +272,15 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# When officers are alerted and digests go out (local time, Asia/Kolkata; also read by the
+# tasks themselves, so that a late or repeated run keeps to them).
+SEVA_OFFICER_ALERT_EVERY_MINUTES = 30
+SEVA_OFFICER_ALERT_HOURS = (
+    env_time("SEVA_OFFICER_ALERT_FROM", "09:00"),
+    env_time("SEVA_OFFICER_ALERT_UNTIL", "18:00"),
+)
+SEVA_DIGEST_TIME = env_time("SEVA_DIGEST_TIME", "18:30")
+SEVA_FEEDBACK_REQUEST_TIME = env_time("SEVA_FEEDBACK_REQUEST_TIME", "11:00")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Files past their stage deadline move up their state's escalation ladder.
@@ -257,6 +292,24 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-pending-messages": {
         "task": "seva.notifications.tasks.deliver_pending",
         "schedule": 60,
+    },
+    # Officers hear of new files in their queue, deadlines near and deadlines passed (the
+    # task itself keeps to office hours and working days).
+    "officer-alerts": {
+        "task": "seva.notifications.tasks.send_officer_alerts",
+        "schedule": crontab(minute=f"*/{SEVA_OFFICER_ALERT_EVERY_MINUTES}"),
+    },
+    # The end-of-day digest to collectors and heads of department.
+    "daily-digests": {
+        "task": "seva.notifications.tasks.send_daily_digests",
+        "schedule": crontab(hour=SEVA_DIGEST_TIME.hour, minute=SEVA_DIGEST_TIME.minute),
+    },
+    # Citizens whose application was disposed of are asked to rate the service.
+    "feedback-requests": {
+        "task": "seva.notifications.tasks.send_feedback_requests",
+        "schedule": crontab(
+            hour=SEVA_FEEDBACK_REQUEST_TIME.hour, minute=SEVA_FEEDBACK_REQUEST_TIME.minute
+        ),
     },
 }
 
@@ -318,6 +371,47 @@ SEVA_SMS_LINK_PREFIXES = env_list("SEVA_SMS_LINK_PREFIXES", "https://seva.haryan
 SEVA_SMS_MAX_PARTS = 3
 # The demo SMS box (/demo/sms/) shows every queued SMS, OTPs included: demos only.
 SEVA_DEMO_SMS_BOX = env_bool("SEVA_DEMO_SMS_BOX", False)
+# SMS that are not about one application (DLT-registered like every other; `variables` name
+# the values that fill the {#var#} slots, in order). Officers' queue alerts and the daily
+# digest; the request to rate a service, which citizens may opt out of.
+SEVA_ALERT_SMS = {
+    "queue_alert": {
+        "en": {
+            "dlt_template_id": "1107161234500009011",
+            "text": "Seva queue: {#var#} new, {#var#} nearing deadline, {#var#} past deadline. Act at https://seva.haryana.gov.in/admin/ -HRSEVA",
+            "variables": ["new_count", "reminder_count", "breach_count"],
+        },
+        "hi": {
+            "dlt_template_id": "1107161234500009012",
+            "text": "सेवा कतार: {#var#} नए, {#var#} समय-सीमा के निकट, {#var#} समय-सीमा पार। https://seva.haryana.gov.in/admin/ -HRSEVA",
+            "variables": ["new_count", "reminder_count", "breach_count"],
+        },
+    },
+    "daily_digest": {
+        "en": {
+            "dlt_template_id": "1107161234500009021",
+            "text": "Seva daily report: received {#var#}, disposed {#var#}, pending {#var#}. Details by e-mail. -HRSEVA",
+            "variables": ["received", "disposed", "pending_beyond_rts"],
+        },
+        "hi": {
+            "dlt_template_id": "1107161234500009022",
+            "text": "सेवा दैनिक रिपोर्ट: प्राप्त {#var#}, निपटाए {#var#}, लंबित {#var#}। -HRSEVA",
+            "variables": ["received", "disposed", "pending_beyond_rts"],
+        },
+    },
+    "feedback_request": {
+        "en": {
+            "dlt_template_id": "1107161234500009031",
+            "text": "Your application {#var#} for {#var#} is complete. Rate the service at https://seva.haryana.gov.in/my/ -HRSEVA",
+            "variables": ["reference", "service_name"],
+        },
+        "hi": {
+            "dlt_template_id": "1107161234500009032",
+            "text": "आपका आवेदन {#var#} ({#var#}) पूरा हुआ। सेवा को https://seva.haryana.gov.in/my/ पर रेटिंग दें -HRSEVA",
+            "variables": ["reference", "service_name"],
+        },
+    },
+}
 # One-time passwords for citizen sign-in.
 SEVA_OTP_VALID_SECONDS = 5 * 60
 SEVA_OTP_MAX_WRONG_TRIES = 5
