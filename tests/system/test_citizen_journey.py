@@ -237,6 +237,16 @@ def test_a_citizen_finds_checks_applies_and_tracks(page, language):
     listing = page.inner_text("main")
     assert reference in listing and grievance_reference in listing
 
+    # --- Message choices: no requests to rate, the language kept ---------------------
+    page.goto("/my/messages/")
+    audit(page, "message-choices", language=language)
+    assert page.is_checked(f"input[name=language][value={language}]")
+    page.uncheck("#id_other_messages")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    audit(page, "message-choices-saved", language=language)
+    assert not page.is_checked("#id_other_messages")
+
     # --- Public tracking, signed out -----------------------------------------------
     with page.expect_navigation():
         page.click(".site-nav form button[type=submit]")
