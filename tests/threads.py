@@ -12,7 +12,8 @@ import pytest
 from django.db import connection, connections
 
 from seva.applications.models import Application, ApplicationEvent, Document
-from seva.notifications.models import OutboxMessage
+from seva.dashboards.services import rollups_rebuild
+from seva.notifications.models import OutboxMessage, StageAlert
 
 T = TypeVar("T")
 
@@ -56,8 +57,12 @@ def committed(work: Callable[[], T], *, timeout: float = 60) -> T:
 
 
 def cleanup(references: list[str]) -> None:
+    """Remove what a test committed, and count the rollups again without it (they are kept
+    in the transactions that were committed)."""
     apps = Application.objects.filter(reference__in=references)
     Document.objects.filter(application__in=apps).delete()
     OutboxMessage.objects.filter(application__in=apps).delete()
+    StageAlert.objects.filter(application__in=apps).delete()
     ApplicationEvent.objects.filter(application__in=apps).delete()
     apps.delete()
+    rollups_rebuild()

@@ -831,6 +831,8 @@ NOT_ABOUT_AN_APPLICATION = {
     "api:service-form": "public definitions",
     "api:document-upload": "stores a new file owned by the caller; shows none",
     "api:auth-token": "exchanges the caller's own password for a token",
+    "api:dashboard-rts": "counts from the rollups, never an application; scoped by reader "
+    "(tests/dashboards/test_board.py)",
     "api:sms-delivery-report": "the SMS gateway's report on a message, by its shared token; "
     "answers only the delivery status it was told",
     "notifications:messages": "the SMS log: state admin only, by the outbox permissions "

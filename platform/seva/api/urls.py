@@ -21,6 +21,7 @@ urlpatterns = [
         name="application-actions",
     ),
     path("queue/", views.QueueApi.as_view(), name="queue"),
+    path("dashboard/rts/", views.DashboardRtsApi.as_view(), name="dashboard-rts"),
     path("documents/", views.DocumentUploadApi.as_view(), name="document-upload"),
     path("auth/token/", obtain_auth_token, name="auth-token"),
     path("sms/delivery-reports/", views.DeliveryReportApi.as_view(), name="sms-delivery-report"),

@@ -26,12 +26,14 @@ from seva.applications.selectors import (
 )
 from seva.applications.services import application_act, application_submit
 from seva.core.errors import ValidationFailed
+from seva.dashboards.boards import rts_board
 from seva.definitions.selectors import service_get, service_list
 from seva.formschemas.paths import schema_at
 from seva.notifications.services import outbox_delivery_report
 from seva.queues.selectors import QueueFilters, queue_for
 
 from . import serializers as s
+from .dashboard import board_filters_from, board_row_json
 
 
 class ServiceListApi(APIView):
@@ -232,3 +234,21 @@ class DeliveryReportApi(APIView):
                 {"detail": "No message sent with that id."}, status=status.HTTP_404_NOT_FOUND
             )
         return Response({"delivery_status": message.delivery_status})
+
+
+class DashboardRtsApi(APIView):
+    """The RTS board: `?by=district|department|service|tehsil|office&from=&to=&kind=
+    &department=<code>&district=<code>`, limited to what the caller may see."""
+
+    def get(self, request: Request) -> Response:
+        filters = board_filters_from(request.query_params)
+        rows = rts_board(user=request.user, filters=filters)
+        return Response(
+            {
+                "by": filters.by,
+                "from": filters.start,
+                "to": filters.end,
+                "kind": filters.kind or None,
+                "rows": [board_row_json(row) for row in rows],
+            }
+        )

@@ -49,6 +49,14 @@ class Application(ConcurrentTransitionMixin, models.Model):
     # db_index on PostgreSQL also builds the varchar_pattern_ops index that `LIKE 'path%'`
     # (startswith) needs.
     place_path = models.CharField(max_length=400, db_index=True)
+    # The district and tehsil of the applicant's place (the tehsil is empty for a place above
+    # one), denormalised from the path so that dashboards and their rollups group by them.
+    district = models.ForeignKey(
+        Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    tehsil = models.ForeignKey(
+        Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL,

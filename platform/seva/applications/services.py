@@ -1,7 +1,7 @@
 """Writes to applications: submit, act, escalate, recompute deadlines.
 
 Each runs in one database transaction that writes the state change, its history row,
-the new deadlines and the SMS outbox rows together, or nothing at all.
+the new deadlines, the RTS rollups and the SMS outbox rows together, or nothing at all.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from seva.core.errors import ActionNotAllowed, Conflict, ValidationFailed
+from seva.dashboards.services import open_position, rollups_on_change, rollups_on_submit
 from seva.definitions.models import Service
 from seva.definitions.selectors import form_validator_for, workflow_for
 from seva.formschemas import rendering
@@ -227,6 +228,16 @@ def _checked_form_data(
     return mask_sensitive(schema, data), documents
 
 
+def _district_and_tehsil(place: Jurisdiction) -> tuple[Jurisdiction | None, Jurisdiction | None]:
+    found = {
+        j.level: j
+        for j in Jurisdiction.objects.covering(place).filter(
+            level__in=[JurisdictionLevel.DISTRICT, JurisdictionLevel.TEHSIL]
+        )
+    }
+    return found.get(JurisdictionLevel.DISTRICT), found.get(JurisdictionLevel.TEHSIL)
+
+
 def application_submit(
     *,
     service: Service,
@@ -246,6 +257,7 @@ def application_submit(
     data, documents = _checked_form_data(version, data, owners=[applicant, filed_by])
     doc = version.service_doc
     office, place = _route(doc, data)
+    district, tehsil = _district_and_tehsil(place)
     workflow = workflow_for(version)
     initial = workflow.state(workflow.initial)
     calendar = working_calendar_for(office)
@@ -265,6 +277,8 @@ def application_submit(
             office=office,
             place=place,
             place_path=place.path,
+            district=district,
+            tehsil=tehsil,
             applicant=applicant,
             applicant_name=str(_field(data, doc["applicant"]["name_field"]) or "")[:200],
             applicant_mobile=str(_field(data, doc["applicant"]["mobile_field"]) or ""),
@@ -289,6 +303,7 @@ def application_submit(
             action="submit",
             from_state=NEW,
         )
+        rollups_on_submit(application)
         _notify(application, events=initial.sms_on_enter, event_row=event)
     return application
 
@@ -401,6 +416,7 @@ def application_act(
 
         target = workflow.state(transition.target)
         from_state = current.state
+        position = open_position(current)
         sender = _sender_of(current) if transition.back_to_sender else None
         try:
             current.apply_step(transition)
@@ -421,6 +437,7 @@ def application_act(
             current.save()
         except ConcurrentTransition as exc:
             raise Conflict() from exc
+        rollups_on_change(current, before=position)
         event = _record(
             current,
             kind=ApplicationEvent.Kind.ACTION,
@@ -580,8 +597,10 @@ def applications_recompute_deadlines(
                 if current.stage_due_at
                 else None,
             }
+            position = open_position(current)
             current.rts_due_at, current.stage_due_at = rts_due, stage_due
             current.save(update_fields=["rts_due_at", "stage_due_at", "updated_at"])
+            rollups_on_change(current, before=position)
             _record(
                 current,
                 kind=ApplicationEvent.Kind.DEADLINES_RECOMPUTED,

@@ -63,6 +63,7 @@ SEVA_APPS = [
     "seva.applications",
     "seva.notifications",
     "seva.queues",
+    "seva.dashboards",
     "seva.portal",
     "seva.api",
 ]

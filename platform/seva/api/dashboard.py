@@ -1,0 +1,78 @@
+"""Reading the dashboard's query parameters, and writing a board row as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from seva.core.errors import ValidationFailed
+from seva.dashboards.boards import GROUPINGS, KINDS, BoardFilters, BoardRow
+from seva.org.models import Department, Jurisdiction, JurisdictionLevel
+
+
+def board_filters_from(params) -> BoardFilters:
+    """Filters from `by`, `from`, `to` (YYYY-MM-DD), `kind`, `department` and `district`
+    (codes). Every bad parameter is reported at once, under its own name."""
+    errors: dict[str, list[str]] = {}
+    by = params.get("by") or "district"
+    if by not in GROUPINGS:
+        errors["by"] = [f"Choose one of: {', '.join(GROUPINGS)}."]
+    dates: dict[str, dt.date | None] = {}
+    for name in ("from", "to"):
+        value = params.get(name) or ""
+        try:
+            dates[name] = dt.date.fromisoformat(value) if value else None
+        except ValueError:
+            errors[name] = ["Give a date as YYYY-MM-DD."]
+    kind = params.get("kind") or ""
+    if kind and kind not in KINDS:
+        errors["kind"] = [f"Choose one of: {', '.join(KINDS)}."]
+    department_id = district_id = None
+    if params.get("department"):
+        department_id = (
+            Department.objects.filter(code=params["department"])
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if department_id is None:
+            errors["department"] = ["No department with this code."]
+    if params.get("district"):
+        district_id = (
+            Jurisdiction.objects.filter(code=params["district"], level=JurisdictionLevel.DISTRICT)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if district_id is None:
+            errors["district"] = ["No district with this code."]
+    if not errors and dates["from"] and dates["to"] and dates["from"] > dates["to"]:
+        errors["from"] = ["The start of the range is after its end."]
+    if errors:
+        raise ValidationFailed(errors)
+    return BoardFilters(
+        by=by,
+        start=dates["from"],
+        end=dates["to"],
+        kind=kind,
+        department_id=department_id,
+        district_id=district_id,
+    )
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def board_row_json(row: BoardRow) -> dict:
+    return {
+        "rank": row.rank,
+        "id": row.key,
+        "name": row.name,
+        "received": row.received,
+        "completed": row.completed,
+        "completed_within_pct": _text(row.completed_within_pct),
+        "completed_outside_pct": _text(row.completed_outside_pct),
+        "underway": row.underway,
+        "underway_within_pct": _text(row.underway_within_pct),
+        "underway_beyond_pct": _text(row.underway_beyond_pct),
+        "rejection_pct": _text(row.rejection_pct),
+        "score": _text(row.score),
+    }

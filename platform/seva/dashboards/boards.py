@@ -1,0 +1,245 @@
+"""The RTS adherence board: per district, department, service, tehsil or office, the
+columns the CMO reviews, read from the rollups (never the applications table) and limited
+to what the reader may see.
+
+Columns, for a date range:
+- received: applications submitted in the range;
+- completed: disposed of in the range (approved, rejected or closed; not withdrawn), and of
+  those, the share within and outside the RTS deadline;
+- underway: open now, and of those, the share within the deadline and beyond it (past the
+  due date with the clock running; a file with the citizen is not late);
+- rejection: rejected, as a share of completed;
+- score: 0 to 10 (see `score` and docs/dashboards.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from seva.core.errors import ActionNotAllowed, ValidationFailed
+from seva.definitions.models import Service
+from seva.org.models import Department, Jurisdiction, JurisdictionLevel, Oversight
+from seva.org.selectors import postings_active
+
+from .models import RtsDaily, RtsOpen
+
+GROUPINGS = {
+    "district": "district_id",
+    "department": "department_id",
+    "service": "service_id",
+    "tehsil": "tehsil_id",
+    "office": "office_id",
+}
+KINDS = ("service", "scheme", "grievance")
+# The weights of the score: disposal within RTS, underway within RTS, not rejected.
+SCORE_WEIGHTS = (Decimal("0.5"), Decimal("0.3"), Decimal("0.2"))
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    by: str = "district"
+    start: dt.date | None = None
+    end: dt.date | None = None
+    kind: str = ""
+    department_id: int | None = None
+    district_id: int | None = None
+
+
+@dataclass
+class BoardRow:
+    key: int
+    name: str
+    received: int = 0
+    completed: int = 0
+    completed_within: int = 0
+    rejected: int = 0
+    underway: int = 0
+    underway_beyond: int = 0
+    rank: int = 0
+    score: Decimal | None = field(default=None)
+
+    @property
+    def completed_outside(self) -> int:
+        return self.completed - self.completed_within
+
+    @property
+    def underway_within(self) -> int:
+        return self.underway - self.underway_beyond
+
+    def _pct(self, part: int, whole: int) -> Decimal | None:
+        if not whole:
+            return None
+        return (Decimal(100) * part / whole).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    @property
+    def completed_within_pct(self) -> Decimal | None:
+        return self._pct(self.completed_within, self.completed)
+
+    @property
+    def completed_outside_pct(self) -> Decimal | None:
+        return self._pct(self.completed_outside, self.completed)
+
+    @property
+    def underway_within_pct(self) -> Decimal | None:
+        return self._pct(self.underway_within, self.underway)
+
+    @property
+    def underway_beyond_pct(self) -> Decimal | None:
+        return self._pct(self.underway_beyond, self.underway)
+
+    @property
+    def rejection_pct(self) -> Decimal | None:
+        return self._pct(self.rejected, self.completed)
+
+
+def score(row: BoardRow) -> Decimal | None:
+    """0 to 10: half for disposal within RTS (of those completed), three tenths for files
+    underway within RTS (of those underway), a fifth for not rejecting (of those completed).
+    A part with nothing to measure counts in full; with nothing completed and nothing
+    underway there is no score."""
+    if not row.completed and not row.underway:
+        return None
+    within = Decimal(row.completed_within) / row.completed if row.completed else Decimal(1)
+    on_time = Decimal(row.underway_within) / row.underway if row.underway else Decimal(1)
+    kept = 1 - Decimal(row.rejected) / row.completed if row.completed else Decimal(1)
+    weights = SCORE_WEIGHTS
+    value = 10 * (weights[0] * within + weights[1] * on_time + weights[2] * kept)
+    return value.quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+# ------------------------------------------------------------------------------
+# Who sees what
+# ------------------------------------------------------------------------------
+def board_scope(user) -> Q:
+    """The rollup rows `user` may see: the CMO (a posting with no department over the state)
+    and the state admin everything; a collector their district; a head of department their
+    department in their area; any other officer their own office, in their department.
+    Raises ActionNotAllowed for anybody else."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    scope = Q(pk__in=[])
+    seen = False
+    for posting in postings_active(user):
+        seen = True
+        place = posting.jurisdiction
+        if posting.department_id is None and place.level == JurisdictionLevel.STATE:
+            return Q()
+        area = _area(place)
+        if posting.role.oversees == Oversight.DISTRICT:
+            scope |= area
+        elif posting.role.oversees == Oversight.DEPARTMENT:
+            scope |= area & Q(department_id=posting.department_id)
+        else:
+            office = Q(office_id=place.pk)
+            if posting.department_id:
+                office &= Q(department_id=posting.department_id)
+            scope |= office
+    if not seen:
+        raise ActionNotAllowed("The RTS dashboard is for officers.")
+    return scope
+
+
+def _area(place: Jurisdiction) -> Q:
+    if place.level == JurisdictionLevel.STATE:
+        return Q()
+    if place.level == JurisdictionLevel.DISTRICT:
+        return Q(district_id=place.pk)
+    districts = Jurisdiction.objects.filter(
+        level=JurisdictionLevel.DISTRICT, path__startswith=place.path
+    ).values_list("pk", flat=True)
+    if place.level == JurisdictionLevel.DIVISION:
+        return Q(district_id__in=list(districts))
+    # Below a district: the offices and tehsils inside it.
+    inside = list(
+        Jurisdiction.objects.filter(path__startswith=place.path).values_list("pk", flat=True)
+    )
+    return Q(office_id__in=inside) | Q(tehsil_id__in=inside)
+
+
+# ------------------------------------------------------------------------------
+# The board
+# ------------------------------------------------------------------------------
+def _filtered(queryset, filters: BoardFilters, scope: Q):
+    queryset = queryset.filter(scope)
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.department_id:
+        queryset = queryset.filter(department_id=filters.department_id)
+    if filters.district_id:
+        queryset = queryset.filter(district_id=filters.district_id)
+    return queryset
+
+
+def _names(by: str, keys: set[int], language: str) -> dict[int, str]:
+    suffix = "hi" if language == "hi" else "en"
+    if by == "department":
+        names = dict(Department.objects.filter(pk__in=keys).values_list("pk", f"name_{suffix}"))
+    elif by == "service":
+        names = {
+            service.pk: _service_name(service, language)
+            for service in Service.objects.filter(pk__in=keys).select_related("current_version")
+        }
+    else:
+        names = dict(Jurisdiction.objects.filter(pk__in=keys).values_list("pk", f"name_{suffix}"))
+    names.setdefault(0, "—")
+    return names
+
+
+def _service_name(service: Service, language: str) -> str:
+    if service.current_version is None:
+        return service.code
+    name = service.current_version.service_doc["name"]
+    return name.get(language) or name["en"]
+
+
+def rts_board(
+    *, user, filters: BoardFilters, today: dt.date | None = None, language: str = "en"
+) -> list[BoardRow]:
+    """The board's rows, ranked by score (best first; rows with no score last)."""
+    if filters.by not in GROUPINGS:
+        raise ValidationFailed({"by": [f"Choose one of: {', '.join(GROUPINGS)}."]})
+    if filters.kind and filters.kind not in KINDS:
+        raise ValidationFailed({"kind": [f"Choose one of: {', '.join(KINDS)}."]})
+    if filters.start and filters.end and filters.start > filters.end:
+        raise ValidationFailed({"from": ["The start of the range is after its end."]})
+    today = today or timezone.localdate()
+    scope = board_scope(user)
+    column = GROUPINGS[filters.by]
+
+    daily = _filtered(RtsDaily.objects.all(), filters, scope)
+    if filters.start:
+        daily = daily.filter(day__gte=filters.start)
+    if filters.end:
+        daily = daily.filter(day__lte=filters.end)
+    rows: dict[int, BoardRow] = {}
+    for values in daily.values(column).annotate(
+        received=Sum("received"),
+        completed=Sum("disposed"),
+        completed_within=Sum("disposed_within_rts"),
+        rejected=Sum("rejected"),
+    ):
+        key = values.pop(column)
+        rows[key] = BoardRow(key=key, name="", **values)
+    underway = _filtered(RtsOpen.objects.all(), filters, scope)
+    for values in underway.values(column).annotate(
+        underway=Sum("open_count"),
+        underway_beyond=Sum("open_count", filter=Q(rts_due_on__lt=today, paused=False), default=0),
+    ):
+        key = values.pop(column)
+        row = rows.setdefault(key, BoardRow(key=key, name=""))
+        row.underway, row.underway_beyond = values["underway"], values["underway_beyond"]
+
+    rows = {key: row for key, row in rows.items() if row.received or row.completed or row.underway}
+    names = _names(filters.by, set(rows), language)
+    for row in rows.values():
+        row.name = names.get(row.key, str(row.key))
+        row.score = score(row)
+    ranked = sorted(rows.values(), key=lambda r: (r.score is None, -(r.score or 0), r.name))
+    for rank, row in enumerate(ranked, start=1):
+        row.rank = rank
+    return ranked

@@ -1,0 +1,32 @@
+"""Compare the RTS rollups with a direct count of the applications table; --fix rebuilds
+them from that count."""
+
+from django.core.management.base import BaseCommand
+
+from seva.dashboards.selectors import rollups_differences
+from seva.dashboards.services import rollups_rebuild
+
+
+class Command(BaseCommand):
+    help = "Compare the RTS rollups with a direct count; --fix rebuilds them."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--fix", action="store_true", help="Rebuild the rollups.")
+
+    def handle(self, *args, fix: bool = False, **options):
+        differences = rollups_differences()
+        for line in differences:
+            self.stdout.write(line)
+        if not differences:
+            self.stdout.write(self.style.SUCCESS("The rollups match a direct count."))
+            return
+        if fix:
+            daily, open_rows = rollups_rebuild()
+            self.stdout.write(
+                self.style.SUCCESS(f"Rebuilt: {daily} daily rows, {open_rows} open rows.")
+            )
+            return
+        self.stderr.write(
+            f"{len(differences)} or more rows differ; run with --fix to rebuild the rollups."
+        )
+        raise SystemExit(1)

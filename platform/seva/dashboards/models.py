@@ -1,0 +1,72 @@
+"""RTS rollups: what the dashboards read instead of the applications table.
+
+Two tables, kept current in the transaction of every submission and transition
+(seva.dashboards.services.rollups_record):
+
+- `RtsDaily`: what happened each day, per service, office and applicant's tehsil: files
+  received, disposed of (within RTS or not), rejected, withdrawn. Flows only grow.
+- `RtsOpen`: the files open now, per service, office and tehsil, by RTS due date and
+  whether the clock is stopped (the file is with the citizen). "Underway beyond RTS" on a
+  day is the open files due before it, with the clock running: it changes with the date
+  alone, so it is kept as a stock by due date rather than as a count.
+
+Dimensions are plain integer columns, not foreign keys: a rollup row is a number, and the
+board joins names from the organisation tables. `tehsil_id` is 0 for a place above any
+tehsil, so that the unique key (and the upsert that bumps it) has no NULL in it.
+"""
+
+from django.db import models
+
+
+class RtsDaily(models.Model):
+    day = models.DateField()
+    service_id = models.IntegerField()
+    office_id = models.IntegerField()
+    tehsil_id = models.IntegerField()
+    # Functions of the key, kept for grouping without joins.
+    department_id = models.IntegerField()
+    kind = models.CharField(max_length=12)
+    district_id = models.IntegerField()
+    received = models.IntegerField(db_default=0)
+    disposed = models.IntegerField(db_default=0)
+    disposed_within_rts = models.IntegerField(db_default=0)
+    rejected = models.IntegerField(db_default=0)
+    withdrawn = models.IntegerField(db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "service_id", "office_id", "tehsil_id"], name="rts_daily_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["day", "district_id"], name="rts_daily_district_idx"),
+            models.Index(fields=["day", "department_id"], name="rts_daily_department_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} service {self.service_id} office {self.office_id}"
+
+
+class RtsOpen(models.Model):
+    service_id = models.IntegerField()
+    office_id = models.IntegerField()
+    tehsil_id = models.IntegerField()
+    rts_due_on = models.DateField()
+    paused = models.BooleanField()
+    department_id = models.IntegerField()
+    kind = models.CharField(max_length=12)
+    district_id = models.IntegerField()
+    open_count = models.IntegerField(db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_id", "office_id", "tehsil_id", "rts_due_on", "paused"],
+                name="rts_open_key",
+            )
+        ]
+        indexes = [models.Index(fields=["district_id", "rts_due_on"], name="rts_open_district_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.open_count} open, service {self.service_id}, due {self.rts_due_on}"

@@ -1,0 +1,177 @@
+"""The RTS board on a hand-built scenario: every cell of the district board, and who sees
+which rows (the CMO, a collector, a head of department, an officer), in the selector and
+the API.
+
+Ambala: A1 approved within RTS; A2 approved after its deadline; A3 rejected within RTS; A4
+still underway past its deadline; A5 returned to the citizen (clock stopped) and not late
+although its date has passed. Hisar: H1 underway within its deadline. The board is read on
+23 November 2026, over 1 September to 23 November.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from seva.applications.models import Application
+from seva.applications.services import application_act, application_submit
+from seva.core.errors import ActionNotAllowed
+from seva.dashboards.boards import BoardFilters, rts_board
+from seva.definitions.models import Service
+from tests.helpers import example_with_documents, ist
+
+TODAY = dt.date(2026, 11, 23)
+RANGE = {"start": dt.date(2026, 9, 1), "end": TODAY}
+
+
+def _file(user, tehsil: str, at: dt.datetime) -> Application:
+    service = Service.objects.get(code="income-certificate")
+    data = example_with_documents(service, user("citizen"))
+    data["address"]["tehsil"] = tehsil
+    return application_submit(service=service, data=data, applicant=user("citizen"), at=at)
+
+
+def _decide(user, app: Application, at: dt.datetime, *, approve: bool, place: str = "ambala"):
+    steps = [
+        (f"clerk.{place}", "forward_for_verification", {}),
+        (
+            f"patwari.{place}",
+            "submit_verification_report",
+            {"facts_verified": True, "verified_annual_income": 180000},
+        ),
+        (
+            f"tehsildar.{place}",
+            "approve" if approve else "reject",
+            {} if approve else {"reason": "facts_not_verified"},
+        ),
+    ]
+    for hour, (officer, action, inputs) in enumerate(steps):
+        application_act(
+            application=Application.objects.get(pk=app.pk),
+            user=user(officer),
+            action=action,
+            remarks="Checked.",
+            inputs=inputs,
+            at=at + dt.timedelta(hours=hour),
+        )
+
+
+@pytest.fixture
+def scenario(user):
+    ambala, hisar = "HR-AMB-AMB-AMB", "HR-HSR-HSR-HSR"
+    a1 = _file(user, ambala, ist(2026, 10, 1, 10))
+    _decide(user, a1, ist(2026, 10, 5, 11), approve=True)
+    a2 = _file(user, ambala, ist(2026, 9, 1, 10))
+    _decide(user, a2, ist(2026, 11, 2, 11), approve=True)
+    a3 = _file(user, ambala, ist(2026, 10, 6, 10))
+    _decide(user, a3, ist(2026, 10, 8, 11), approve=False)
+    _file(user, ambala, ist(2026, 9, 10, 10))  # A4: nobody acts
+    a5 = _file(user, ambala, ist(2026, 10, 20, 10))
+    application_act(
+        application=Application.objects.get(pk=a5.pk),
+        user=user("clerk.ambala"),
+        action="return_for_correction",
+        remarks="Income proof unsigned.",
+        inputs={"correction_needed": "Sign the income proof."},
+        at=ist(2026, 10, 21, 11),
+    )
+    _file(user, hisar, ist(2026, 11, 20, 10))  # H1
+    return {"a2": Application.objects.get(pk=a2.pk)}
+
+
+def _cells(rows) -> list[tuple]:
+    return [
+        (
+            row.rank,
+            row.name,
+            row.received,
+            row.completed,
+            row.completed_within_pct,
+            row.completed_outside_pct,
+            row.underway,
+            row.underway_within_pct,
+            row.underway_beyond_pct,
+            row.rejection_pct,
+            row.score,
+        )
+        for row in rows
+    ]
+
+
+D = Decimal
+
+
+@pytest.mark.django_db
+def test_every_cell_of_the_district_board(user, scenario):
+    assert scenario["a2"].closed_within_rts is False  # the scenario is what it says
+    rows = rts_board(user=user("cmo"), filters=BoardFilters(by="district", **RANGE), today=TODAY)
+    assert _cells(rows) == [
+        (1, "Hisar", 1, 0, None, None, 1, D("100.0"), D("0.0"), None, D("10.0")),
+        # 10 x (0.5 x 2/3 + 0.3 x 1/2 + 0.2 x 2/3) = 6.17
+        (2, "Ambala", 5, 3, D("66.7"), D("33.3"), 2, D("50.0"), D("50.0"), D("33.3"), D("6.2")),
+    ]
+    # Before A2's approval on 2 November, and from the day after A1's: only A3 completed.
+    october = rts_board(
+        user=user("cmo"),
+        filters=BoardFilters(by="district", start=dt.date(2026, 10, 6), end=dt.date(2026, 10, 31)),
+        today=TODAY,
+    )
+    ambala = next(row for row in october if row.name == "Ambala")
+    assert (ambala.received, ambala.completed, ambala.rejected) == (2, 1, 1)
+
+
+@pytest.mark.django_db
+def test_the_department_and_tehsil_boards_add_up_the_same_files(user, scenario):
+    by_department = rts_board(
+        user=user("cmo"), filters=BoardFilters(by="department", **RANGE), today=TODAY
+    )
+    assert [(r.name, r.received, r.completed, r.underway) for r in by_department] == [
+        ("Revenue and Disaster Management", 6, 3, 3)
+    ]
+    by_tehsil = rts_board(
+        user=user("cmo"),
+        filters=BoardFilters(by="tehsil", **RANGE),
+        today=TODAY,
+    )
+    assert sorted((r.name, r.received) for r in by_tehsil) == [("Ambala", 5), ("Hisar", 1)]
+
+
+@pytest.mark.django_db
+def test_each_reader_sees_their_own_part(user, scenario):
+    def districts(username: str) -> list[str]:
+        board = rts_board(user=user(username), filters=BoardFilters(**RANGE), today=TODAY)
+        return sorted(row.name for row in board)
+
+    assert districts("cmo") == ["Ambala", "Hisar"]
+    assert districts("admin") == ["Ambala", "Hisar"]
+    assert districts("dc.ambala") == ["Ambala"]  # the collector: their district
+    assert districts("fcr") == ["Ambala", "Hisar"]  # head of revenue: the state
+    assert districts("director.sje") == []  # head of social justice: no revenue files
+    assert districts("tehsildar.hisar") == ["Hisar"]  # an officer: their own office
+    assert districts("registrar.ambala") == []  # another department's office
+    with pytest.raises(ActionNotAllowed):
+        rts_board(user=user("citizen"), filters=BoardFilters(**RANGE), today=TODAY)
+
+
+@pytest.mark.django_db
+def test_the_api_gives_the_same_board_with_the_same_scope(api, scenario):
+    with time_machine.travel(ist(2026, 11, 23, 12), tick=False):
+        response = api("dc.ambala").get(
+            "/api/v1/dashboard/rts/",
+            {"by": "district", "from": "2026-09-01", "to": "2026-11-23"},
+        )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [row["name"] for row in body["rows"]] == ["Ambala"]
+    row = body["rows"][0]
+    assert (row["received"], row["completed"], row["underway"]) == (5, 3, 2)
+    assert row["completed_within_pct"] == "66.7" and row["score"] == "6.2"
+
+    assert api("citizen").get("/api/v1/dashboard/rts/").status_code == 403
+    assert api(None).get("/api/v1/dashboard/rts/").status_code in (401, 403)
+    bad = api("cmo").get("/api/v1/dashboard/rts/", {"by": "village", "from": "yesterday"})
+    assert bad.status_code == 400
+    assert set(bad.json()["errors"]) == {"by", "from"}
