@@ -175,3 +175,72 @@ def test_the_api_gives_the_same_board_with_the_same_scope(api, scenario):
     bad = api("cmo").get("/api/v1/dashboard/rts/", {"by": "village", "from": "yesterday"})
     assert bad.status_code == 400
     assert set(bad.json()["errors"]) == {"by", "from"}
+
+
+def _page(client, user, username: str, **params):
+    client.force_login(user(username))
+    with time_machine.travel(ist(2026, 11, 23, 12), tick=False):
+        return client.get(
+            "/admin/dashboard/rts/", {"from": "2026-09-01", "to": "2026-11-23", **params}
+        )
+
+
+@pytest.mark.django_db
+def test_the_page_shows_the_board_and_drills_down_from_district_to_tehsil(client, user, scenario):
+    page = _page(client, user, "cmo")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-code="HR-AMB"' in html and 'data-code="HR-HSR"' in html
+    ambala = next(row for row in page.context["rows"] if row.code == "HR-AMB")
+    assert ambala.band == "fair" and ambala.drill_url.startswith("?")
+    assert "by=tehsil" in ambala.drill_url and "district=HR-AMB" in ambala.drill_url
+
+    tehsils = _page(client, user, "cmo", by="tehsil", district="HR-AMB")
+    assert [(r.name, r.received) for r in tehsils.context["rows"]] == [("Ambala", 5)]
+    sorted_page = _page(client, user, "cmo", sort="-received")
+    assert [r.code for r in sorted_page.context["rows"]] == ["HR-AMB", "HR-HSR"]
+
+    bad = _page(client, user, "cmo", by="village")
+    assert bad.status_code == 400 and "Choose one of" in bad.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_xlsx_export_opens_and_matches_the_board_in_the_readers_scope(client, user, scenario):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(user("dc.ambala"))
+    with time_machine.travel(ist(2026, 11, 23, 12), tick=False):
+        response = client.get(
+            "/admin/dashboard/rts/export.xlsx", {"from": "2026-09-01", "to": "2026-11-23"}
+        )
+        board = rts_board(user=user("dc.ambala"), filters=BoardFilters(**RANGE), today=TODAY)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = [list(row) for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert cells == [
+        [
+            r.rank,
+            r.name,
+            r.code,
+            r.received,
+            r.completed,
+            float(r.completed_within_pct),
+            float(r.completed_outside_pct),
+            r.underway,
+            float(r.underway_within_pct),
+            float(r.underway_beyond_pct),
+            float(r.rejection_pct),
+            float(r.score),
+        ]
+        for r in board
+    ]
+    assert [row[1] for row in cells] == ["Ambala"]  # the collector's district only
+
+    csv_text = client.get("/admin/dashboard/rts/export.csv", {"by": "department"}).content.decode()
+    assert "Revenue and Disaster Management" in csv_text
+    assert client.get("/admin/dashboard/rts/export.pdf").status_code == 404
+    client.force_login(user("citizen"))
+    assert client.get("/admin/dashboard/rts/export.csv").status_code in (302, 403)

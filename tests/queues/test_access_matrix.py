@@ -835,6 +835,9 @@ NOT_ABOUT_AN_APPLICATION = {
     "(tests/dashboards/test_board.py)",
     "api:sms-delivery-report": "the SMS gateway's report on a message, by its shared token; "
     "answers only the delivery status it was told",
+    "dashboards:board": "counts from the rollups, never an application; scoped by reader "
+    "(tests/dashboards/test_board.py)",
+    "dashboards:export": "the board as a file, same scope (tests/dashboards/test_board.py)",
     "notifications:messages": "the SMS log: state admin only, by the outbox permissions "
     "(tests/notifications/test_message_log.py)",
     "notifications:message": "the SMS log: state admin only, by the outbox permissions",

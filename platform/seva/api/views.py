@@ -27,13 +27,13 @@ from seva.applications.selectors import (
 from seva.applications.services import application_act, application_submit
 from seva.core.errors import ValidationFailed
 from seva.dashboards.boards import rts_board
+from seva.dashboards.filters import board_filters_from, board_row_json
 from seva.definitions.selectors import service_get, service_list
 from seva.formschemas.paths import schema_at
 from seva.notifications.services import outbox_delivery_report
 from seva.queues.selectors import QueueFilters, queue_for
 
 from . import serializers as s
-from .dashboard import board_filters_from, board_row_json
 
 
 class ServiceListApi(APIView):

@@ -54,6 +54,7 @@ class BoardFilters:
 class BoardRow:
     key: int
     name: str
+    code: str = ""  # the district's, tehsil's, office's, department's or service's code
     received: int = 0
     completed: int = 0
     completed_within: int = 0
@@ -95,6 +96,16 @@ class BoardRow:
     @property
     def rejection_pct(self) -> Decimal | None:
         return self._pct(self.rejected, self.completed)
+
+
+# Colour bands of the score, shown on the board: good from 8, fair from 5, poor below.
+SCORE_BANDS = ((Decimal(8), "good"), (Decimal(5), "fair"), (Decimal(0), "poor"))
+
+
+def score_band(value: Decimal | None) -> str:
+    if value is None:
+        return "none"
+    return next(band for floor, band in SCORE_BANDS if value >= floor)
 
 
 def score(row: BoardRow) -> Decimal | None:
@@ -175,18 +186,21 @@ def _filtered(queryset, filters: BoardFilters, scope: Q):
     return queryset
 
 
-def _names(by: str, keys: set[int], language: str) -> dict[int, str]:
+def _names(by: str, keys: set[int], language: str) -> dict[int, tuple[str, str]]:
+    """(name, code) of each row's district, department, service, tehsil or office."""
     suffix = "hi" if language == "hi" else "en"
     if by == "department":
-        names = dict(Department.objects.filter(pk__in=keys).values_list("pk", f"name_{suffix}"))
+        rows = Department.objects.filter(pk__in=keys).values_list("pk", f"name_{suffix}", "code")
+        names = {pk: (name, code) for pk, name, code in rows}
     elif by == "service":
         names = {
-            service.pk: _service_name(service, language)
+            service.pk: (_service_name(service, language), service.code)
             for service in Service.objects.filter(pk__in=keys).select_related("current_version")
         }
     else:
-        names = dict(Jurisdiction.objects.filter(pk__in=keys).values_list("pk", f"name_{suffix}"))
-    names.setdefault(0, "—")
+        rows = Jurisdiction.objects.filter(pk__in=keys).values_list("pk", f"name_{suffix}", "code")
+        names = {pk: (name, code) for pk, name, code in rows}
+    names.setdefault(0, ("—", ""))
     return names
 
 
@@ -237,7 +251,7 @@ def rts_board(
     rows = {key: row for key, row in rows.items() if row.received or row.completed or row.underway}
     names = _names(filters.by, set(rows), language)
     for row in rows.values():
-        row.name = names.get(row.key, str(row.key))
+        row.name, row.code = names.get(row.key, (str(row.key), ""))
         row.score = score(row)
     ranked = sorted(rows.values(), key=lambda r: (r.score is None, -(r.score or 0), r.name))
     for rank, row in enumerate(ranked, start=1):

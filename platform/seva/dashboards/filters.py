@@ -1,12 +1,14 @@
-"""Reading the dashboard's query parameters, and writing a board row as JSON."""
+"""The board's filters from query parameters (the pages and the API read the same ones),
+and a board row as plain values (for JSON and the exports)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from seva.core.errors import ValidationFailed
-from seva.dashboards.boards import GROUPINGS, KINDS, BoardFilters, BoardRow
 from seva.org.models import Department, Jurisdiction, JurisdictionLevel
+
+from .boards import GROUPINGS, KINDS, BoardFilters, BoardRow
 
 
 def board_filters_from(params) -> BoardFilters:
@@ -65,6 +67,7 @@ def board_row_json(row: BoardRow) -> dict:
     return {
         "rank": row.rank,
         "id": row.key,
+        "code": row.code,
         "name": row.name,
         "received": row.received,
         "completed": row.completed,

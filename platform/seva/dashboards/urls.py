@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboards"
+
+urlpatterns = [
+    path("", views.board_view, name="board"),
+    path("export.<slug:fmt>", views.export_view, name="export"),
+]

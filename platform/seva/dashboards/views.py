@@ -1,0 +1,113 @@
+"""The RTS board in the staff workspace: filters, sortable columns, drill-down (state ->
+district -> tehsil -> office; department -> service) and exports. Thin: the filters come
+from `filters`, the rows from `boards.rts_board`, scoped to the reader."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from seva.core.errors import ActionNotAllowed, ValidationFailed
+
+from .boards import KINDS, BoardFilters, rts_board, score_band
+from .exports import COLUMNS, board_csv, board_xlsx
+from .filters import board_filters_from
+
+SORTABLE = {attribute for _heading, attribute in COLUMNS}
+# Where a row leads: the next level down, keeping the other filters.
+DRILL = {
+    "district": ("tehsil", "district"),
+    "tehsil": ("office", None),
+    "department": ("service", "department"),
+}
+
+
+def _board(request: HttpRequest):
+    try:
+        filters = board_filters_from(request.GET)
+        rows = rts_board(user=request.user, filters=filters)
+    except ActionNotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+    return filters, rows
+
+
+def board_view(request: HttpRequest) -> HttpResponse:
+    try:
+        filters, rows = _board(request)
+        errors = {}
+    except ValidationFailed as exc:
+        filters, rows, errors = BoardFilters(), [], exc.errors
+    sort = request.GET.get("sort", "rank")
+    descending = sort.startswith("-")
+    attribute = sort.lstrip("-")
+    if attribute in SORTABLE:
+        present = [r for r in rows if getattr(r, attribute) is not None]
+        missing = [r for r in rows if getattr(r, attribute) is None]
+        rows = sorted(present, key=lambda r: getattr(r, attribute), reverse=descending) + missing
+    query = request.GET.copy()
+    query.pop("sort", None)
+    drill = DRILL.get(filters.by)
+    for row in rows:
+        row.band = score_band(row.score)
+        row.drill_url = ""
+        if drill and row.code:
+            following = query.copy()
+            following["by"] = drill[0]
+            if drill[1]:
+                following[drill[1]] = row.code
+            row.drill_url = "?" + following.urlencode()
+    headings = []
+    for heading, attribute in COLUMNS:
+        following = query.copy()
+        following["sort"] = attribute if sort != attribute else f"-{attribute}"
+        current = (
+            "ascending"
+            if sort == attribute
+            else "descending"
+            if sort == f"-{attribute}"
+            else "none"
+        )
+        headings.append({"label": heading, "url": "?" + following.urlencode(), "sort": current})
+    return render(
+        request,
+        "dashboards/board.html",
+        {
+            "filters": filters,
+            "rows": rows,
+            "errors": errors,
+            "headings": headings,
+            "params": request.GET,
+            "kinds": KINDS,
+            "groupings": ["district", "department", "service", "tehsil", "office"],
+            "export_query": urlencode({k: v for k, v in request.GET.items() if k != "sort"}),
+            "today": timezone.localdate(),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def export_view(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Exports are CSV or XLSX.")
+    try:
+        filters, rows = _board(request)
+    except ValidationFailed as exc:
+        return HttpResponse(
+            "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    name = f"rts-by-{filters.by}-{timezone.localdate().isoformat()}"
+    if fmt == "xlsx":
+        response = HttpResponse(
+            board_xlsx(rows, filters),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = HttpResponse(board_csv(rows, filters), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
