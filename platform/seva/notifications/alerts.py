@@ -72,7 +72,10 @@ def officer_notify(
     """Queue `event` for an officer: an SMS to their mobile and an e-mail to their address,
     whichever they have, in their language (`content` is called with it active). Returns
     how many messages were queued."""
-    profile = OfficerProfile.objects.filter(user=user).first()
+    try:
+        profile = user.officer_profile  # fetched with the user by the callers below
+    except OfficerProfile.DoesNotExist:
+        profile = None
     language = profile.language if profile and profile.language in settings.SEVA_LANGUAGES else "en"
     queued = 0
     with translation.override(language):
@@ -235,7 +238,7 @@ def officer_alerts_send(*, now: dt.datetime | None = None) -> int:
                     item.alert_ids.append(alert.pk)
                     item.counts[kind] += 1
                     item.references[kind].append(app.reference)
-        users = get_user_model().objects.in_bulk(list(news))
+        users = get_user_model().objects.select_related("officer_profile").in_bulk(list(news))
         for user_id, item in news.items():
             officer_notify(
                 user=users[user_id],
@@ -283,7 +286,7 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
     postings = (
         Posting.objects.active_on(today)
         .exclude(role__oversees="")
-        .select_related("role", "department", "jurisdiction", "user")
+        .select_related("role", "department", "jurisdiction", "user__officer_profile")
         .order_by("pk")
     )
     calendars: dict[int | None, WorkingCalendar] = {}
