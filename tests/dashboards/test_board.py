@@ -244,3 +244,24 @@ def test_the_xlsx_export_opens_and_matches_the_board_in_the_readers_scope(client
     assert client.get("/admin/dashboard/rts/export.pdf").status_code == 404
     client.force_login(user("citizen"))
     assert client.get("/admin/dashboard/rts/export.csv").status_code in (302, 403)
+
+
+@pytest.mark.django_db
+def test_the_page_draws_the_weekly_trend_and_the_heat_map_from_the_rollups(client, user, scenario):
+    page = _page(client, user, "cmo")
+    trend = page.context["trend"]
+    assert len(trend) == 12 and trend[-1].week == dt.date(2026, 11, 23)
+    by_week = {p.week: (p.received, p.disposed, p.beyond) for p in trend}
+    assert by_week[dt.date(2026, 11, 16)] == (1, 0, 0)  # H1, filed on the 20th
+    assert by_week[dt.date(2026, 11, 2)] == (0, 1, 1)  # A2 approved late on the 2nd
+    assert by_week[dt.date(2026, 10, 5)] == (1, 2, 0)  # A3 filed; A1 and A3 decided in time
+    html = page.content.decode()
+    assert '<svg class="d-chart"' in html and "<polyline" in html
+
+    heat = page.context["heat_map"]
+    assert [name for name, _cells in heat.rows()] == ["Ambala", "Hisar"]
+    cells = {name: [(c.beyond, c.underway, c.level) for c in row] for name, row in heat.rows()}
+    assert cells == {"Ambala": [(1, 2, 4)], "Hisar": [(0, 1, 0)]}
+    # The collector's page shows only their district.
+    collector = _page(client, user, "dc.ambala")
+    assert [name for name, _cells in collector.context["heat_map"].rows()] == ["Ambala"]

@@ -48,6 +48,7 @@ class BoardFilters:
     kind: str = ""
     department_id: int | None = None
     district_id: int | None = None
+    tehsil_id: int | None = None
 
 
 @dataclass
@@ -175,7 +176,7 @@ def _area(place: Jurisdiction) -> Q:
 # ------------------------------------------------------------------------------
 # The board
 # ------------------------------------------------------------------------------
-def _filtered(queryset, filters: BoardFilters, scope: Q):
+def filter_rollups(queryset, filters: BoardFilters, scope: Q):
     queryset = queryset.filter(scope)
     if filters.kind:
         queryset = queryset.filter(kind=filters.kind)
@@ -183,6 +184,8 @@ def _filtered(queryset, filters: BoardFilters, scope: Q):
         queryset = queryset.filter(department_id=filters.department_id)
     if filters.district_id:
         queryset = queryset.filter(district_id=filters.district_id)
+    if filters.tehsil_id:
+        queryset = queryset.filter(tehsil_id=filters.tehsil_id)
     return queryset
 
 
@@ -225,7 +228,7 @@ def rts_board(
     scope = board_scope(user)
     column = GROUPINGS[filters.by]
 
-    daily = _filtered(RtsDaily.objects.all(), filters, scope)
+    daily = filter_rollups(RtsDaily.objects.all(), filters, scope)
     if filters.start:
         daily = daily.filter(day__gte=filters.start)
     if filters.end:
@@ -239,7 +242,7 @@ def rts_board(
     ):
         key = values.pop(column)
         rows[key] = BoardRow(key=key, name="", **values)
-    underway = _filtered(RtsOpen.objects.all(), filters, scope)
+    underway = filter_rollups(RtsOpen.objects.all(), filters, scope)
     for values in underway.values(column).annotate(
         underway=Sum("open_count"),
         underway_beyond=Sum("open_count", filter=Q(rts_due_on__lt=today, paused=False), default=0),

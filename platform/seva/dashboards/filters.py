@@ -12,8 +12,8 @@ from .boards import GROUPINGS, KINDS, BoardFilters, BoardRow
 
 
 def board_filters_from(params) -> BoardFilters:
-    """Filters from `by`, `from`, `to` (YYYY-MM-DD), `kind`, `department` and `district`
-    (codes). Every bad parameter is reported at once, under its own name."""
+    """Filters from `by`, `from`, `to` (YYYY-MM-DD), `kind`, `department`, `district` and
+    `tehsil` (codes). Every bad parameter is reported at once, under its own name."""
     errors: dict[str, list[str]] = {}
     by = params.get("by") or "district"
     if by not in GROUPINGS:
@@ -45,6 +45,15 @@ def board_filters_from(params) -> BoardFilters:
         )
         if district_id is None:
             errors["district"] = ["No district with this code."]
+    tehsil_id = None
+    if params.get("tehsil"):
+        tehsil_id = (
+            Jurisdiction.objects.filter(code=params["tehsil"], level=JurisdictionLevel.TEHSIL)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if tehsil_id is None:
+            errors["tehsil"] = ["No tehsil with this code."]
     if not errors and dates["from"] and dates["to"] and dates["from"] > dates["to"]:
         errors["from"] = ["The start of the range is after its end."]
     if errors:
@@ -56,6 +65,7 @@ def board_filters_from(params) -> BoardFilters:
         kind=kind,
         department_id=department_id,
         district_id=district_id,
+        tehsil_id=tehsil_id,
     )
 
 

@@ -10,10 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from seva.core.errors import ActionNotAllowed, ValidationFailed
 
 from .boards import KINDS, BoardFilters, rts_board, score_band
+from .charts import SERIES, pendency_heat_map, trend_svg, weekly_trend
 from .exports import COLUMNS, board_csv, board_xlsx
 from .filters import board_filters_from
 
@@ -21,7 +23,7 @@ SORTABLE = {attribute for _heading, attribute in COLUMNS}
 # Where a row leads: the next level down, keeping the other filters.
 DRILL = {
     "district": ("tehsil", "district"),
-    "tehsil": ("office", None),
+    "tehsil": ("office", "tehsil"),
     "department": ("service", "department"),
 }
 
@@ -48,6 +50,16 @@ def board_view(request: HttpRequest) -> HttpResponse:
         present = [r for r in rows if getattr(r, attribute) is not None]
         missing = [r for r in rows if getattr(r, attribute) is None]
         rows = sorted(present, key=lambda r: getattr(r, attribute), reverse=descending) + missing
+    today = timezone.localdate()
+    pictures = {}
+    if not errors:
+        trend = weekly_trend(user=request.user, filters=filters, today=today)
+        pictures = {
+            "trend": trend,
+            "trend_svg": mark_safe(trend_svg(trend)),  # built from numbers and escaped labels
+            "series": SERIES,
+            "heat_map": pendency_heat_map(user=request.user, filters=filters, today=today),
+        }
     query = request.GET.copy()
     query.pop("sort", None)
     drill = DRILL.get(filters.by)
@@ -84,7 +96,8 @@ def board_view(request: HttpRequest) -> HttpResponse:
             "kinds": KINDS,
             "groupings": ["district", "department", "service", "tehsil", "office"],
             "export_query": urlencode({k: v for k, v in request.GET.items() if k != "sort"}),
-            "today": timezone.localdate(),
+            "today": today,
+            **pictures,
         },
         status=400 if errors else 200,
     )
