@@ -265,3 +265,51 @@ def test_the_page_draws_the_weekly_trend_and_the_heat_map_from_the_rollups(clien
     # The collector's page shows only their district.
     collector = _page(client, user, "dc.ambala")
     assert [name for name, _cells in collector.context["heat_map"].rows()] == ["Ambala"]
+
+
+@pytest.mark.django_db
+def test_files_at_risk_are_those_due_within_the_window_with_the_clock_running(user, scenario):
+    from seva.core.errors import ValidationFailed
+    from seva.dashboards.risk import applications_at_risk, offices_at_risk
+
+    cmo = user("cmo")
+    # A4 is already late and A5 is with the citizen: neither is "at risk". H1 (filed on the
+    # 20th, 15 working days, Guru Nanak Jayanti on the 24th) falls due on 14 December: 14
+    # working days after the 23rd.
+    assert offices_at_risk(user=cmo, filters=BoardFilters(), days=3, today=TODAY) == []
+    assert offices_at_risk(user=cmo, filters=BoardFilters(), days=13, today=TODAY) == []
+    [hisar] = offices_at_risk(user=cmo, filters=BoardFilters(), days=14, today=TODAY)
+    assert (hisar.code, hisar.count, hisar.first_due) == (
+        "HR-HSR-HSR-HSR",
+        1,
+        dt.date(2026, 12, 14),
+    )
+    assert (
+        offices_at_risk(user=user("dc.ambala"), filters=BoardFilters(), days=14, today=TODAY) == []
+    )
+    listed = applications_at_risk(user=cmo, office_code="HR-HSR-HSR-HSR", days=14, today=TODAY)
+    assert [a.office.code for a in listed] == ["HR-HSR-HSR-HSR"]
+    assert (
+        applications_at_risk(
+            user=user("clerk.ambala"), office_code="HR-HSR-HSR-HSR", days=14, today=TODAY
+        )
+        == []
+    )
+    with pytest.raises(ValidationFailed):
+        offices_at_risk(user=cmo, filters=BoardFilters(), days=31, today=TODAY)
+
+
+@pytest.mark.django_db
+def test_the_at_risk_page_lists_offices_then_an_offices_files(client, user, scenario):
+    client.force_login(user("cmo"))
+    with time_machine.travel(ist(2026, 11, 23, 12), tick=False):
+        offices = client.get("/admin/dashboard/rts/at-risk/", {"days": 14})
+        files = client.get(
+            "/admin/dashboard/rts/at-risk/", {"days": 14, "office": "HR-HSR-HSR-HSR"}
+        )
+        bad = client.get("/admin/dashboard/rts/at-risk/", {"days": "many"})
+    assert offices.status_code == 200
+    assert 'data-code="HR-HSR-HSR-HSR"' in offices.content.decode()
+    assert "office=HR-HSR-HSR-HSR" in offices.context["offices"][0].url
+    assert files.status_code == 200 and files.content.decode().count("data-reference=") == 1
+    assert bad.status_code == 400 and "from 0 to 30" in bad.content.decode()

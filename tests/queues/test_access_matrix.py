@@ -382,6 +382,24 @@ def _staff_act(visit: Visit) -> None:
     assert_unchanged(before, files.ambala)
 
 
+@row("staff-at-risk", "dashboards:at-risk", "GET")
+def _staff_at_risk(visit: Visit) -> None:
+    """Files at risk of breaching RTS, listed by office: only files the reader may read;
+    nothing of the others shows."""
+    for key, application in visit.files.items():
+        response = visit.page(
+            "GET", "/admin/dashboard/rts/at-risk/", {"office": application.office.code, "days": 30}
+        )
+        if not visit.actor.staff:
+            assert_sent_to_sign_in(response, "staff")
+            continue
+        assert response.status_code == 200, (key, response.status_code)
+        listed = f'data-reference="{application.reference}"' in body(response)
+        assert listed == visit.sees(key), (key, listed)
+        if not visit.sees(key):
+            assert application.reference not in body(response)
+
+
 BULK_RESULT = re.compile(r'<tr data-ok="(yes|no)"><td>([^<]+)</td><td>(.*?)</td></tr>', re.S)
 
 

@@ -1,6 +1,7 @@
 """The CMO at the RTS dashboard, in a real browser: the board by district, a drill-down to
-the district's tehsils and on to the offices, the weekly chart, and the XLSX download,
-which opens with openpyxl and says what the page says. axe-core checks every page."""
+the district's tehsils and on to the offices, the weekly chart, the XLSX download (which
+opens with openpyxl and says what the page says), and the files at risk of breaching RTS.
+axe-core checks every page."""
 
 from __future__ import annotations
 
@@ -53,3 +54,12 @@ def test_the_cmo_drills_down_twice_sees_the_chart_and_downloads_the_board(page, 
     assert [[str(v) if v is not None else "—" for v in row[:5]] for row in rows] == [
         row[:5] for row in offices
     ]
+
+    # Files at risk: the Kurukshetra files reach their RTS date within 30 working days.
+    page.goto("/admin/dashboard/rts/at-risk/?days=30&district=HR-KKR")
+    audit_workspace(page, "dashboard-at-risk")
+    assert page.locator('tr[data-code="HR-KKR-THN-THN"]').count() == 1, page.inner_text("main")
+    with page.expect_navigation():
+        page.locator('tr[data-code="HR-KKR-THN-THN"] a').click()
+    audit_workspace(page, "dashboard-at-risk-office")
+    assert page.locator("tr[data-reference]").count() == 1  # one of the two was approved

@@ -18,6 +18,7 @@ from .boards import KINDS, BoardFilters, rts_board, score_band
 from .charts import SERIES, pendency_heat_map, trend_svg, weekly_trend
 from .exports import COLUMNS, board_csv, board_xlsx
 from .filters import board_filters_from
+from .risk import applications_at_risk, offices_at_risk
 
 SORTABLE = {attribute for _heading, attribute in COLUMNS}
 # Where a row leads: the next level down, keeping the other filters.
@@ -124,3 +125,41 @@ def export_view(request: HttpRequest, fmt: str) -> HttpResponse:
         response = HttpResponse(board_csv(rows, filters), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+def at_risk_view(request: HttpRequest) -> HttpResponse:
+    """Files due within `days` working days, by office; `office=<code>` lists that office's
+    files the reader may read."""
+    errors: dict[str, list[str]] = {}
+    offices, applications = [], []
+    raw_days = request.GET.get("days") or "3"
+    days = int(raw_days) if raw_days.isdigit() else -1
+    office = request.GET.get("office", "")
+    try:
+        filters = board_filters_from(request.GET)
+        if office:
+            applications = applications_at_risk(user=request.user, office_code=office, days=days)
+        else:
+            offices = offices_at_risk(user=request.user, filters=filters, days=days)
+    except ValidationFailed as exc:
+        errors = exc.errors
+    except ActionNotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+    query = request.GET.copy()
+    for item in offices:
+        following = query.copy()
+        following["office"] = item.code
+        item.url = "?" + following.urlencode()
+    return render(
+        request,
+        "dashboards/at_risk.html",
+        {
+            "days": raw_days,
+            "office": office,
+            "offices": offices,
+            "applications": applications,
+            "errors": errors,
+            "back": "?" + urlencode({k: v for k, v in request.GET.items() if k != "office"}),
+        },
+        status=400 if errors else 200,
+    )
