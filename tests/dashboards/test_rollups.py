@@ -59,7 +59,7 @@ def _moves(application: Application, on: dt.date) -> list[tuple[object, object]]
     return moves
 
 
-def _inputs(transition, application: Application, user) -> dict:
+def _inputs(transition, application: Application) -> dict:
     if transition.corrects_form:
         return example_with_documents(application.service, application.applicant, application.data)
     if transition.input_schema:
@@ -108,7 +108,7 @@ def test_random_histories_keep_the_rollups_equal_to_a_direct_count(user, seed):
                 user=actor,
                 action=transition.action,
                 remarks="Looked into it.",
-                inputs=_inputs(transition, application, actor),
+                inputs=_inputs(transition, application),
                 at=at,
             )
         except SevaError:

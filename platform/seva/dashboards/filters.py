@@ -28,32 +28,20 @@ def board_filters_from(params) -> BoardFilters:
     kind = params.get("kind") or ""
     if kind and kind not in KINDS:
         errors["kind"] = [f"Choose one of: {', '.join(KINDS)}."]
-    department_id = district_id = None
-    if params.get("department"):
-        department_id = (
-            Department.objects.filter(code=params["department"])
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if department_id is None:
-            errors["department"] = ["No department with this code."]
-    if params.get("district"):
-        district_id = (
-            Jurisdiction.objects.filter(code=params["district"], level=JurisdictionLevel.DISTRICT)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if district_id is None:
-            errors["district"] = ["No district with this code."]
-    tehsil_id = None
-    if params.get("tehsil"):
-        tehsil_id = (
-            Jurisdiction.objects.filter(code=params["tehsil"], level=JurisdictionLevel.TEHSIL)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if tehsil_id is None:
-            errors["tehsil"] = ["No tehsil with this code."]
+    found: dict[str, int | None] = {}
+    for name, things, level in (
+        ("department", Department.objects, None),
+        ("district", Jurisdiction.objects, JurisdictionLevel.DISTRICT),
+        ("tehsil", Jurisdiction.objects, JurisdictionLevel.TEHSIL),
+    ):
+        found[name] = None
+        if params.get(name):
+            matches = things.filter(code=params[name])
+            if level:
+                matches = matches.filter(level=level)
+            found[name] = matches.values_list("pk", flat=True).first()
+            if found[name] is None:
+                errors[name] = [f"No {name} with this code."]
     if not errors and dates["from"] and dates["to"] and dates["from"] > dates["to"]:
         errors["from"] = ["The start of the range is after its end."]
     if errors:
@@ -63,9 +51,9 @@ def board_filters_from(params) -> BoardFilters:
         start=dates["from"],
         end=dates["to"],
         kind=kind,
-        department_id=department_id,
-        district_id=district_id,
-        tehsil_id=tehsil_id,
+        department_id=found["department"],
+        district_id=found["district"],
+        tehsil_id=found["tehsil"],
     )
 
 

@@ -18,15 +18,23 @@ tehsil, so that the unique key (and the upsert that bumps it) has no NULL in it.
 from django.db import models
 
 
-class RtsDaily(models.Model):
-    day = models.DateField()
+class RollupDimensions(models.Model):
+    """Where the counted files belong: part of each table's key, and (department, kind,
+    district) functions of it, kept for grouping without joins."""
+
     service_id = models.IntegerField()
     office_id = models.IntegerField()
     tehsil_id = models.IntegerField()
-    # Functions of the key, kept for grouping without joins.
     department_id = models.IntegerField()
     kind = models.CharField(max_length=12)
     district_id = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class RtsDaily(RollupDimensions):
+    day = models.DateField()
     received = models.IntegerField(db_default=0)
     disposed = models.IntegerField(db_default=0)
     disposed_within_rts = models.IntegerField(db_default=0)
@@ -48,15 +56,9 @@ class RtsDaily(models.Model):
         return f"{self.day} service {self.service_id} office {self.office_id}"
 
 
-class RtsOpen(models.Model):
-    service_id = models.IntegerField()
-    office_id = models.IntegerField()
-    tehsil_id = models.IntegerField()
+class RtsOpen(RollupDimensions):
     rts_due_on = models.DateField()
     paused = models.BooleanField()
-    department_id = models.IntegerField()
-    kind = models.CharField(max_length=12)
-    district_id = models.IntegerField()
     open_count = models.IntegerField(db_default=0)
 
     class Meta:

@@ -5,7 +5,7 @@ reconciliation found)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -179,7 +179,7 @@ def expected_rollups() -> tuple[dict[tuple, dict], dict[tuple, dict]]:
     for values in closed:
         row = _row_key(values)
         key = (values["day"], row["service_id"], row["office_id"], row["tehsil_id"])
-        counts = Counter({name: values[name] for name in FLOWS if name in values})
+        counts = {name: values[name] for name in FLOWS if name in values}
         daily[key].update({**row, "day": values["day"], **counts})
     for row in daily.values():
         for name in FLOWS:

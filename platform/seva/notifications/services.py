@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from seva.applications.models import Application
+
 from .backends import PermanentFailure, TemporaryFailure, email_send, sms_backend
 from .models import Channel, OutboxMessage, OutboxStatus
 from .sms import render_sms
@@ -19,7 +21,7 @@ from .sms import render_sms
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from seva.applications.models import Application, ApplicationEvent
+    from seva.applications.models import ApplicationEvent
 
 
 def outbox_enqueue(
@@ -108,8 +110,6 @@ def feedback_requests_send(*, now: dt.datetime | None = None) -> int:
     """Ask applicants whose application was disposed of in the last week (before today) to
     rate the service, once each, unless they have rated it or opted out of messages that
     are not about their applications' status. Returns how many were asked."""
-    from seva.applications.models import Application
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     midnight = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
@@ -121,6 +121,8 @@ def feedback_requests_send(*, now: dt.datetime | None = None) -> int:
             feedback__isnull=True,
         )
         .exclude(applicant_mobile="")
+        # Asked already (on an earlier day of the week): not looked at again.
+        .exclude(outbox_messages__event="feedback_request")
         .select_related("service_version")
         .order_by("closed_at", "pk")
     )
