@@ -26,7 +26,7 @@ from seva.definitions.models import Service
 from seva.org.models import Department, Jurisdiction, JurisdictionLevel, Oversight
 from seva.org.selectors import postings_active
 
-from .models import RtsDaily, RtsOpen
+from .models import RtsAreaDaily, RtsAreaMonthly, RtsAreaOpen, RtsDaily, RtsOpen
 
 GROUPINGS = {
     "district": "district_id",
@@ -214,6 +214,114 @@ def _service_name(service: Service, language: str) -> str:
     return name.get(language) or name["en"]
 
 
+# The columns of the coarse tables (district, department, kind): a board grouped and
+# filtered by these alone, for a reader whose scope is a set of districts or departments,
+# reads them instead of the fine tables.
+AREA_FIELDS = {"district_id", "department_id", "kind", "pk"}
+
+
+def _reads_area_only(scope: Q) -> bool:
+    for child in scope.children:
+        if isinstance(child, Q):
+            if not _reads_area_only(child):
+                return False
+        elif child[0].split("__")[0] not in AREA_FIELDS:
+            return False
+    return True
+
+
+def coarse_enough(filters: BoardFilters, scope: Q, by: str | None = None) -> bool:
+    """Whether the coarse (district, department, kind) tables hold what is asked."""
+    return (
+        (by or filters.by) in ("district", "department")
+        and not filters.tehsil_id
+        and _reads_area_only(scope)
+    )
+
+
+def _month_after(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def whole_months(start: dt.date | None, end: dt.date | None):
+    """Split a date range (None: open at that end) into the whole months inside it and the
+    days left over at either end. Returns (first, last, edges): the firsts of the first and
+    last whole months (None where the range is open), and a list of (from, to) day ranges.
+    When no whole month fits, (None, None, [(start, end)])."""
+    first = start if start is None or start.day == 1 else _month_after(start)
+    stop = None  # the first day after the last whole month
+    if end is not None:
+        stop = _month_after(end) if _month_after(end) - dt.timedelta(days=1) == end else end
+        stop = stop.replace(day=1)
+    if first is not None and stop is not None and first >= stop:
+        return None, None, [(start, end)]
+    edges = []
+    if start is not None and first != start:
+        edges.append((start, first - dt.timedelta(days=1)))
+    if stop is not None and stop <= end:
+        edges.append((stop, end))
+    last = None if stop is None else (stop - dt.timedelta(days=1)).replace(day=1)
+    return first, last, edges
+
+
+def flow_sums(column: str, filters: BoardFilters, scope: Q) -> dict[int, dict]:
+    """Received, completed (within RTS) and rejected in the filters' date range, per value
+    of `column`."""
+    totals = {
+        "received": Sum("received"),
+        "completed": Sum("disposed"),
+        "completed_within": Sum("disposed_within_rts"),
+        "rejected": Sum("rejected"),
+    }
+    if not coarse_enough(filters, scope, column.removesuffix("_id")):
+        daily = filter_rollups(RtsDaily.objects.all(), filters, scope)
+        if filters.start:
+            daily = daily.filter(day__gte=filters.start)
+        if filters.end:
+            daily = daily.filter(day__lte=filters.end)
+        return {values.pop(column): values for values in daily.values(column).annotate(**totals)}
+
+    first, last, edges = whole_months(filters.start, filters.end)
+    parts = []
+    if first is not None or last is not None or not edges:
+        monthly = filter_rollups(RtsAreaMonthly.objects.all(), filters, scope)
+        if first:
+            monthly = monthly.filter(month__gte=first)
+        if last:
+            monthly = monthly.filter(month__lte=last)
+        parts.append(monthly)
+    for since, until in edges:
+        days = filter_rollups(RtsAreaDaily.objects.all(), filters, scope)
+        if since:
+            days = days.filter(day__gte=since)
+        if until:
+            days = days.filter(day__lte=until)
+        parts.append(days)
+    found: dict[int, dict] = {}
+    for part in parts:
+        for values in part.values(column).annotate(**totals):
+            key = values.pop(column)
+            into = found.setdefault(key, dict.fromkeys(totals, 0))
+            for name, value in values.items():
+                into[name] += value or 0
+    return found
+
+
+def open_sums(column: str, filters: BoardFilters, scope: Q, today: dt.date) -> dict[int, dict]:
+    """Underway now, and of those beyond RTS on `today`, per value of `column`."""
+    model = RtsAreaOpen if coarse_enough(filters, scope, column.removesuffix("_id")) else RtsOpen
+    underway = filter_rollups(model.objects.all(), filters, scope)
+    return {
+        values.pop(column): values
+        for values in underway.values(column).annotate(
+            underway=Sum("open_count"),
+            underway_beyond=Sum(
+                "open_count", filter=Q(rts_due_on__lt=today, paused=False), default=0
+            ),
+        )
+    }
+
+
 def rts_board(
     *, user, filters: BoardFilters, today: dt.date | None = None, language: str = "en"
 ) -> list[BoardRow]:
@@ -228,26 +336,11 @@ def rts_board(
     scope = board_scope(user)
     column = GROUPINGS[filters.by]
 
-    daily = filter_rollups(RtsDaily.objects.all(), filters, scope)
-    if filters.start:
-        daily = daily.filter(day__gte=filters.start)
-    if filters.end:
-        daily = daily.filter(day__lte=filters.end)
-    rows: dict[int, BoardRow] = {}
-    for values in daily.values(column).annotate(
-        received=Sum("received"),
-        completed=Sum("disposed"),
-        completed_within=Sum("disposed_within_rts"),
-        rejected=Sum("rejected"),
-    ):
-        key = values.pop(column)
-        rows[key] = BoardRow(key=key, name="", **values)
-    underway = filter_rollups(RtsOpen.objects.all(), filters, scope)
-    for values in underway.values(column).annotate(
-        underway=Sum("open_count"),
-        underway_beyond=Sum("open_count", filter=Q(rts_due_on__lt=today, paused=False), default=0),
-    ):
-        key = values.pop(column)
+    rows: dict[int, BoardRow] = {
+        key: BoardRow(key=key, name="", **values)
+        for key, values in flow_sums(column, filters, scope).items()
+    }
+    for key, values in open_sums(column, filters, scope, today).items():
         row = rows.setdefault(key, BoardRow(key=key, name=""))
         row.underway, row.underway_beyond = values["underway"], values["underway_beyond"]
 

@@ -15,8 +15,8 @@ from django.utils.html import escape
 
 from seva.org.models import Department, Jurisdiction
 
-from .boards import BoardFilters, board_scope, filter_rollups
-from .models import RtsDaily, RtsOpen
+from .boards import BoardFilters, board_scope, coarse_enough, filter_rollups
+from .models import RtsAreaDaily, RtsAreaOpen, RtsDaily, RtsOpen
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,9 @@ class HeatMap:
 
 def pendency_heat_map(*, user, filters: BoardFilters, today: dt.date) -> HeatMap:
     """Files underway now, and of those beyond RTS, for each district and department."""
-    open_files = filter_rollups(RtsOpen.objects.all(), filters, board_scope(user))
+    scope = board_scope(user)
+    model = RtsAreaOpen if coarse_enough(filters, scope, "district") else RtsOpen
+    open_files = filter_rollups(model.objects.all(), filters, scope)
     cells = {}
     for values in open_files.values("district_id", "department_id").annotate(
         underway=Sum("open_count"),
@@ -94,7 +96,9 @@ def weekly_trend(
     """The last `weeks` weeks up to `today` (or the filter's end), one point a week."""
     end = filters.end or today
     first_monday = end - dt.timedelta(days=end.weekday()) - dt.timedelta(weeks=weeks - 1)
-    daily = filter_rollups(RtsDaily.objects.all(), filters, board_scope(user)).filter(
+    scope = board_scope(user)
+    model = RtsAreaDaily if coarse_enough(filters, scope, "district") else RtsDaily
+    daily = filter_rollups(model.objects.all(), filters, scope).filter(
         day__gte=max(first_monday, filters.start or first_monday), day__lte=end
     )
     found = {

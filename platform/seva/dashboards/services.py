@@ -14,14 +14,23 @@ from django.db.models import Case, Count, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .models import RtsDaily, RtsOpen
+from .models import RtsAreaDaily, RtsAreaMonthly, RtsAreaOpen, RtsDaily, RtsOpen
 
 if TYPE_CHECKING:
     from seva.applications.models import Application
 
 DAILY_KEY = ("day", "service_id", "office_id", "tehsil_id")
 OPEN_KEY = ("service_id", "office_id", "tehsil_id", "rts_due_on", "paused")
+AREA = ("district_id", "department_id", "kind")
 FLOWS = ("received", "disposed", "disposed_within_rts", "rejected", "withdrawn")
+# Every rollup table: its model, its unique key and its counts.
+ROLLUPS = {
+    "daily": (RtsDaily, DAILY_KEY, FLOWS),
+    "open": (RtsOpen, OPEN_KEY, ("open_count",)),
+    "area daily": (RtsAreaDaily, ("day", *AREA), FLOWS),
+    "area monthly": (RtsAreaMonthly, ("month", *AREA), FLOWS),
+    "area open": (RtsAreaOpen, (*AREA, "rts_due_on", "paused"), ("open_count",)),
+}
 
 
 @dataclass(frozen=True)
@@ -74,19 +83,29 @@ def _bump(model, key_fields: tuple[str, ...], row: dict, deltas: dict[str, int])
         )
 
 
+def _area(row: dict) -> dict:
+    return {name: row[name] for name in AREA}
+
+
 def _bump_daily(application: Application, day: dt.date, deltas: dict[str, int]) -> None:
+    """The day's flows, in the fine table, the area's day and the area's month."""
     deltas = {name: value for name, value in deltas.items() if value}
-    if deltas:
-        _bump(RtsDaily, DAILY_KEY, {"day": day, **_dimensions(application)}, deltas)
+    if not deltas:
+        return
+    dimensions = _dimensions(application)
+    _bump(RtsDaily, DAILY_KEY, {"day": day, **dimensions}, deltas)
+    _bump(RtsAreaDaily, ROLLUPS["area daily"][1], {"day": day, **_area(dimensions)}, deltas)
+    month = day.replace(day=1)
+    _bump(RtsAreaMonthly, ROLLUPS["area monthly"][1], {"month": month, **_area(dimensions)}, deltas)
 
 
 def _bump_open(application: Application, position: OpenPosition, delta: int) -> None:
-    row = {
-        **_dimensions(application),
-        "rts_due_on": position.rts_due_on,
-        "paused": position.paused,
-    }
-    _bump(RtsOpen, OPEN_KEY, row, {"open_count": delta})
+    where = {"rts_due_on": position.rts_due_on, "paused": position.paused}
+    dimensions = _dimensions(application)
+    _bump(RtsOpen, OPEN_KEY, {**dimensions, **where}, {"open_count": delta})
+    _bump(
+        RtsAreaOpen, ROLLUPS["area open"][1], {**_area(dimensions), **where}, {"open_count": delta}
+    )
 
 
 def rollups_on_submit(application: Application) -> None:
@@ -148,9 +167,9 @@ def _row_key(values: dict) -> dict:
     }
 
 
-def expected_rollups() -> tuple[dict[tuple, dict], dict[tuple, dict]]:
-    """The rollups counted directly from the applications table: (daily, open), each keyed
-    by the table's unique key, zero rows left out."""
+def expected_rollups() -> dict[str, dict[tuple, dict]]:
+    """Every rollup table counted directly from the applications table, keyed by the
+    table's unique key, zero rows left out: {"daily": ..., "open": ..., "area daily": ...}."""
     from seva.applications.models import Application
 
     daily: dict[tuple, dict] = defaultdict(dict)
@@ -213,34 +232,106 @@ def expected_rollups() -> tuple[dict[tuple, dict], dict[tuple, dict]]:
             "paused": bool(values["paused"]),
             "open_count": values["n"],
         }
-    return dict(daily), open_rows
+    expected = {"daily": dict(daily), "open": open_rows}
+    for name, source, extra in (
+        ("area daily", daily, lambda row: {"day": row["day"]}),
+        ("area monthly", daily, lambda row: {"month": row["day"].replace(day=1)}),
+        ("area open", open_rows, lambda row: {k: row[k] for k in ("rts_due_on", "paused")}),
+    ):
+        _model, key_fields, counts = ROLLUPS[name]
+        totals: dict[tuple, dict] = {}
+        for row in source.values():
+            coarse = {**_area(row), **extra(row)}
+            key = tuple(coarse[k] for k in key_fields)
+            total = totals.setdefault(key, {**coarse, **dict.fromkeys(counts, 0)})
+            for count in counts:
+                total[count] += row[count]
+        expected[name] = {key: row for key, row in totals.items() if any(row[c] for c in counts)}
+    return expected
 
 
-def stored_rollups() -> tuple[dict[tuple, dict], dict[tuple, dict]]:
+def stored_rollups() -> dict[str, dict[tuple, dict]]:
     """The rollup tables as they are, keyed like `expected_rollups`, zero rows left out."""
-    fields = ("department_id", "kind", "district_id")
-    daily = {
-        tuple(row[k] for k in DAILY_KEY): row
-        for row in RtsDaily.objects.values(*DAILY_KEY, *fields, *FLOWS)
-        if any(row[name] for name in FLOWS)
-    }
-    open_rows = {
-        tuple(row[k] for k in OPEN_KEY): row
-        for row in RtsOpen.objects.exclude(open_count=0).values(*OPEN_KEY, *fields, "open_count")
-    }
-    return daily, open_rows
+    stored = {}
+    for name, (model, key_fields, counts) in ROLLUPS.items():
+        others = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
+        stored[name] = {
+            tuple(row[k] for k in key_fields): row
+            for row in model.objects.values(*others)
+            if any(row[c] for c in counts)
+        }
+    return stored
 
 
-def rollups_rebuild(*, batch_size: int = 5000) -> tuple[int, int]:
-    """Replace the rollups with a direct count. Returns (daily rows, open rows)."""
-    daily, open_rows = expected_rollups()
-    with transaction.atomic():
-        RtsDaily.objects.all().delete()
-        RtsOpen.objects.all().delete()
-        RtsDaily.objects.bulk_create(
-            (RtsDaily(**row) for row in daily.values()), batch_size=batch_size
-        )
-        RtsOpen.objects.bulk_create(
-            (RtsOpen(**row) for row in open_rows.values()), batch_size=batch_size
-        )
-    return len(daily), len(open_rows)
+def rollups_rebuild() -> dict[str, int]:
+    """Replace the rollups with a direct count, in the database (a few statements whatever
+    the number of files). Returns the number of rows of each table."""
+    from seva.applications.models import Application
+    from seva.definitions.models import Service
+
+    ops = connection.ops
+    tz = timezone.get_current_timezone_name()
+    applications = ops.quote_name(Application._meta.db_table)
+    services = ops.quote_name(Service._meta.db_table)
+    table = {
+        name: ops.quote_name(model._meta.db_table) for name, (model, _k, _c) in ROLLUPS.items()
+    }
+    received_day, received_params = ops.datetime_cast_date_sql("a.submitted_at", (), tz)
+    closed_day, closed_params = ops.datetime_cast_date_sql("a.closed_at", (), tz)
+    due_day, due_params = ops.datetime_cast_date_sql("a.rts_due_at", (), tz)
+    month, month_params = ops.date_trunc_sql("month", "day", (), None)
+    fine = "service_id, office_id, tehsil_id, department_id, kind, district_id"
+    dimensions = (
+        "a.service_id AS service_id, a.office_id AS office_id, "
+        "COALESCE(a.tehsil_id, 0) AS tehsil_id, a.department_id AS department_id, "
+        "s.kind AS kind, COALESCE(a.district_id, 0) AS district_id"
+    )
+    joined = f"{applications} a JOIN {services} s ON s.id = a.service_id"
+    area, flows = ", ".join(AREA), ", ".join(FLOWS)
+    sums = ", ".join(f"SUM({name})" for name in FLOWS)
+    # GROUP BY by position: the same on PostgreSQL and SQLite, and whatever the parameters.
+    statements = [
+        (
+            f"INSERT INTO {table['daily']} (day, {fine}, {flows}) "
+            f"SELECT day, {fine}, {sums} FROM ("
+            f" SELECT {received_day} AS day, {dimensions}, 1 AS received, 0 AS disposed,"
+            f"  0 AS disposed_within_rts, 0 AS rejected, 0 AS withdrawn FROM {joined}"
+            f" UNION ALL"
+            f" SELECT {closed_day}, {dimensions},"
+            f"  0, CASE WHEN a.outcome = 'withdrawn' THEN 0 ELSE 1 END,"
+            f"  CASE WHEN a.outcome <> 'withdrawn' AND a.closed_within_rts THEN 1 ELSE 0 END,"
+            f"  CASE WHEN a.outcome = 'rejected' THEN 1 ELSE 0 END,"
+            f"  CASE WHEN a.outcome = 'withdrawn' THEN 1 ELSE 0 END"
+            f" FROM {joined} WHERE a.closed_at IS NOT NULL"
+            f") AS flows GROUP BY 1, 2, 3, 4, 5, 6, 7",
+            [*received_params, *closed_params],
+        ),
+        (
+            f"INSERT INTO {table['open']} ({fine}, rts_due_on, paused, open_count) "
+            f"SELECT {dimensions}, {due_day}, a.clock_paused_at IS NOT NULL, COUNT(*) "
+            f"FROM {joined} WHERE a.closed_at IS NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+            [*due_params],
+        ),
+        (
+            f"INSERT INTO {table['area daily']} (day, {area}, {flows}) "
+            f"SELECT day, {area}, {sums} FROM {table['daily']} GROUP BY 1, 2, 3, 4",
+            [],
+        ),
+        (
+            f"INSERT INTO {table['area monthly']} (month, {area}, {flows}) "
+            f"SELECT {month}, {area}, {sums} FROM {table['area daily']} GROUP BY 1, 2, 3, 4",
+            [*month_params],
+        ),
+        (
+            f"INSERT INTO {table['area open']} ({area}, rts_due_on, paused, open_count) "
+            f"SELECT {area}, rts_due_on, paused, SUM(open_count) FROM {table['open']} "
+            f"GROUP BY 1, 2, 3, 4, 5",
+            [],
+        ),
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name in ROLLUPS:
+            cursor.execute(f"DELETE FROM {table[name]}")
+        for sql, params in statements:
+            cursor.execute(sql, params)
+    return {name: model.objects.count() for name, (model, _k, _c) in ROLLUPS.items()}

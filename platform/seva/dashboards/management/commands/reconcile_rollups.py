@@ -21,10 +21,9 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("The rollups match a direct count."))
             return
         if fix:
-            daily, open_rows = rollups_rebuild()
-            self.stdout.write(
-                self.style.SUCCESS(f"Rebuilt: {daily} daily rows, {open_rows} open rows.")
-            )
+            counts = rollups_rebuild()
+            rows = ", ".join(f"{count} {name} rows" for name, count in counts.items())
+            self.stdout.write(self.style.SUCCESS(f"Rebuilt: {rows}."))
             return
         self.stderr.write(
             f"{len(differences)} or more rows differ; run with --fix to rebuild the rollups."
