@@ -161,6 +161,10 @@ class ApplicationEvent(models.Model):
     to_state = models.CharField(max_length=40)
     remarks = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # For the dashboards: what the action counts as (Transition.counts_as), and whether it
+    # came on or before the deadline of the stage it left (None: the stage had none).
+    counts_as = models.CharField(max_length=24, blank=True)
+    within_stage_deadline = models.BooleanField(null=True, blank=True)
 
     class Meta:
         ordering = ["application", "sequence"]

@@ -17,7 +17,13 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from seva.core.errors import ActionNotAllowed, Conflict, ValidationFailed
-from seva.dashboards.services import open_position, rollups_on_change, rollups_on_submit
+from seva.dashboards.services import (
+    open_position,
+    rollups_on_action,
+    rollups_on_change,
+    rollups_on_feedback,
+    rollups_on_submit,
+)
 from seva.definitions.models import Service
 from seva.definitions.selectors import form_validator_for, workflow_for
 from seva.formschemas import rendering
@@ -43,7 +49,7 @@ from .documents import (
     documents_attach,
     documents_check_claimable,
 )
-from .models import NEW, Application, ApplicationEvent, Channel, Document
+from .models import NEW, Application, ApplicationEvent, Channel, Document, Feedback
 from .references import next_reference, reference_prefix
 from .selectors import acting_roles, clock_pauses, condition_holds, guard_refusals
 
@@ -151,6 +157,8 @@ def _record(
     from_state: str,
     remarks: str = "",
     data: dict | None = None,
+    counts_as: str = "",
+    within_stage_deadline: bool | None = None,
 ) -> ApplicationEvent:
     last = application.events.order_by("-sequence").values_list("sequence", flat=True).first()
     return ApplicationEvent.objects.create(
@@ -165,6 +173,8 @@ def _record(
         to_state=application.state,
         remarks=remarks,
         data=data or {},
+        counts_as=counts_as,
+        within_stage_deadline=within_stage_deadline,
     )
 
 
@@ -417,6 +427,7 @@ def application_act(
         target = workflow.state(transition.target)
         from_state = current.state
         position = open_position(current)
+        on_time = None if current.stage_due_at is None else at <= current.stage_due_at
         sender = _sender_of(current) if transition.back_to_sender else None
         try:
             current.apply_step(transition)
@@ -437,6 +448,15 @@ def application_act(
             current.save()
         except ConcurrentTransition as exc:
             raise Conflict() from exc
+        if transition.counts_as:
+            rollups_on_action(current, transition.counts_as, within=on_time, at=at)
+        if transition.counts_as == "consent" and recorded.get("rating"):
+            # The citizen's rating at closure is their feedback on the file.
+            rollups_on_feedback(
+                Feedback.objects.create(
+                    application=current, rating=int(recorded["rating"]), created_at=at
+                )
+            )
         rollups_on_change(current, before=position)
         event = _record(
             current,
@@ -448,6 +468,8 @@ def application_act(
             from_state=from_state,
             remarks=remarks,
             data=recorded,
+            counts_as=transition.counts_as or "",
+            within_stage_deadline=on_time,
         )
         if attachments:
             Document.objects.filter(pk__in=[d.pk for d in attachments]).update(

@@ -18,7 +18,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q, Sum
+from django.db import connection
+from django.db.models import F, Q, Sum, Value
 from django.utils import timezone
 
 from seva.core.errors import ActionNotAllowed, ValidationFailed
@@ -26,7 +27,7 @@ from seva.definitions.models import Service
 from seva.org.models import Department, Jurisdiction, JurisdictionLevel, Oversight
 from seva.org.selectors import postings_active
 
-from .models import RtsAreaDaily, RtsAreaMonthly, RtsAreaOpen, RtsDaily, RtsOpen
+from .models import RtsAreaDaily, RtsAreaMonthly, RtsAreaOpen, RtsAreaTotal, RtsDaily, RtsOpen
 
 GROUPINGS = {
     "district": "district_id",
@@ -62,8 +63,17 @@ class BoardRow:
     rejected: int = 0
     underway: int = 0
     underway_beyond: int = 0
+    # Grievances (see GRIEVANCE_COUNTS); ratings are of any kind.
+    atr: int = 0
+    atr_within: int = 0
+    consented: int = 0
+    reopened: int = 0
+    rated: int = 0
+    rating_sum: int = 0
     rank: int = 0
     score: Decimal | None = field(default=None)
+    # (month, score, rank) of the state's monthly snapshots, oldest first; see snapshots.py.
+    history: list[tuple[dt.date, Decimal | None, int | None]] = field(default_factory=list)
 
     @property
     def completed_outside(self) -> int:
@@ -97,6 +107,28 @@ class BoardRow:
     @property
     def rejection_pct(self) -> Decimal | None:
         return self._pct(self.rejected, self.completed)
+
+    @property
+    def atr_within_pct(self) -> Decimal | None:
+        """Action taken reports filed before their stage deadline, of those filed."""
+        return self._pct(self.atr_within, self.atr)
+
+    @property
+    def consented_pct(self) -> Decimal | None:
+        """Closed with the citizen's consent, of those completed."""
+        return self._pct(self.consented, self.completed)
+
+    @property
+    def reopened_pct(self) -> Decimal | None:
+        """Reopened by the citizen, of the action taken reports filed."""
+        return self._pct(self.reopened, self.atr)
+
+    @property
+    def satisfaction(self) -> Decimal | None:
+        """The average rating, 1 to 5."""
+        if not self.rated:
+            return None
+        return (Decimal(self.rating_sum) / self.rated).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 # Colour bands of the score, shown on the board: good from 8, fair from 5, poor below.
@@ -264,62 +296,109 @@ def whole_months(start: dt.date | None, end: dt.date | None):
     return first, last, edges
 
 
-def flow_sums(column: str, filters: BoardFilters, scope: Q) -> dict[int, dict]:
-    """Received, completed (within RTS) and rejected in the filters' date range, per value
-    of `column`."""
-    totals = {
-        "received": Sum("received"),
-        "completed": Sum("disposed"),
-        "completed_within": Sum("disposed_within_rts"),
-        "rejected": Sum("rejected"),
-    }
-    if not coarse_enough(filters, scope, column.removesuffix("_id")):
-        daily = filter_rollups(RtsDaily.objects.all(), filters, scope)
-        if filters.start:
-            daily = daily.filter(day__gte=filters.start)
-        if filters.end:
-            daily = daily.filter(day__lte=filters.end)
-        return {values.pop(column): values for values in daily.values(column).annotate(**totals)}
-
-    first, last, edges = whole_months(filters.start, filters.end)
-    parts = []
-    if first is not None or last is not None or not edges:
-        monthly = filter_rollups(RtsAreaMonthly.objects.all(), filters, scope)
-        if first:
-            monthly = monthly.filter(month__gte=first)
-        if last:
-            monthly = monthly.filter(month__lte=last)
-        parts.append(monthly)
-    for since, until in edges:
-        days = filter_rollups(RtsAreaDaily.objects.all(), filters, scope)
-        if since:
-            days = days.filter(day__gte=since)
-        if until:
-            days = days.filter(day__lte=until)
-        parts.append(days)
-    found: dict[int, dict] = {}
-    for part in parts:
-        for values in part.values(column).annotate(**totals):
-            key = values.pop(column)
-            into = found.setdefault(key, dict.fromkeys(totals, 0))
-            for name, value in values.items():
-                into[name] += value or 0
-    return found
+# What the board counts, in order: the flows of the date range, then the files open now.
+GRIEVANCE_COUNTS = ("atr", "atr_within", "consented", "reopened", "rated", "rating_sum")
+COUNTS = (
+    "received",
+    "completed",
+    "completed_within",
+    "rejected",
+    *GRIEVANCE_COUNTS,
+    "underway",
+    "underway_beyond",
+)
+_FLOW_COLUMNS = ("received", "disposed", "disposed_within_rts", "rejected", *GRIEVANCE_COUNTS)
 
 
-def open_sums(column: str, filters: BoardFilters, scope: Q, today: dt.date) -> dict[int, dict]:
-    """Underway now, and of those beyond RTS on `today`, per value of `column`."""
-    model = RtsAreaOpen if coarse_enough(filters, scope, column.removesuffix("_id")) else RtsOpen
-    underway = filter_rollups(model.objects.all(), filters, scope)
-    return {
-        values.pop(column): values
-        for values in underway.values(column).annotate(
-            underway=Sum("open_count"),
-            underway_beyond=Sum(
-                "open_count", filter=Q(rts_due_on__lt=today, paused=False), default=0
-            ),
+def board_sums(
+    columns: tuple[str, ...], filters: BoardFilters, scope: Q, today: dt.date
+) -> dict[tuple, dict]:
+    """The board's COUNTS per value of `columns` (the flows in the filters' date range; the
+    files underway now, and of those beyond RTS on `today`: due before it, clock running)."""
+    if all(coarse_enough(filters, scope, c.removesuffix("_id")) for c in columns):
+        return _coarse_sums(columns, filters, scope, today)
+    daily = filter_rollups(RtsDaily.objects.all(), filters, scope)
+    if filters.start:
+        daily = daily.filter(day__gte=filters.start)
+    if filters.end:
+        daily = daily.filter(day__lte=filters.end)
+    found: dict[tuple, dict] = {}
+    for values in daily.values(*columns).annotate(
+        **{name: Sum(source) for name, source in zip(COUNTS, _FLOW_COLUMNS, strict=False)}
+    ):
+        found[tuple(values.pop(c) for c in columns)] = {**values, "underway": 0}
+    underway = filter_rollups(RtsOpen.objects.all(), filters, scope)
+    for values in underway.values(*columns).annotate(
+        underway=Sum("open_count"),
+        underway_beyond=Sum("open_count", filter=Q(rts_due_on__lt=today, paused=False)),
+    ):
+        row = found.setdefault(
+            tuple(values.pop(c) for c in columns), dict.fromkeys(COUNTS[: len(_FLOW_COLUMNS)], 0)
         )
-    }
+        row.update(values)
+    return {key: {name: row.get(name) or 0 for name in COUNTS} for key, row in found.items()}
+
+
+def _coarse_sums(
+    columns: tuple[str, ...], filters: BoardFilters, scope: Q, today: dt.date
+) -> dict[tuple, dict]:
+    """board_sums from the coarse tables, in one statement: the flows from the totals (all
+    time) or from whole months and the days at either end; the files underway from the
+    totals; those beyond RTS from the few open rows due in the past."""
+    zero = Value(0)
+    flows = {f"n{i}": F(source) for i, source in enumerate(_FLOW_COLUMNS)}
+    nothing = dict.fromkeys(flows, zero)
+    underway, beyond = f"n{len(flows)}", f"n{len(flows) + 1}"
+    parts = []
+    if filters.start is None and filters.end is None:
+        parts.append(
+            (RtsAreaTotal.objects.all(), {**flows, underway: F("open_count"), beyond: zero})
+        )
+    else:
+        parts.append(
+            (RtsAreaTotal.objects.all(), {**nothing, underway: F("open_count"), beyond: zero})
+        )
+        first, last, edges = whole_months(filters.start, filters.end)
+        if first is not None or last is not None or not edges:
+            monthly = RtsAreaMonthly.objects.all()
+            if first:
+                monthly = monthly.filter(month__gte=first)
+            if last:
+                monthly = monthly.filter(month__lte=last)
+            parts.append((monthly, {**flows, underway: zero, beyond: zero}))
+        for since, until in edges:
+            days = RtsAreaDaily.objects.all()
+            if since:
+                days = days.filter(day__gte=since)
+            if until:
+                days = days.filter(day__lte=until)
+            parts.append((days, {**flows, underway: zero, beyond: zero}))
+    late = RtsAreaOpen.objects.filter(rts_due_on__lt=today, paused=False)
+    parts.append((late, {**nothing, underway: zero, beyond: F("open_count")}))
+
+    selects, params = [], []
+    for queryset, values in parts:
+        sql, part_params = (
+            filter_rollups(queryset, filters, scope)
+            .values(*columns, **values)
+            .query.sql_with_params()
+        )
+        selects.append(sql)
+        params.extend(part_params)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    sums = ", ".join(f"SUM(n{i})" for i in range(len(COUNTS)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {names}, {sums} FROM ({' UNION ALL '.join(selects)}) AS board "
+            f"GROUP BY {names}",
+            params,
+        )
+        return {
+            tuple(found[: len(columns)]): dict(
+                zip(COUNTS, map(int, found[len(columns) :]), strict=True)
+            )
+            for found in cursor.fetchall()
+        }
 
 
 def rts_board(
@@ -334,16 +413,22 @@ def rts_board(
         raise ValidationFailed({"from": ["The start of the range is after its end."]})
     today = today or timezone.localdate()
     scope = board_scope(user)
-    column = GROUPINGS[filters.by]
+    rows = board_rows(filters, scope, today, language)
+    if not scope.children and not (
+        filters.kind or filters.department_id or filters.district_id or filters.tehsil_id
+    ):
+        from .snapshots import history_attach
 
-    rows: dict[int, BoardRow] = {
+        history_attach(rows, filters.by, today)
+    return rows
+
+
+def board_rows(filters: BoardFilters, scope: Q, today: dt.date, language: str) -> list[BoardRow]:
+    """The board for the rows `scope` allows, ranked."""
+    rows = {
         key: BoardRow(key=key, name="", **values)
-        for key, values in flow_sums(column, filters, scope).items()
+        for (key,), values in board_sums((GROUPINGS[filters.by],), filters, scope, today).items()
     }
-    for key, values in open_sums(column, filters, scope, today).items():
-        row = rows.setdefault(key, BoardRow(key=key, name=""))
-        row.underway, row.underway_beyond = values["underway"], values["underway_beyond"]
-
     rows = {key: row for key, row in rows.items() if row.received or row.completed or row.underway}
     names = _names(filters.by, set(rows), language)
     for row in rows.values():

@@ -9,14 +9,14 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.db.models.functions import TruncWeek
 from django.utils.html import escape
 
 from seva.org.models import Department, Jurisdiction
 
-from .boards import BoardFilters, board_scope, coarse_enough, filter_rollups
-from .models import RtsAreaDaily, RtsAreaOpen, RtsDaily, RtsOpen
+from .boards import BoardFilters, board_scope, board_sums, coarse_enough, filter_rollups
+from .models import RtsAreaDaily, RtsDaily
 
 
 @dataclass(frozen=True)
@@ -55,18 +55,11 @@ class HeatMap:
 
 def pendency_heat_map(*, user, filters: BoardFilters, today: dt.date) -> HeatMap:
     """Files underway now, and of those beyond RTS, for each district and department."""
-    scope = board_scope(user)
-    model = RtsAreaOpen if coarse_enough(filters, scope, "district") else RtsOpen
-    open_files = filter_rollups(model.objects.all(), filters, scope)
     cells = {}
-    for values in open_files.values("district_id", "department_id").annotate(
-        underway=Sum("open_count"),
-        beyond=Sum("open_count", filter=Q(rts_due_on__lt=today, paused=False), default=0),
-    ):
+    found = board_sums(("district_id", "department_id"), filters, board_scope(user), today)
+    for key, values in found.items():
         if values["underway"]:
-            cells[(values["district_id"], values["department_id"])] = HeatCell(
-                beyond=values["beyond"], underway=values["underway"]
-            )
+            cells[key] = HeatCell(beyond=values["underway_beyond"], underway=values["underway"])
     district_ids = sorted({d for d, _x in cells})
     department_ids = sorted({x for _d, x in cells})
     districts = dict(Jurisdiction.objects.filter(pk__in=district_ids).values_list("pk", "name_en"))

@@ -12,14 +12,19 @@ Two tables, kept current in the transaction of every submission and transition
 
 For the state, district and department boards, which must answer in milliseconds at tens of
 millions of files, the same counts are also kept per district, department and kind alone
-(`RtsAreaDaily`, `RtsAreaMonthly`, `RtsAreaOpen`): a few thousand rows a month instead of
-hundreds of thousands. The board reads whole months of a date range from the monthly table
-and the days at either end from the daily one (seva.dashboards.boards).
+(`RtsAreaDaily`, `RtsAreaMonthly`, `RtsAreaOpen`, and `RtsAreaTotal` for all time): a few
+thousand rows instead of millions. The board reads all time from the totals, whole months
+of a date range from the monthly table and the days at either end from the daily one; files
+underway from the totals, and those beyond RTS from the open rows due before today, which a
+nightly job folds into one row per area (`PAST_DUE`) so that they stay few
+(seva.dashboards.boards, services.rollups_fold_past_due).
 
 Dimensions are plain integer columns, not foreign keys: a rollup row is a number, and the
 board joins names from the organisation tables. `tehsil_id` is 0 for a place above any
 tehsil, so that the unique key (and the upsert that bumps it) has no NULL in it.
 """
+
+import datetime as dt
 
 from django.db import models
 
@@ -59,6 +64,15 @@ class Flows(models.Model):
     disposed_within_rts = models.IntegerField(db_default=0)
     rejected = models.IntegerField(db_default=0)
     withdrawn = models.IntegerField(db_default=0)
+    # Grievances: action taken reports filed (and of those, before the stage deadline),
+    # closures the citizen consented to, reopenings by the citizen.
+    atr = models.IntegerField(db_default=0)
+    atr_within = models.IntegerField(db_default=0)
+    consented = models.IntegerField(db_default=0)
+    reopened = models.IntegerField(db_default=0)
+    # Ratings (1 to 5) given by applicants after closure, and their sum.
+    rated = models.IntegerField(db_default=0)
+    rating_sum = models.IntegerField(db_default=0)
 
     class Meta:
         abstract = True
@@ -129,6 +143,26 @@ class RtsAreaMonthly(AreaDimensions, Flows):
         return f"{self.month:%Y-%m} district {self.district_id} department {self.department_id}"
 
 
+class RtsAreaTotal(AreaDimensions, Flows):
+    """All time: the flows since the first file, and the files open now."""
+
+    open_count = models.IntegerField(db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district_id", "department_id", "kind"], name="rts_area_total_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"district {self.district_id} department {self.department_id} {self.kind}"
+
+
+# The due date of the row into which open files due before the last fold are gathered.
+PAST_DUE = dt.date(1, 1, 1)
+
+
 class RtsAreaOpen(AreaDimensions):
     rts_due_on = models.DateField()
     paused = models.BooleanField()
@@ -141,6 +175,35 @@ class RtsAreaOpen(AreaDimensions):
                 name="rts_area_open_key",
             )
         ]
+        indexes = [models.Index(fields=["rts_due_on"], name="rts_area_open_due_idx")]
 
     def __str__(self) -> str:
         return f"{self.open_count} open, district {self.district_id}, due {self.rts_due_on}"
+
+
+class ScoreSnapshot(models.Model):
+    """A month's board for the whole state, as it stood when the month closed: the score and
+    rank of each district, department and service. Written once, on the first of the next
+    month, and never again, so that last month's rank does not move when old files close."""
+
+    month = models.DateField(help_text="The first of the month.")
+    by = models.CharField(max_length=12, help_text="district, department or service")
+    key_id = models.IntegerField()
+    name = models.CharField(max_length=200)
+    received = models.IntegerField()
+    completed = models.IntegerField()
+    completed_within = models.IntegerField()
+    rejected = models.IntegerField()
+    underway = models.IntegerField()
+    underway_beyond = models.IntegerField()
+    score = models.DecimalField(max_digits=3, decimal_places=1, null=True)
+    rank = models.PositiveIntegerField()
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "by", "key_id"], name="score_snapshot_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.by} {self.name}: {self.score}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .services import ROLLUPS, expected_rollups, stored_rollups
+from django.utils import timezone
+
+from .services import ROLLUPS, expected_rollups, fold_past_due, stored_rollups
 
 
 def rollups_differences(*, limit: int = 50) -> list[str]:
@@ -10,6 +12,10 @@ def rollups_differences(*, limit: int = 50) -> list[str]:
     (at most `limit`); empty when the rollups are right."""
     expected = expected_rollups()
     stored = stored_rollups()
+    # Files due in the past count the same whether or not the nightly fold has run.
+    today = timezone.localdate()
+    for rollups in (expected, stored):
+        rollups["area open"] = fold_past_due(rollups["area open"], today)
     differences = []
     for name, (_model, _key, columns) in ROLLUPS.items():
         for key in sorted(set(expected[name]) | set(stored[name]), key=str):

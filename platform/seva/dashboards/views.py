@@ -16,11 +16,11 @@ from seva.core.errors import ActionNotAllowed, ValidationFailed
 
 from .boards import KINDS, BoardFilters, rts_board, score_band
 from .charts import SERIES, pendency_heat_map, trend_svg, weekly_trend
-from .exports import COLUMNS, board_csv, board_xlsx
+from .exports import COLUMNS, GRIEVANCE_COLUMNS, board_csv, board_xlsx, columns_for
 from .filters import board_filters_from
 from .risk import applications_at_risk, offices_at_risk
 
-SORTABLE = {attribute for _heading, attribute in COLUMNS}
+SORTABLE = {attribute for _heading, attribute in COLUMNS + GRIEVANCE_COLUMNS}
 # Where a row leads: the next level down, keeping the other filters.
 DRILL = {
     "district": ("tehsil", "district"),
@@ -74,7 +74,7 @@ def board_view(request: HttpRequest) -> HttpResponse:
                 following[drill[1]] = row.code
             row.drill_url = "?" + following.urlencode()
     headings = []
-    for heading, attribute in COLUMNS:
+    for heading, attribute in columns_for(filters):
         following = query.copy()
         following["sort"] = attribute if sort != attribute else f"-{attribute}"
         current = (
@@ -93,6 +93,7 @@ def board_view(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "errors": errors,
             "headings": headings,
+            "grievance": filters.kind == "grievance",
             "params": request.GET,
             "kinds": KINDS,
             "groupings": ["district", "department", "service", "tehsil", "office"],

@@ -203,9 +203,14 @@ def feedback_give(*, application, rating: int, comment: str, at: dt.datetime | N
         raise ActionNotAllowed(_("You have already given feedback on this application."))
     if rating not in range(1, 6):
         raise ValidationFailed({"rating": [_("Choose a rating from 1 to 5.")]})
-    return Feedback.objects.create(
-        application=application,
-        rating=rating,
-        comment=comment.strip(),
-        created_at=at or timezone.now(),
-    )
+    from seva.dashboards.services import rollups_on_feedback
+
+    with transaction.atomic():
+        feedback = Feedback.objects.create(
+            application=application,
+            rating=rating,
+            comment=comment.strip(),
+            created_at=at or timezone.now(),
+        )
+        rollups_on_feedback(feedback)
+    return feedback

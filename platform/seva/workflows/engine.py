@@ -69,6 +69,9 @@ class Transition:
     # The file goes back to the officer role that sent it to the current state (a grievance
     # the citizen is not satisfied with returns to whoever reported the action taken).
     back_to_sender: bool = False
+    # What the dashboards count this action as (grievances): "action_taken_report",
+    # "consent" (the citizen accepts the closure) or "reopen"; see COUNTS_AS.
+    counts_as: str | None = None
 
     @property
     def for_citizen(self) -> bool:
@@ -163,6 +166,7 @@ def compile_workflow(doc: dict[str, Any]) -> Workflow:
             bulk=bool(spec.get("bulk", False)),
             corrects_form=bool(spec.get("corrects_form", False)),
             back_to_sender=bool(spec.get("back_to_sender", False)),
+            counts_as=spec.get("counts_as"),
         )
         for spec in doc["transitions"]
     )

@@ -312,6 +312,17 @@ CELERY_BEAT_SCHEDULE = {
             hour=SEVA_FEEDBACK_REQUEST_TIME.hour, minute=SEVA_FEEDBACK_REQUEST_TIME.minute
         ),
     },
+    # The dashboards' open files due yesterday join those due earlier, so that the files
+    # beyond RTS are counted from a few rows (seva.dashboards.services).
+    "fold-past-due": {
+        "task": "seva.dashboards.tasks.fold_past_due",
+        "schedule": crontab(hour=0, minute=5),
+    },
+    # Last month's scores and ranks are stored for good (seva.dashboards.snapshots).
+    "monthly-scores": {
+        "task": "seva.dashboards.tasks.snapshot_last_month",
+        "schedule": crontab(day_of_month=1, hour=0, minute=30),
+    },
 }
 
 # ------------------------------------------------------------------------------

@@ -27,6 +27,15 @@ def fill_from_the_fine_tables(apps, schema_editor):
             open_count=Sum("open_count")
         )
     )
+    totals = {}
+    for row in daily.values(*AREA).annotate(**sums):
+        totals[tuple(row[k] for k in AREA)] = {**row, "open_count": 0}
+    for row in open_files.values(*AREA).annotate(open_count=Sum("open_count")):
+        key = tuple(row[k] for k in AREA)
+        totals.setdefault(key, {**row, **dict.fromkeys(FLOWS, 0)})["open_count"] = row["open_count"]
+    apps.get_model("dashboards", "RtsAreaTotal").objects.bulk_create(
+        apps.get_model("dashboards", "RtsAreaTotal")(**row) for row in totals.values()
+    )
 
 
 class Migration(migrations.Migration):
@@ -84,7 +93,27 @@ class Migration(migrations.Migration):
                 ('open_count', models.IntegerField(db_default=0)),
             ],
             options={
+                'indexes': [models.Index(fields=['rts_due_on'], name='rts_area_open_due_idx')],
                 'constraints': [models.UniqueConstraint(fields=('district_id', 'department_id', 'kind', 'rts_due_on', 'paused'), name='rts_area_open_key')],
             },
-        ),        migrations.RunPython(fill_from_the_fine_tables, migrations.RunPython.noop),
+        ),
+        migrations.CreateModel(
+            name='RtsAreaTotal',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('district_id', models.IntegerField()),
+                ('department_id', models.IntegerField()),
+                ('kind', models.CharField(max_length=12)),
+                ('received', models.IntegerField(db_default=0)),
+                ('disposed', models.IntegerField(db_default=0)),
+                ('disposed_within_rts', models.IntegerField(db_default=0)),
+                ('rejected', models.IntegerField(db_default=0)),
+                ('withdrawn', models.IntegerField(db_default=0)),
+                ('open_count', models.IntegerField(db_default=0)),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('district_id', 'department_id', 'kind'), name='rts_area_total_key')],
+            },
+        ),
+        migrations.RunPython(fill_from_the_fine_tables, migrations.RunPython.noop),
     ]
