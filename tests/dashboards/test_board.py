@@ -18,6 +18,7 @@ import time_machine
 
 from seva.core.errors import ActionNotAllowed
 from seva.dashboards.boards import BoardFilters, rts_board
+from seva.org.models import Jurisdiction
 from tests.helpers import ist
 
 TODAY = dt.date(2026, 11, 23)
@@ -255,3 +256,42 @@ def test_the_at_risk_page_lists_offices_then_an_offices_files(client, user, scen
     assert "office=HR-HSR-HSR-HSR" in offices.context["offices"][0].url
     assert files.status_code == 200 and files.content.decode().count("data-reference=") == 1
     assert bad.status_code == 400 and "from 0 to 30" in bad.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_officer_level_shows_who_disposed_of_and_who_holds_the_offices_files(
+    client, api, user, scenario
+):
+    office = "HR-AMB-AMB-AMB"
+    filters = BoardFilters(by="officer", office_id=_office_id(office), **RANGE)
+    rows = rts_board(user=user("cmo"), filters=filters, today=TODAY)
+    tehsildar, clerk = user("tehsildar.ambala"), user("clerk.ambala")
+    assert [
+        (r.rank, r.code, r.completed, r.completed_within, r.rejected, *_open(r)) for r in rows
+    ] == [
+        # A1, A2 (late) and A3 (rejected) were decided by the tehsildar: 10 x (0.5 x 2/3 +
+        # 0.3 + 0.2 x 2/3) = 7.7. A4 waits with the clerk past its deadline: 10 x (0.5 + 0.2).
+        (1, "tehsildar", 3, 2, 1, 0, 0, D("7.7")),
+        (2, "revenue_clerk", 0, 0, 0, 1, 1, D("7.0")),
+    ]
+    assert tehsildar.get_full_name() in rows[0].name and clerk.get_full_name() in rows[1].name
+    # The clerk sees their own office; the Hisar clerk sees nothing of Ambala's.
+    assert len(rts_board(user=clerk, filters=filters, today=TODAY)) == 2
+    assert rts_board(user=user("clerk.hisar"), filters=filters, today=TODAY) == []
+
+    # On the page, an office leads to its officers; the API needs the office.
+    client.force_login(user("cmo"))
+    offices = client.get("/admin/dashboard/rts/", {"by": "office", "district": "HR-AMB"})
+    assert f"by=officer&amp;district=HR-AMB&amp;office={office}" in offices.content.decode()
+    page = client.get("/admin/dashboard/rts/", {"by": "officer", "office": office})
+    assert page.status_code == 200 and tehsildar.get_full_name() in page.content.decode()
+    missing = api("cmo").get("/api/v1/dashboard/rts/", {"by": "officer"})
+    assert missing.status_code == 400 and set(missing.json()["errors"]) == {"office"}
+
+
+def _open(row) -> tuple:
+    return (row.underway, row.underway_beyond, row.score)
+
+
+def _office_id(code: str) -> int:
+    return Jurisdiction.objects.get(code=code).pk

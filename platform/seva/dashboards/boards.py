@@ -36,6 +36,8 @@ GROUPINGS = {
     "tehsil": "tehsil_id",
     "office": "office_id",
 }
+# What a board may be grouped by: the rollups' columns, and the officers of one office.
+BYS = (*GROUPINGS, "officer")
 KINDS = ("service", "scheme", "grievance")
 # The weights of the score: disposal within RTS, underway within RTS, not rejected.
 SCORE_WEIGHTS = (Decimal("0.5"), Decimal("0.3"), Decimal("0.2"))
@@ -50,6 +52,7 @@ class BoardFilters:
     department_id: int | None = None
     district_id: int | None = None
     tehsil_id: int | None = None
+    office_id: int | None = None
 
 
 @dataclass
@@ -218,6 +221,8 @@ def filter_rollups(queryset, filters: BoardFilters, scope: Q):
         queryset = queryset.filter(district_id=filters.district_id)
     if filters.tehsil_id:
         queryset = queryset.filter(tehsil_id=filters.tehsil_id)
+    if filters.office_id:
+        queryset = queryset.filter(office_id=filters.office_id)
     return queryset
 
 
@@ -267,6 +272,7 @@ def coarse_enough(filters: BoardFilters, scope: Q, by: str | None = None) -> boo
     return (
         (by or filters.by) in ("district", "department")
         and not filters.tehsil_id
+        and not filters.office_id
         and _reads_area_only(scope)
     )
 
@@ -404,15 +410,20 @@ def _coarse_sums(
 def rts_board(
     *, user, filters: BoardFilters, today: dt.date | None = None, language: str = "en"
 ) -> list[BoardRow]:
-    """The board's rows, ranked by score (best first; rows with no score last)."""
-    if filters.by not in GROUPINGS:
-        raise ValidationFailed({"by": [f"Choose one of: {', '.join(GROUPINGS)}."]})
+    """The board's rows, ranked by score (best first; rows with no score last). By officer,
+    the rows of one office (`filters.office_id`): see seva.dashboards.officers."""
+    if filters.by not in BYS:
+        raise ValidationFailed({"by": [f"Choose one of: {', '.join(BYS)}."]})
     if filters.kind and filters.kind not in KINDS:
         raise ValidationFailed({"kind": [f"Choose one of: {', '.join(KINDS)}."]})
     if filters.start and filters.end and filters.start > filters.end:
         raise ValidationFailed({"from": ["The start of the range is after its end."]})
     today = today or timezone.localdate()
     scope = board_scope(user)
+    if filters.by == "officer":
+        from .officers import officer_rows
+
+        return officer_rows(filters, scope, today, language)
     rows = board_rows(filters, scope, today, language)
     if not scope.children and not (
         filters.kind or filters.department_id or filters.district_id or filters.tehsil_id

@@ -8,16 +8,16 @@ import datetime as dt
 from seva.core.errors import ValidationFailed
 from seva.org.models import Department, Jurisdiction, JurisdictionLevel
 
-from .boards import GROUPINGS, KINDS, BoardFilters, BoardRow
+from .boards import BYS, KINDS, BoardFilters, BoardRow
 
 
 def board_filters_from(params) -> BoardFilters:
-    """Filters from `by`, `from`, `to` (YYYY-MM-DD), `kind`, `department`, `district` and
-    `tehsil` (codes). Every bad parameter is reported at once, under its own name."""
+    """Filters from `by`, `from`, `to` (YYYY-MM-DD), `kind`, `department`, `district`,
+    `tehsil` and `office` (codes; `by=officer` needs an office). Every bad parameter is reported at once, under its own name."""
     errors: dict[str, list[str]] = {}
     by = params.get("by") or "district"
-    if by not in GROUPINGS:
-        errors["by"] = [f"Choose one of: {', '.join(GROUPINGS)}."]
+    if by not in BYS:
+        errors["by"] = [f"Choose one of: {', '.join(BYS)}."]
     dates: dict[str, dt.date | None] = {}
     for name in ("from", "to"):
         value = params.get(name) or ""
@@ -33,6 +33,7 @@ def board_filters_from(params) -> BoardFilters:
         ("department", Department.objects, None),
         ("district", Jurisdiction.objects, JurisdictionLevel.DISTRICT),
         ("tehsil", Jurisdiction.objects, JurisdictionLevel.TEHSIL),
+        ("office", Jurisdiction.objects, None),
     ):
         found[name] = None
         if params.get(name):
@@ -42,6 +43,8 @@ def board_filters_from(params) -> BoardFilters:
             found[name] = matches.values_list("pk", flat=True).first()
             if found[name] is None:
                 errors[name] = [f"No {name} with this code."]
+    if by == "officer" and not params.get("office"):
+        errors["office"] = ["Choose an office (office=<code>) to see its officers."]
     if not errors and dates["from"] and dates["to"] and dates["from"] > dates["to"]:
         errors["from"] = ["The start of the range is after its end."]
     if errors:
@@ -54,6 +57,7 @@ def board_filters_from(params) -> BoardFilters:
         department_id=found["department"],
         district_id=found["district"],
         tehsil_id=found["tehsil"],
+        office_id=found["office"],
     )
 
 

@@ -25,6 +25,7 @@ SORTABLE = {attribute for _heading, attribute in COLUMNS + GRIEVANCE_COLUMNS}
 DRILL = {
     "district": ("tehsil", "district"),
     "tehsil": ("office", "tehsil"),
+    "office": ("officer", "office"),
     "department": ("service", "department"),
 }
 
@@ -96,7 +97,8 @@ def board_view(request: HttpRequest) -> HttpResponse:
             "grievance": filters.kind == "grievance",
             "params": request.GET,
             "kinds": KINDS,
-            "groupings": ["district", "department", "service", "tehsil", "office"],
+            "groupings": ["district", "department", "service", "tehsil", "office"]
+            + (["officer"] if filters.office_id else []),
             "export_query": urlencode({k: v for k, v in request.GET.items() if k != "sort"}),
             "today": today,
             **pictures,
