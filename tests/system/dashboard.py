@@ -40,4 +40,25 @@ def prepare_board() -> None:
             remarks="Checked.",
             inputs=inputs,
         )
+    # A grievance in Thanesar: the L1 officer reports the action taken; the citizen accepts.
+    grievances = Service.objects.get(code="public-grievance")
+    data = example_with_documents(grievances, citizen)
+    data["location"]["tehsil"] = "HR-KKR-THN-THN"
+    grievance = application_submit(service=grievances, data=data, applicant=citizen)
+    report = {
+        "action_taken": "The handpump was repaired by the PHED team the same afternoon.",
+        "action_date": grievance.submitted_at.date().isoformat(),
+        "resolution": "resolved",
+    }
+    for username, action, inputs in (
+        ("grievance_l1.hr-kkr-thn-thn", "submit_action_taken_report", report),
+        ("citizen", "accept_closure", {"rating": 5}),
+    ):
+        grievance = application_act(
+            application=grievance,
+            user=User.objects.get(username=username),
+            action=action,
+            remarks="Done.",
+            inputs=inputs,
+        )
     print(first.reference)

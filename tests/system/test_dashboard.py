@@ -37,7 +37,8 @@ def test_the_cmo_drills_down_twice_sees_the_chart_and_downloads_the_board(page, 
     audit_workspace(page, "dashboard-tehsils")
     tehsils = {row[1]: row for row in _table(page)}
     assert set(tehsils) == {"Thanesar", "Pehowa"}, tehsils
-    assert (tehsils["Thanesar"][3], tehsils["Thanesar"][4]) == ("2", "1")  # received, completed
+    # Received, completed: two income certificates (one approved) and a grievance, closed.
+    assert (tehsils["Thanesar"][3], tehsils["Thanesar"][4]) == ("3", "2")
 
     with page.expect_navigation():
         page.get_by_role("link", name="Thanesar", exact=True).click()
@@ -54,6 +55,17 @@ def test_the_cmo_drills_down_twice_sees_the_chart_and_downloads_the_board(page, 
     assert [[str(v) if v is not None else "—" for v in row[:5]] for row in rows] == [
         row[:5] for row in offices
     ]
+
+    # The office leads to its officers; the grievance board has its own columns.
+    with page.expect_navigation():
+        page.get_by_role("link", name="Thanesar", exact=True).click()
+    audit_workspace(page, "dashboard-officers")
+    assert all(row[1] for row in _table(page)), _table(page)
+    page.goto("/admin/dashboard/rts/?by=district&kind=grievance")
+    audit_workspace(page, "dashboard-grievances")
+    assert page.get_by_role("columnheader", name="Reopened (%)").is_visible()
+    kurukshetra = next(row for row in _table(page) if row[1] == "Kurukshetra")
+    assert kurukshetra[-5:] == ["1", "100.0", "100.0", "0.0", "5.0"], kurukshetra
 
     # Files at risk: the Kurukshetra files reach their RTS date within 30 working days.
     page.goto("/admin/dashboard/rts/at-risk/?days=30&district=HR-KKR")
