@@ -249,6 +249,6 @@ class DashboardRtsApi(APIView):
                 "from": filters.start,
                 "to": filters.end,
                 "kind": filters.kind or None,
-                "rows": [board_row_json(row) for row in rows],
+                "rows": [board_row_json(row, filters) for row in rows],
             }
         )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import F, Q, Sum, Value
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from seva.core.errors import ActionNotAllowed, ValidationFailed
@@ -304,25 +304,29 @@ def whole_months(start: dt.date | None, end: dt.date | None):
 
 # What the board counts, in order: the flows of the date range, then the files open now.
 GRIEVANCE_COUNTS = ("atr", "atr_within", "consented", "reopened", "rated", "rating_sum")
-COUNTS = (
-    "received",
-    "completed",
-    "completed_within",
-    "rejected",
-    *GRIEVANCE_COUNTS,
-    "underway",
-    "underway_beyond",
-)
-_FLOW_COLUMNS = ("received", "disposed", "disposed_within_rts", "rejected", *GRIEVANCE_COUNTS)
+_BASE_COUNTS = ("received", "completed", "completed_within", "rejected")
+_BASE_FLOWS = ("received", "disposed", "disposed_within_rts", "rejected")
+OPEN_COUNTS = ("underway", "underway_beyond")
+
+
+def measures(filters: BoardFilters) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the board's counts, the rollup columns of its flows): the grievance columns only on
+    the board of grievances (every other board would sum zeros)."""
+    if filters.kind == "grievance":
+        flows = (*_BASE_FLOWS, *GRIEVANCE_COUNTS)
+        return (*_BASE_COUNTS, *GRIEVANCE_COUNTS, *OPEN_COUNTS), flows
+    return (*_BASE_COUNTS, *OPEN_COUNTS), _BASE_FLOWS
 
 
 def board_sums(
     columns: tuple[str, ...], filters: BoardFilters, scope: Q, today: dt.date
 ) -> dict[tuple, dict]:
-    """The board's COUNTS per value of `columns` (the flows in the filters' date range; the
-    files underway now, and of those beyond RTS on `today`: due before it, clock running)."""
+    """The board's counts (`measures`) per value of `columns`: the flows in the filters'
+    date range; the files underway now, and of those beyond RTS on `today` (due before it,
+    clock running)."""
     if all(coarse_enough(filters, scope, c.removesuffix("_id")) for c in columns):
         return _coarse_sums(columns, filters, scope, today)
+    counts, flow_columns = measures(filters)
     daily = filter_rollups(RtsDaily.objects.all(), filters, scope)
     if filters.start:
         daily = daily.filter(day__gte=filters.start)
@@ -330,7 +334,7 @@ def board_sums(
         daily = daily.filter(day__lte=filters.end)
     found: dict[tuple, dict] = {}
     for values in daily.values(*columns).annotate(
-        **{name: Sum(source) for name, source in zip(COUNTS, _FLOW_COLUMNS, strict=False)}
+        **{name: Sum(source) for name, source in zip(counts, flow_columns, strict=False)}
     ):
         found[tuple(values.pop(c) for c in columns)] = {**values, "underway": 0}
     underway = filter_rollups(RtsOpen.objects.all(), filters, scope)
@@ -339,10 +343,34 @@ def board_sums(
         underway_beyond=Sum("open_count", filter=Q(rts_due_on__lt=today, paused=False)),
     ):
         row = found.setdefault(
-            tuple(values.pop(c) for c in columns), dict.fromkeys(COUNTS[: len(_FLOW_COLUMNS)], 0)
+            tuple(values.pop(c) for c in columns), dict.fromkeys(counts[: len(flow_columns)], 0)
         )
         row.update(values)
-    return {key: {name: row.get(name) or 0 for name in COUNTS} for key, row in found.items()}
+    return {key: {name: row.get(name) or 0 for name in counts} for key, row in found.items()}
+
+
+def _area_sql(scope: Q) -> tuple[str, list]:
+    """The reader's scope as SQL over the coarse tables' columns (it names no other: see
+    `_reads_area_only`)."""
+    parts, params = [], []
+    for child in scope.children:
+        if isinstance(child, Q):
+            sql, more = _area_sql(child)
+        else:
+            lookup, value = child
+            column = "id" if lookup.split("__")[0] == "pk" else lookup.split("__")[0]
+            if lookup.endswith("__in"):
+                values = list(value)
+                sql = f"{column} IN ({', '.join(['%s'] * len(values))})" if values else "1 = 0"
+                more = values
+            else:
+                sql, more = f"{column} = %s", [value]
+        parts.append(f"({sql})")
+        params.extend(more)
+    if not parts:
+        return "1 = 1", []
+    sql = f" {scope.connector} ".join(parts)
+    return (f"NOT ({sql})" if scope.negated else sql), params
 
 
 def _coarse_sums(
@@ -350,58 +378,80 @@ def _coarse_sums(
 ) -> dict[tuple, dict]:
     """board_sums from the coarse tables, in one statement: the flows from the totals (all
     time) or from whole months and the days at either end; the files underway from the
-    totals; those beyond RTS from the few open rows due in the past."""
-    zero = Value(0)
-    flows = {f"n{i}": F(source) for i, source in enumerate(_FLOW_COLUMNS)}
-    nothing = dict.fromkeys(flows, zero)
-    underway, beyond = f"n{len(flows)}", f"n{len(flows) + 1}"
-    parts = []
+    totals; those beyond RTS from the few open rows due in the past. Written by hand: the
+    statement is small and runs on every page view."""
+    where, where_params = _area_sql(scope)
+    for column, value in (
+        ("kind", filters.kind),
+        ("department_id", filters.department_id),
+        ("district_id", filters.district_id),
+    ):
+        if value:
+            where += f" AND {column} = %s"
+            where_params.append(value)
+    counts, flow_columns = measures(filters)
+    flows = ", ".join(f"{name} AS n{i}" for i, name in enumerate(flow_columns))
+    nothing = ", ".join(f"0 AS n{i}" for i in range(len(flow_columns)))
+    u, b = f"n{len(flow_columns)}", f"n{len(flow_columns) + 1}"
+    table = {
+        model: connection.ops.quote_name(model._meta.db_table)
+        for model in (RtsAreaTotal, RtsAreaMonthly, RtsAreaDaily, RtsAreaOpen)
+    }
+    names = ", ".join(columns)
+    parts: list[tuple[str, list]] = []
     if filters.start is None and filters.end is None:
         parts.append(
-            (RtsAreaTotal.objects.all(), {**flows, underway: F("open_count"), beyond: zero})
+            (f"{flows}, open_count AS {u}, 0 AS {b} FROM {table[RtsAreaTotal]} WHERE 1 = 1", [])
         )
     else:
         parts.append(
-            (RtsAreaTotal.objects.all(), {**nothing, underway: F("open_count"), beyond: zero})
+            (f"{nothing}, open_count AS {u}, 0 AS {b} FROM {table[RtsAreaTotal]} WHERE 1 = 1", [])
         )
         first, last, edges = whole_months(filters.start, filters.end)
         if first is not None or last is not None or not edges:
-            monthly = RtsAreaMonthly.objects.all()
+            sql, params = (
+                f"{flows}, 0 AS {u}, 0 AS {b} FROM {table[RtsAreaMonthly]} WHERE 1 = 1",
+                [],
+            )
             if first:
-                monthly = monthly.filter(month__gte=first)
+                sql, params = f"{sql} AND month >= %s", [*params, first]
             if last:
-                monthly = monthly.filter(month__lte=last)
-            parts.append((monthly, {**flows, underway: zero, beyond: zero}))
+                sql, params = f"{sql} AND month <= %s", [*params, last]
+            parts.append((sql, params))
         for since, until in edges:
-            days = RtsAreaDaily.objects.all()
+            sql, params = f"{flows}, 0 AS {u}, 0 AS {b} FROM {table[RtsAreaDaily]} WHERE 1 = 1", []
             if since:
-                days = days.filter(day__gte=since)
+                sql, params = f"{sql} AND day >= %s", [*params, since]
             if until:
-                days = days.filter(day__lte=until)
-            parts.append((days, {**flows, underway: zero, beyond: zero}))
-    late = RtsAreaOpen.objects.filter(rts_due_on__lt=today, paused=False)
-    parts.append((late, {**nothing, underway: zero, beyond: F("open_count")}))
-
+                sql, params = f"{sql} AND day <= %s", [*params, until]
+            parts.append((sql, params))
+    parts.append(
+        (
+            f"{nothing}, 0 AS {u}, open_count AS {b} FROM {table[RtsAreaOpen]} "
+            f"WHERE rts_due_on < %s AND NOT paused",
+            [today],
+        )
+    )
     selects, params = [], []
-    for queryset, values in parts:
-        sql, part_params = (
-            filter_rollups(queryset, filters, scope)
-            .values(*columns, **values)
-            .query.sql_with_params()
-        )
-        selects.append(sql)
-        params.extend(part_params)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    sums = ", ".join(f"SUM(n{i})" for i in range(len(COUNTS)))
+    for sql, part_params in parts:
+        selects.append(f"SELECT {names}, {sql} AND ({where})")
+        params += [*part_params, *where_params]
+    sums = ", ".join(f"SUM(n{i})" for i in range(len(counts)))
+    statement = (
+        f"SELECT {names}, {sums} FROM ({' UNION ALL '.join(selects)}) AS board GROUP BY {names}"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {names}, {sums} FROM ({' UNION ALL '.join(selects)}) AS board "
-            f"GROUP BY {names}",
-            params,
-        )
+        if connection.vendor == "postgresql":
+            # A few thousand rows: starting parallel workers would cost more than it saves.
+            # Sent with the statement as one simple query, which PostgreSQL runs as one
+            # transaction (or inside the caller's), so SET LOCAL lasts for it alone.
+            cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = 0; {statement}", params)
+            cursor.nextset()
+        else:
+            cursor.execute(statement, params)
         return {
             tuple(found[: len(columns)]): dict(
-                zip(COUNTS, map(int, found[len(columns) :]), strict=True)
+                zip(counts, map(int, found[len(columns) :]), strict=True)
             )
             for found in cursor.fetchall()
         }

@@ -65,8 +65,8 @@ def _text(value) -> str | None:
     return None if value is None else str(value)
 
 
-def board_row_json(row: BoardRow) -> dict:
-    return {
+def board_row_json(row: BoardRow, filters: BoardFilters) -> dict:
+    found = {
         "rank": row.rank,
         "id": row.key,
         "code": row.code,
@@ -80,15 +80,17 @@ def board_row_json(row: BoardRow) -> dict:
         "underway_beyond_pct": _text(row.underway_beyond_pct),
         "rejection_pct": _text(row.rejection_pct),
         "score": _text(row.score),
-        "grievances": {
-            "action_taken_reports": row.atr,
-            "atr_within_service_level_pct": _text(row.atr_within_pct),
-            "closed_with_consent_pct": _text(row.consented_pct),
-            "reopened_pct": _text(row.reopened_pct),
-            "average_satisfaction": _text(row.satisfaction),
-        },
         "monthly_scores": [
             {"month": f"{month:%Y-%m}", "score": _text(score), "rank": rank}
             for month, score, rank in row.history
         ],
     }
+    if filters.kind == "grievance":
+        found["grievances"] = {
+            "action_taken_reports": row.atr,
+            "atr_within_service_level_pct": _text(row.atr_within_pct),
+            "closed_with_consent_pct": _text(row.consented_pct),
+            "reopened_pct": _text(row.reopened_pct),
+            "average_satisfaction": _text(row.satisfaction),
+        }
+    return found
