@@ -856,6 +856,11 @@ NOT_ABOUT_AN_APPLICATION = {
     "dashboards:board": "counts from the rollups, never an application; scoped by reader "
     "(tests/dashboards/test_board.py)",
     "dashboards:export": "the board as a file, same scope (tests/dashboards/test_board.py)",
+    "definitions:services": "service definitions, by department "
+    "(tests/definitions/test_service_admin.py)",
+    "definitions:service": "a service definition and its versions, by department",
+    "definitions:compare": "two versions of a service definition, by department",
+    "definitions:files": "a version's definition files, by department",
     "notifications:messages": "the SMS log: state admin only, by the outbox permissions "
     "(tests/notifications/test_message_log.py)",
     "notifications:message": "the SMS log: state admin only, by the outbox permissions",

@@ -52,3 +52,31 @@ def form_validator_for(version: ServiceVersion) -> Draft202012Validator:
 
 def workflow_for(version: ServiceVersion) -> Workflow:
     return _workflow(version.pk, version.content_hash)
+
+
+# Roles that manage a department's services in the admin (see roles.yaml).
+SERVICE_ROLES = ("service_admin", "service_approver")
+
+
+def services_managed_by(user) -> QuerySet[Service]:
+    """The services `user` may see in the admin: every one for the state admin and the CMO
+    (a posting with no department over the state); their department's for a service
+    administrator or approver. Raises ActionNotAllowed for anybody else."""
+    from seva.core.errors import ActionNotAllowed
+    from seva.org.models import JurisdictionLevel
+    from seva.org.selectors import postings_active
+
+    services = Service.objects.select_related("department", "current_version").order_by(
+        "department__name_en", "code"
+    )
+    if getattr(user, "is_superuser", False):
+        return services
+    departments = set()
+    for posting in postings_active(user):
+        if posting.department_id is None and posting.jurisdiction.level == JurisdictionLevel.STATE:
+            return services
+        if posting.role.code in SERVICE_ROLES:
+            departments.add(posting.department_id)
+    if not departments:
+        raise ActionNotAllowed("Services are managed by each department's service administrator.")
+    return services.filter(department_id__in=departments)
