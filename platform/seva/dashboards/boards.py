@@ -277,7 +277,8 @@ def coarse_enough(filters: BoardFilters, scope: Q, by: str | None = None) -> boo
     )
 
 
-def _month_after(day: dt.date) -> dt.date:
+def month_after(day: dt.date) -> dt.date:
+    """The first of the month after `day`'s."""
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
@@ -286,10 +287,10 @@ def whole_months(start: dt.date | None, end: dt.date | None):
     days left over at either end. Returns (first, last, edges): the firsts of the first and
     last whole months (None where the range is open), and a list of (from, to) day ranges.
     When no whole month fits, (None, None, [(start, end)])."""
-    first = start if start is None or start.day == 1 else _month_after(start)
+    first = start if start is None or start.day == 1 else month_after(start)
     stop = None  # the first day after the last whole month
     if end is not None:
-        stop = _month_after(end) if _month_after(end) - dt.timedelta(days=1) == end else end
+        stop = month_after(end) if month_after(end) - dt.timedelta(days=1) == end else end
         stop = stop.replace(day=1)
     if first is not None and stop is not None and first >= stop:
         return None, None, [(start, end)]

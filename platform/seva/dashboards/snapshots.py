@@ -12,15 +12,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .boards import BoardFilters, BoardRow, board_rows
+from .boards import BoardFilters, BoardRow, board_rows, month_after
 from .models import ScoreSnapshot
 
 SNAPSHOT_GROUPINGS = ("district", "department", "service")
 HISTORY_MONTHS = 3
-
-
-def _month_end(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
 def months_before(today: dt.date, count: int) -> list[dt.date]:
@@ -38,7 +34,7 @@ def scores_snapshot(month: dt.date, *, at: dt.datetime | None = None) -> int:
     stored is left as it is. Returns the rows written (0 if the month was stored)."""
     month = month.replace(day=1)
     at = at or timezone.now()
-    end = _month_end(month)
+    end = month_after(month) - dt.timedelta(days=1)
     if end >= timezone.localdate(at):
         raise ValueError(f"{month:%B %Y} has not ended yet.")
     written = 0
