@@ -1,7 +1,8 @@
 """Services in the staff workspace: each department's service administrator and approver
 see their department's services (the CMO and the state admin all of them, nobody else
 any); a version downloads as its three definition files, which `sync_definitions` reads
-back into the very same version; two versions compare file by file."""
+back into the very same version; two versions compare file by file; `sync_definitions`
+never loads files over a version published in the admin, and says so."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from seva.definitions.models import Service, ServiceVersion, VersionSource
-from seva.definitions.services import definitions_sync
+from seva.definitions.services import content_hash, definitions_sync
 
 
 def _codes(client, user, username: str) -> set[str] | int:
@@ -102,3 +104,42 @@ def test_two_versions_compare_file_by_file(client, user):
         reverse("definitions:compare", args=["income-certificate"]), {"from": 1, "to": 9}
     )
     assert missing.status_code == 404
+
+
+@pytest.mark.django_db
+def test_sync_never_overwrites_a_version_published_in_the_admin(client, user, tmp_path, capsys):
+    service = Service.objects.get(code="income-certificate")
+    first = service.current_version
+    doc = {**first.service_doc, "rts": {**first.service_doc["rts"], "days": 10}}
+    made_in_admin = ServiceVersion.objects.create(
+        service=service,
+        number=2,
+        content_hash=content_hash(
+            {"service": doc, "form": first.form_schema, "workflow": first.workflow_doc}
+        ),
+        service_doc=doc,
+        form_schema=first.form_schema,
+        workflow_doc=first.workflow_doc,
+        source=VersionSource.ADMIN,
+        created_at=timezone.now(),
+    )
+    Service.objects.filter(pk=service.pk).update(current_version=made_in_admin)
+
+    # The files still say 15 days: they are not loaded over the admin's v2, and it is said.
+    report = definitions_sync()
+    assert [line.split(":")[0] for line in report.conflicts] == ["income-certificate"]
+    service.refresh_from_db()
+    assert service.current_version == made_in_admin and service.versions.count() == 2
+    call_command("sync_definitions")
+    captured = capsys.readouterr()
+    assert "not loaded: income-certificate: v2 was published in the admin" in captured.err
+    assert "1 left as published in the admin" in captured.out
+
+    # With v2's own files in the definitions folder, there is nothing to report.
+    client.force_login(user("admin.revenue"))
+    archive = client.get(reverse("definitions:files", args=["income-certificate", 2])).content
+    zipfile.ZipFile(io.BytesIO(archive)).extractall(tmp_path)
+    org = Path(settings.SEVA_DEFINITIONS_ROOT) / settings.SEVA_SERVICE_DIR / "_org"
+    shutil.copytree(org, tmp_path / settings.SEVA_SERVICE_DIR / "_org")
+    report = definitions_sync(root=tmp_path)
+    assert report.conflicts == [] and report.unchanged == ["income-certificate v2"]

@@ -27,6 +27,9 @@ class DefinitionsInvalid(SevaError):
 class SyncReport:
     created: list[str] = field(default_factory=list)  # "code vN"
     unchanged: list[str] = field(default_factory=list)
+    # Services whose published version was made in the admin and differs from the files:
+    # left as they are, and said so.
+    conflicts: list[str] = field(default_factory=list)
     departments_written: int = 0
     roles_written: int = 0
 
@@ -89,6 +92,20 @@ def definitions_sync(*, root: Path | None = None) -> SyncReport:
         bundle = dset.bundle(code)
         digest = content_hash(bundle)
         doc = bundle["service"]
+        known = (
+            Service.objects.select_for_update()
+            .filter(code=code)
+            .select_related("current_version")
+            .first()
+        )
+        current = known.current_version if known else None
+        if current and current.source == VersionSource.ADMIN and current.content_hash != digest:
+            report.conflicts.append(
+                f"{code}: v{current.number} was published in the admin and differs from the "
+                f"files, which were not loaded. Put v{current.number}'s files (Services -> "
+                f"{code} -> Download) in the definitions folder, or change it in the admin."
+            )
+            continue
         department = Department.objects.get(code=doc["department"])
         service, _ = Service.objects.select_for_update().get_or_create(
             code=code,

@@ -24,9 +24,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for line in report.created:
             self.stdout.write(f"new version: {line}")
+        for line in report.conflicts:
+            self.stderr.write(self.style.WARNING(f"not loaded: {line}"))
+        conflicts = len(report.conflicts)
         summary = (
             f"{len(report.created)} new version(s), {len(report.unchanged)} unchanged, "
-            f"{report.departments_written} department(s) and {report.roles_written} role(s) written"
+            + (f"{conflicts} left as published in the admin, " if conflicts else "")
+            + f"{report.departments_written} department(s) and {report.roles_written} role(s) "
+            "written"
         )
         self.stdout.write(self.style.SUCCESS(summary) if report.changed_anything else summary)
         # Every published service gets its portal page, so a new service needs no other step.
