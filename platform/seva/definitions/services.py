@@ -93,7 +93,7 @@ def definitions_sync(*, root: Path | None = None) -> SyncReport:
         digest = content_hash(bundle)
         doc = bundle["service"]
         known = (
-            Service.objects.select_for_update()
+            Service.objects.select_for_update(of=("self",))
             .filter(code=code)
             .select_related("current_version")
             .first()
