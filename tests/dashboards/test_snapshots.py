@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Q
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -103,5 +103,5 @@ def test_the_monthly_scores_are_in_the_api_and_the_xlsx(client, api, user, scena
 def test_a_month_not_yet_ended_cannot_be_stored(user):
     with pytest.raises(ValueError, match="has not ended"):
         scores_snapshot(dt.date(2026, 11, 1), at=ist(2026, 11, 30, 23))
-    with pytest.raises(Exception, match="YYYY-MM"):
+    with pytest.raises(CommandError, match="YYYY-MM"):
         call_command("snapshot_scores", "--month", "October")

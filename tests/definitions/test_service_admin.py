@@ -34,6 +34,32 @@ def _codes(client, user, username: str) -> set[str] | int:
     }
 
 
+def _definitions_root(archive: bytes, root: Path) -> Path:
+    """A definitions root holding the downloaded files and the state's organisation files."""
+    zipfile.ZipFile(io.BytesIO(archive)).extractall(root)
+    org = Path(settings.SEVA_DEFINITIONS_ROOT) / settings.SEVA_SERVICE_DIR / "_org"
+    shutil.copytree(org, root / settings.SEVA_SERVICE_DIR / "_org")
+    return root
+
+
+def _made_in_admin(*, rts_days: int) -> ServiceVersion:
+    """Version 2 of the income certificate, as the admin would make it: another RTS."""
+    service = Service.objects.get(code="income-certificate")
+    first = service.current_version
+    doc = {**first.service_doc, "rts": {**first.service_doc["rts"], "days": rts_days}}
+    bundle = {"service": doc, "form": first.form_schema, "workflow": first.workflow_doc}
+    return ServiceVersion.objects.create(
+        service=service,
+        number=2,
+        content_hash=content_hash(bundle),
+        service_doc=doc,
+        form_schema=first.form_schema,
+        workflow_doc=first.workflow_doc,
+        source=VersionSource.ADMIN,
+        created_at=timezone.now(),
+    )
+
+
 @pytest.mark.django_db
 def test_each_reader_sees_the_services_of_their_department(client, user):
     revenue = set(Service.objects.filter(department__code="revenue").values_list("code", flat=True))
@@ -66,31 +92,16 @@ def test_a_version_downloads_as_files_that_sync_back_into_the_same_version(clien
         "service_definitions/revenue/income-certificate.yaml",
         "workflows_yaml/certificate_verification.yaml",
     ]
-    archive.extractall(tmp_path)
-    org = Path(settings.SEVA_DEFINITIONS_ROOT) / settings.SEVA_SERVICE_DIR / "_org"
-    shutil.copytree(org, tmp_path / settings.SEVA_SERVICE_DIR / "_org")
 
     versions = ServiceVersion.objects.filter(service__code="income-certificate").count()
-    report = definitions_sync(root=tmp_path)
+    report = definitions_sync(root=_definitions_root(response.content, tmp_path))
     assert report.created == [] and report.unchanged == ["income-certificate v1"]
     assert ServiceVersion.objects.filter(service__code="income-certificate").count() == versions
 
 
 @pytest.mark.django_db
 def test_two_versions_compare_file_by_file(client, user):
-    service = Service.objects.get(code="income-certificate")
-    first = service.current_version
-    doc = {**first.service_doc, "rts": {**first.service_doc["rts"], "days": 10}}
-    ServiceVersion.objects.create(
-        service=service,
-        number=2,
-        content_hash="x" * 64,
-        service_doc=doc,
-        form_schema=first.form_schema,
-        workflow_doc=first.workflow_doc,
-        source=VersionSource.ADMIN,
-        created_at=timezone.now(),
-    )
+    _made_in_admin(rts_days=10)
     client.force_login(user("approver.revenue"))
     detail = client.get(reverse("definitions:service", args=["income-certificate"])).content
     assert b"Compare v1 with v2" in detail
@@ -108,21 +119,8 @@ def test_two_versions_compare_file_by_file(client, user):
 
 @pytest.mark.django_db
 def test_sync_never_overwrites_a_version_published_in_the_admin(client, user, tmp_path, capsys):
-    service = Service.objects.get(code="income-certificate")
-    first = service.current_version
-    doc = {**first.service_doc, "rts": {**first.service_doc["rts"], "days": 10}}
-    made_in_admin = ServiceVersion.objects.create(
-        service=service,
-        number=2,
-        content_hash=content_hash(
-            {"service": doc, "form": first.form_schema, "workflow": first.workflow_doc}
-        ),
-        service_doc=doc,
-        form_schema=first.form_schema,
-        workflow_doc=first.workflow_doc,
-        source=VersionSource.ADMIN,
-        created_at=timezone.now(),
-    )
+    made_in_admin = _made_in_admin(rts_days=10)
+    service = made_in_admin.service
     Service.objects.filter(pk=service.pk).update(current_version=made_in_admin)
 
     # The files still say 15 days: they are not loaded over the admin's v2, and it is said.
@@ -138,8 +136,5 @@ def test_sync_never_overwrites_a_version_published_in_the_admin(client, user, tm
     # With v2's own files in the definitions folder, there is nothing to report.
     client.force_login(user("admin.revenue"))
     archive = client.get(reverse("definitions:files", args=["income-certificate", 2])).content
-    zipfile.ZipFile(io.BytesIO(archive)).extractall(tmp_path)
-    org = Path(settings.SEVA_DEFINITIONS_ROOT) / settings.SEVA_SERVICE_DIR / "_org"
-    shutil.copytree(org, tmp_path / settings.SEVA_SERVICE_DIR / "_org")
-    report = definitions_sync(root=tmp_path)
+    report = definitions_sync(root=_definitions_root(archive, tmp_path))
     assert report.conflicts == [] and report.unchanged == ["income-certificate v2"]

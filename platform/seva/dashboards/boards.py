@@ -25,7 +25,7 @@ from django.utils import timezone
 from seva.core.errors import ActionNotAllowed, ValidationFailed
 from seva.definitions.models import Service
 from seva.org.models import Department, Jurisdiction, JurisdictionLevel, Oversight
-from seva.org.selectors import postings_active
+from seva.org.selectors import posting_sees_everything, postings_active
 
 from .models import RtsAreaDaily, RtsAreaMonthly, RtsAreaOpen, RtsAreaTotal, RtsDaily, RtsOpen
 
@@ -174,7 +174,7 @@ def board_scope(user) -> Q:
     for posting in postings_active(user):
         seen = True
         place = posting.jurisdiction
-        if posting.department_id is None and place.level == JurisdictionLevel.STATE:
+        if posting_sees_everything(posting):
             return Q()
         area = _area(place)
         if posting.role.oversees == Oversight.DISTRICT:
@@ -335,7 +335,10 @@ def board_sums(
         daily = daily.filter(day__lte=filters.end)
     found: dict[tuple, dict] = {}
     for values in daily.values(*columns).annotate(
-        **{name: Sum(source) for name, source in zip(counts, flow_columns, strict=False)}
+        **{
+            name: Sum(source)
+            for name, source in zip(counts[: len(flow_columns)], flow_columns, strict=True)
+        }
     ):
         found[tuple(values.pop(c) for c in columns)] = {**values, "underway": 0}
     underway = filter_rollups(RtsOpen.objects.all(), filters, scope)

@@ -125,7 +125,7 @@ def _bump_daily(
     _bump(RtsDaily, DAILY_KEY, {"day": day, **dimensions}, deltas)
     _bump(RtsAreaDaily, ROLLUPS["area daily"][1], {"day": day, **area}, deltas)
     _bump(RtsAreaMonthly, ROLLUPS["area monthly"][1], {"month": day.replace(day=1), **area}, deltas)
-    _bump(RtsAreaTotal, AREA, area, {**deltas, "open_count": opened})
+    _bump(RtsAreaTotal, AREA, area, {**deltas, **({"open_count": opened} if opened else {})})
 
 
 def _bump_open(application: Application, position: OpenPosition, delta: int) -> None:
@@ -325,31 +325,28 @@ def expected_rollups() -> dict[str, dict[tuple, dict]]:
             "open_count": values["n"],
         }
     expected = {"daily": dict(daily), "open": open_rows}
-    for name, source, extra in (
-        ("area daily", daily, lambda row: {"day": row["day"]}),
-        ("area monthly", daily, lambda row: {"month": row["day"].replace(day=1)}),
-        ("area open", open_rows, lambda row: {k: row[k] for k in ("rts_due_on", "paused")}),
+    for name, rows, extra in (
+        ("area daily", daily.values(), lambda row: {"day": row["day"]}),
+        ("area monthly", daily.values(), lambda row: {"month": row["day"].replace(day=1)}),
+        ("area open", open_rows.values(), lambda row: {k: row[k] for k in OPEN_KEY[3:]}),
+        ("area total", [*daily.values(), *open_rows.values()], lambda row: {}),
     ):
-        _model, key_fields, counts = ROLLUPS[name]
-        totals: dict[tuple, dict] = {}
-        for row in source.values():
-            coarse = {**_area(row), **extra(row)}
-            key = tuple(coarse[k] for k in key_fields)
-            total = totals.setdefault(key, {**coarse, **dict.fromkeys(counts, 0)})
-            for count in counts:
-                total[count] += row[count]
-        expected[name] = {key: row for key, row in totals.items() if any(row[c] for c in counts)}
-    everything: dict[tuple, dict] = {}
-    for name, counts in (("daily", FLOWS), ("open", ("open_count",))):
-        for row in expected[name].values():
-            key = tuple(row[k] for k in AREA)
-            total = everything.setdefault(
-                key, {**_area(row), **dict.fromkeys((*FLOWS, "open_count"), 0)}
-            )
-            for count in counts:
-                total[count] += row[count]
-    expected["area total"] = everything
+        expected[name] = _coarsened(rows, extra, ROLLUPS[name][1], ROLLUPS[name][2])
     return expected
+
+
+def _coarsened(rows, extra, key_fields: tuple[str, ...], counts: tuple[str, ...]) -> dict:
+    """Fine rows summed by area (and `extra(row)`), keyed like a coarse table; a fine row
+    adds the counts it has. Rows that sum to nothing are left out."""
+    totals: dict[tuple, dict] = {}
+    for row in rows:
+        coarse = {**_area(row), **extra(row)}
+        total = totals.setdefault(
+            tuple(coarse[k] for k in key_fields), {**coarse, **dict.fromkeys(counts, 0)}
+        )
+        for count in counts:
+            total[count] += row.get(count, 0)
+    return {key: row for key, row in totals.items() if any(row[c] for c in counts)}
 
 
 def fold_past_due(rows: dict[tuple, dict], today: dt.date) -> dict[tuple, dict]:

@@ -63,8 +63,7 @@ def services_managed_by(user) -> QuerySet[Service]:
     (a posting with no department over the state); their department's for a service
     administrator or approver. Raises ActionNotAllowed for anybody else."""
     from seva.core.errors import ActionNotAllowed
-    from seva.org.models import JurisdictionLevel
-    from seva.org.selectors import postings_active
+    from seva.org.selectors import posting_sees_everything, postings_active
 
     services = Service.objects.select_related("department", "current_version").order_by(
         "department__name_en", "code"
@@ -73,7 +72,7 @@ def services_managed_by(user) -> QuerySet[Service]:
         return services
     departments = set()
     for posting in postings_active(user):
-        if posting.department_id is None and posting.jurisdiction.level == JurisdictionLevel.STATE:
+        if posting_sees_everything(posting):
             return services
         if posting.role.code in SERVICE_ROLES:
             departments.add(posting.department_id)

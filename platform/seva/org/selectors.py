@@ -55,6 +55,12 @@ def postings_active(user, *, on: dt.date | None = None) -> list[Posting]:
     )
 
 
+def posting_sees_everything(posting: Posting) -> bool:
+    """A posting with no department over the whole state (the CMO's): every department,
+    everywhere."""
+    return posting.department_id is None and posting.jurisdiction.level == JurisdictionLevel.STATE
+
+
 def posting_covers(posting: Posting, *, department_id: int, place_path: str) -> bool:
     """Whether the posting's department and area include a file from `place_path`."""
     department_ok = posting.department_id is None or posting.department_id == department_id
