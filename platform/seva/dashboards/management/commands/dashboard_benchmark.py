@@ -69,7 +69,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{case.label:32} {len(board):>5} {board_ms:>9.1f} {direct_ms:>10.1f} "
                 f"{ratio:>6.0f}x  {'yes' if same else 'NO'}"
-                + ("" if case.targeted else "  (no target: partial months read by day)")
+                + (f"  ({case.note})" if case.note else "")
             )
             if not same:
                 failures.append(f"{case.label}: the board differs from the direct count")
