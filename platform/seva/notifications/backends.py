@@ -6,6 +6,9 @@
 - `HttpGatewayBackend`: an operator's HTTP API (URL, credentials and timeout from
   `SEVA_SMS_GATEWAY`). A timeout, a connection error or a 5xx is worth retrying; a 4xx is not.
 
+The DLT entity id and sender header are the ones in force when the message goes
+(seva.notifications.selectors.sms_settings): the state admin may change them at any time.
+
 Officers' e-mail goes through Django's e-mail backend (`email_send`).
 
 A backend raises `TemporaryFailure` or `PermanentFailure`; the delivery service decides
@@ -27,6 +30,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
+
+from .selectors import sms_settings
 
 if TYPE_CHECKING:
     from .models import OutboxMessage
@@ -64,7 +69,7 @@ class ConsoleBackend(SmsBackend):
             "SMS to %s (template %s, header %s): %s",
             message.recipient,
             message.dlt_template_id,
-            settings.SEVA_SMS_SENDER_HEADER,
+            sms_settings().sender_header,
             message.body,
         )
         return Sent(provider_message_id=f"console-{message.pk}")
@@ -82,11 +87,12 @@ class HttpGatewayBackend(SmsBackend):
             raise PermanentFailure("SEVA_SMS_GATEWAY['URL'] is not set.")
 
     def send(self, message: OutboxMessage) -> Sent:
+        sender = sms_settings()
         fields = {
             "username": self.config.get("USERNAME", ""),
             "password": self.config.get("PASSWORD", ""),
-            "entity_id": settings.SEVA_SMS_DLT_ENTITY_ID,
-            "sender": settings.SEVA_SMS_SENDER_HEADER,
+            "entity_id": sender.dlt_entity_id,
+            "sender": sender.sender_header,
             "template_id": message.dlt_template_id,
             "to": message.recipient,
             "text": message.body,

@@ -2,20 +2,25 @@
 
 Operators drop a message that does not match a template registered on the DLT platform.
 `template_problems` checks a template as the service file writes it (the registered text
-with `{#var#}` slots and the named value for each) against the rules in force; `sms_cost`
-counts characters and parts the way operators bill them: GSM-7 (160 characters, or 153 a
-part when split) or, for anything outside GSM-7 such as Hindi, UCS-2 (70, or 67 a part).
+with `{#var#}` slots and the named value for each) against the rules in force: the state
+admin's SMS settings, else the environment's (seva.notifications.selectors.sms_settings).
+`sms_cost` counts characters and parts the way operators bill them: GSM-7 (160 characters,
+or 153 a part when split) or, for anything outside GSM-7 such as Hindi, UCS-2 (70, or 67 a
+part).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import DatabaseError
 
+from .models import SmsSettings
+from .selectors import SmsSettingsInForce, sms_settings, sms_settings_from
 from .sms import VAR_TOKEN
 
 MAX_VALUE_CHARS = 30  # a DLT variable holds at most 30 characters
@@ -93,15 +98,35 @@ def longest_text(template: dict, service: dict, language: str) -> str:
     return "".join(filled)
 
 
+def _rules_in_force() -> SmsSettingsInForce:
+    try:
+        return sms_settings()
+    except (DatabaseError, RuntimeError):
+        # Templates are also checked where there is no database to read the state admin's
+        # settings from: on a build machine, in system checks before `migrate`, in tests
+        # that use none (pytest-django refuses those with RuntimeError). There the
+        # environment's rules are the rules.
+        return sms_settings_from(SmsSettings())
+
+
+def link_allowed(url: str, prefixes: tuple[str, ...]) -> bool:
+    return url.lower().startswith(tuple(prefix.lower() for prefix in prefixes))
+
+
 def template_problems(template: dict, *, service: dict, language: str) -> list[str]:
     """Each DLT rule the template breaks, in words naming the rule."""
     text, names = template["text"], template["variables"]
     problems = []
-    limit = settings.SEVA_SMS_MAX_VARIABLES
+    rules = _rules_in_force()
+    limit = rules.max_variables
     if len(names) > limit:
+        source = (
+            "SEVA_SMS_MAX_VARIABLES"
+            if limit == settings.SEVA_SMS_MAX_VARIABLES
+            else "the state's SMS settings in the admin"
+        )
         problems.append(
-            f"DLT rule 'variables per template': {len(names)} variables, at most {limit} "
-            "(SEVA_SMS_MAX_VARIABLES)"
+            f"DLT rule 'variables per template': {len(names)} variables, at most {limit} ({source})"
         )
     if re.search(re.escape(VAR_TOKEN) + r"\s*" + re.escape(VAR_TOKEN), text):
         problems.append(
@@ -119,8 +144,8 @@ def template_problems(template: dict, *, service: dict, language: str) -> list[s
         host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url, flags=re.IGNORECASE)
         if host.lower().startswith(SHORTENERS):
             problems.append(f"DLT rule 'no public URL shortener': {url}")
-        elif not url.lower().startswith(tuple(p.lower() for p in settings.SEVA_SMS_LINK_PREFIXES)):
-            allowed = ", ".join(settings.SEVA_SMS_LINK_PREFIXES) or "none"
+        elif not link_allowed(url, rules.link_prefixes):
+            allowed = ", ".join(rules.link_prefixes) or "none"
             problems.append(
                 f"DLT rule 'whitelisted links': {url} is not under an allowed prefix ({allowed})"
             )
@@ -131,3 +156,12 @@ def template_problems(template: dict, *, service: dict, language: str) -> list[s
             f"{cost.parts} parts, at most {settings.SEVA_SMS_MAX_PARTS} (SEVA_SMS_MAX_PARTS)"
         )
     return problems
+
+
+def settings_templates() -> Iterator[dict]:
+    """The SMS templates kept in settings rather than in service files, in every language:
+    officers' alerts, the daily digest, the request to rate a service, the sign-in code."""
+    for per_language in settings.SEVA_ALERT_SMS.values():
+        yield from per_language.values()
+    for template in settings.SEVA_OTP_SMS.values():
+        yield {**template, "variables": ["otp"]}

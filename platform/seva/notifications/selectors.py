@@ -1,5 +1,5 @@
-"""Reads for notifications: the outbox for the message log in the admin, and the counts of
-the daily digest."""
+"""Reads for notifications: the outbox for the message log in the admin, the counts of the
+daily digest, and the SMS settings in force."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
 from seva.applications.models import Application
 
-from .models import OutboxMessage
+from .models import OutboxMessage, SmsSettings, link_prefixes_from_text
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,31 @@ def digest_counts(
         ),
     )
     return DigestCounts(**counts)
+
+
+@dataclass(frozen=True)
+class SmsSettingsInForce:
+    sender_header: str
+    dlt_entity_id: str
+    max_variables: int
+    link_prefixes: tuple[str, ...]
+
+
+def sms_settings() -> SmsSettingsInForce:
+    """Each SMS setting as the state admin saved it (Settings > SMS settings), or the
+    environment setting where they left it blank. Read on every call, so a change applies to
+    the next SMS sent and the next template checked, without a restart."""
+    return sms_settings_from(SmsSettings.objects.first() or SmsSettings())
+
+
+def sms_settings_from(saved: SmsSettings) -> SmsSettingsInForce:
+    """The settings that would be in force were `saved` what the state admin saved;
+    `SmsSettings()`, nothing saved, gives the environment's."""
+    return SmsSettingsInForce(
+        sender_header=saved.sender_header or settings.SEVA_SMS_SENDER_HEADER,
+        dlt_entity_id=saved.dlt_entity_id or settings.SEVA_SMS_DLT_ENTITY_ID,
+        max_variables=saved.max_variables or settings.SEVA_SMS_MAX_VARIABLES,
+        link_prefixes=(
+            link_prefixes_from_text(saved.link_prefixes) or tuple(settings.SEVA_SMS_LINK_PREFIXES)
+        ),
+    )
