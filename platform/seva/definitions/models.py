@@ -3,6 +3,7 @@ files makes a new immutable `ServiceVersion`. Applications pin the version they 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from seva.org.models import Department
@@ -23,6 +24,9 @@ class Service(models.Model):
     current_version = models.ForeignKey(
         "ServiceVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # True when the current version was chosen in the admin (published or published again)
+    # rather than loaded from the files: sync_definitions then leaves it alone.
+    current_set_in_admin = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["code"]
@@ -78,3 +82,124 @@ class ServiceVersion(models.Model):
     @property
     def name(self) -> dict[str, str]:
         return self.service_doc["name"]
+
+
+# ------------------------------------------------------------------------------
+# Changing a service in the admin: a draft, its revisions, and who published what
+# ------------------------------------------------------------------------------
+class DraftStatus(models.TextChoices):
+    EDITING = "editing", "Being edited"
+    IN_REVIEW = "in_review", "Waiting for the approver"
+    PUBLISHED = "published", "Published"
+    DISCARDED = "discarded", "Discarded"
+
+
+OPEN_DRAFT_STATUSES = (DraftStatus.EDITING, DraftStatus.IN_REVIEW)
+
+
+class ServiceDraft(models.Model):
+    """The working copy of a service's three documents while a department admin changes it
+    (or builds a new service). Publishing it makes a new immutable ServiceVersion; until then
+    nothing a citizen or officer sees changes."""
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    code = models.SlugField(max_length=60)
+    # None for a service that is not published yet.
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.PROTECT, related_name="drafts"
+    )
+    based_on = models.ForeignKey(
+        ServiceVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    service_doc = models.JSONField()
+    form_schema = models.JSONField()
+    workflow_doc = models.JSONField()
+    status = models.CharField(
+        max_length=12, choices=DraftStatus.choices, default=DraftStatus.EDITING
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # What the approver said when sending the draft back.
+    review_note = models.TextField(blank=True)
+    published_version = models.ForeignKey(
+        ServiceVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            # One open draft per service, so that two admins never publish over each other.
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=models.Q(status__in=["editing", "in_review"]),
+                name="definitions_one_open_draft",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"draft of {self.code}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_DRAFT_STATUSES
+
+    @property
+    def name(self) -> dict[str, str]:
+        return self.service_doc.get("name") or {}
+
+
+class DraftRevision(models.Model):
+    """Each saved change to a draft, whole, with its author: the draft's history."""
+
+    draft = models.ForeignKey(ServiceDraft, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    part = models.CharField(max_length=20)  # what was edited: details, form, workflow, ...
+    service_doc = models.JSONField()
+    form_schema = models.JSONField()
+    workflow_doc = models.JSONField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["draft", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "number"], name="definitions_unique_revision")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.draft} revision {self.number}"
+
+
+class PublicationKind(models.TextChoices):
+    PUBLISHED = "published", "Published a draft"
+    REPUBLISHED = "republished", "Published an earlier version again"
+
+
+class Publication(models.Model):
+    """Who made which version the one new applications are filed on, and when (append-only)."""
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="publications")
+    version = models.ForeignKey(ServiceVersion, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=PublicationKind.choices)
+    draft = models.ForeignKey(
+        ServiceDraft, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["service", "-published_at"]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.kind}"

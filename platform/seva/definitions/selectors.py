@@ -58,24 +58,77 @@ def workflow_for(version: ServiceVersion) -> Workflow:
 SERVICE_ROLES = ("service_admin", "service_approver")
 
 
-def services_managed_by(user) -> QuerySet[Service]:
-    """The services `user` may see in the admin: every one for the state admin and the CMO
-    (a posting with no department over the state); their department's for a service
-    administrator or approver. Raises ActionNotAllowed for anybody else."""
+def departments_seen_by(user) -> set[int] | None:
+    """The departments whose services `user` may see in the admin: None for every one (the
+    state admin and the CMO: a posting with no department over the state); their own for a
+    service administrator or approver. Raises ActionNotAllowed for anybody else."""
     from seva.core.errors import ActionNotAllowed
     from seva.org.selectors import posting_sees_everything, postings_active
 
-    services = Service.objects.select_related("department", "current_version").order_by(
-        "department__name_en", "code"
-    )
     if getattr(user, "is_superuser", False):
-        return services
+        return None
     departments = set()
     for posting in postings_active(user):
         if posting_sees_everything(posting):
-            return services
+            return None
         if posting.role.code in SERVICE_ROLES:
             departments.add(posting.department_id)
     if not departments:
         raise ActionNotAllowed("Services are managed by each department's service administrator.")
-    return services.filter(department_id__in=departments)
+    return departments
+
+
+def services_managed_by(user) -> QuerySet[Service]:
+    """The services `user` may see in the admin (see `departments_seen_by`)."""
+    services = Service.objects.select_related("department", "current_version").order_by(
+        "department__name_en", "code"
+    )
+    departments = departments_seen_by(user)
+    return services if departments is None else services.filter(department_id__in=departments)
+
+
+def _service_roles(user, department_id: int) -> set[str]:
+    from seva.org.selectors import postings_active
+
+    return {
+        p.role.code
+        for p in postings_active(user)
+        if p.role.code in SERVICE_ROLES and p.department_id == department_id
+    }
+
+
+def can_edit_services(user, department) -> bool:
+    """The department's service administrators (and the state admin) change its services."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return "service_admin" in _service_roles(user, department.pk)
+
+
+def can_publish_services(user, department) -> bool:
+    """The department's approver (and the state admin) publishes what its admins prepared."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return "service_approver" in _service_roles(user, department.pk)
+
+
+def departments_editable_by(user):
+    from seva.org.models import Department
+
+    departments = Department.objects.order_by("name_en")
+    if getattr(user, "is_superuser", False):
+        return departments
+    from seva.org.selectors import postings_active
+
+    ids = {p.department_id for p in postings_active(user) if p.role.code == "service_admin"}
+    return departments.filter(pk__in=ids)
+
+
+def drafts_visible_to(user) -> QuerySet:
+    """Open drafts of the departments `user` sees in the admin (see `departments_seen_by`)."""
+    from .models import OPEN_DRAFT_STATUSES, ServiceDraft
+
+    drafts = ServiceDraft.objects.select_related("department", "service").filter(
+        status__in=OPEN_DRAFT_STATUSES
+    )
+    departments = departments_seen_by(user)
+    return drafts if departments is None else drafts.filter(department_id__in=departments)

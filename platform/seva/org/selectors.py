@@ -65,3 +65,13 @@ def posting_covers(posting: Posting, *, department_id: int, place_path: str) -> 
     """Whether the posting's department and area include a file from `place_path`."""
     department_ok = posting.department_id is None or posting.department_id == department_id
     return department_ok and place_path.startswith(posting.jurisdiction.path)
+
+
+def state_calendar() -> WorkingCalendar:
+    """Weekly offs and the state-wide holidays: the calendar before a district is known."""
+    holidays = frozenset(
+        Holiday.objects.filter(district__isnull=True).values_list("date", flat=True)
+    )
+    return WorkingCalendar(
+        holidays=holidays, weekly_off_days=frozenset(settings.SEVA_WEEKLY_OFF_DAYS)
+    )
