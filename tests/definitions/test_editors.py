@@ -1,0 +1,302 @@
+"""The admin's editors over HTTP: an edit that breaks a rule is refused and the message is
+shown beside the input it is about; the builder and the raw text are two views of one
+document; another department's drafts and services are out of reach; the preview draws the
+portal's form in Hindi; a service's files import as a draft."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+from bs4 import BeautifulSoup
+from django.urls import reverse
+
+from seva.definitions.files import version_files
+from seva.definitions.models import Service, ServiceDraft
+from seva.definitions.services import draft_start_from_service, draft_start_new
+from seva.org.models import Department
+
+NEW = {
+    "code": "arms-licence-renewal",
+    "reference_code": "ALR",
+    "kind": "service",
+    "name": {"en": "Arms licence renewal", "hi": "शस्त्र लाइसेंस नवीनीकरण"},
+    "processing_level": "tehsil",
+    "designated_officer": "tehsildar",
+    "first_appellate_authority": "sdm",
+    "second_appellate_authority": "deputy_commissioner",
+    "rts_days": 5,
+}
+
+
+@pytest.fixture
+def draft(user):
+    return draft_start_new(
+        user=user("admin.revenue"), department=Department.objects.get(code="revenue"), **NEW
+    )
+
+
+def _form_data(page: str, form_index: int = 0) -> dict:
+    """What a browser would post from the page's n-th POST form, unchanged."""
+    soup = BeautifulSoup(page, "html.parser")
+    form = soup.select("main form[method=post]")[form_index]
+    data: dict = {}
+    for element in form.select("input, textarea, select"):
+        name = element.get("name")
+        if not name or element.get("type") in ("submit", "file"):
+            continue
+        if element.get("type") == "checkbox":
+            if element.has_attr("checked"):
+                data[name] = "on"
+        elif element.name == "textarea":
+            data[name] = element.text.lstrip("\n")
+        elif element.name == "select":
+            chosen = element.select_one("option[selected]") or element.select_one("option")
+            data[name] = chosen.get("value", "") if chosen else ""
+        else:
+            data[name] = element.get("value", "")
+    return data
+
+
+def _errors_beside(page: str, input_id: str) -> str:
+    """The error text in the field wrapper of the input with this id."""
+    soup = BeautifulSoup(page, "html.parser")
+    label = soup.select_one(f'label[for="{input_id}"]')
+    assert label is not None, f"no input {input_id}"
+    wrapper = label.find_parent(class_="w-field__wrapper")
+    return " ".join(p.get_text(" ", strip=True) for p in wrapper.select(".error-message"))
+
+
+def _blank(data: dict, prefix: str, key: str) -> int:
+    """The index of the first empty row of a form set, to add one."""
+    total = int(data[f"{prefix}-TOTAL_FORMS"])
+    return next(i for i in range(total) if not data.get(f"{prefix}-{i}-{key}"))
+
+
+def _row_index(page: str, prefix: str, key: str, value: str) -> int:
+    data = _form_data(page)
+    for name, posted in data.items():
+        if name.startswith(prefix + "-") and name.endswith("-" + key) and posted == value:
+            return int(name.split("-")[1])
+    raise AssertionError(f"no {prefix} row with {key}={value}")
+
+
+@pytest.mark.django_db
+def test_a_label_without_hindi_is_refused_beside_the_hindi_label(client, user, draft):
+    client.force_login(user("admin.revenue"))
+    url = reverse("definitions:draft-form", args=[draft.pk])
+    page = client.get(url).content.decode()
+    data = _form_data(page)
+    row = _row_index(page, "fields", "name", "mobile")
+    data[f"fields-{row}-label_hi"] = ""
+    data["save"] = "1"
+    response = client.post(url, data)
+    assert response.status_code == 400
+    beside = _errors_beside(response.content.decode(), f"id_fields-{row}-label_hi")
+    assert "field 'mobile'" in beside and "Hindi (hi)" in beside
+    draft.refresh_from_db()
+    assert draft.form_schema["properties"]["mobile"]["x-label"]["hi"] == "मोबाइल नंबर"
+
+
+@pytest.mark.django_db
+def test_the_builder_adds_a_conditional_field_and_the_raw_json_shows_it(client, user, draft):
+    client.force_login(user("admin.revenue"))
+    url = reverse("definitions:draft-form", args=[draft.pk])
+    page = client.get(url).content.decode()
+    data = _form_data(page)
+    blank = _blank(data, "fields", "name")
+    data.update(
+        {
+            f"fields-{blank}-name": "owns_weapon",
+            f"fields-{blank}-kind": "yes_no",
+            f"fields-{blank}-label_en": "Do you own a weapon now?",
+            f"fields-{blank}-label_hi": "क्या आपके पास अभी कोई हथियार है?",
+            f"fields-{blank}-required": "on",
+            f"fields-{blank}-step": "1",
+            "save": "1",
+        }
+    )
+    assert client.post(url, data).status_code == 302
+
+    page = client.get(url).content.decode()
+    data = _form_data(page)
+    blank = _blank(data, "fields", "name")
+    data.update(
+        {
+            f"fields-{blank}-name": "licence_number",
+            f"fields-{blank}-kind": "text",
+            f"fields-{blank}-label_en": "Licence number",
+            f"fields-{blank}-label_hi": "लाइसेंस संख्या",
+            f"fields-{blank}-required": "on",
+            f"fields-{blank}-step": "1",
+            f"fields-{blank}-show_when_field": "owns_weapon",
+            f"fields-{blank}-show_when_value": "yes",
+            "save": "1",
+        }
+    )
+    assert client.post(url, data).status_code == 302
+    draft.refresh_from_db()
+    assert {
+        "if": {"properties": {"owns_weapon": {"const": True}}, "required": ["owns_weapon"]},
+        "then": {"required": ["licence_number"]},
+    } in draft.form_schema["allOf"]
+    assert "licence_number" not in draft.form_schema["required"]
+
+    # The raw JSON shown is the document the builder wrote; saving it back changes nothing.
+    page = client.get(url).content.decode()
+    raw = _form_data(page, form_index=1)
+    assert json.loads(raw["text"]) == draft.form_schema
+    response = client.post(url, {**raw, "save_raw": "1"})
+    assert response.status_code == 302
+    before = draft.revisions.count()
+    draft.refresh_from_db()
+    assert draft.revisions.count() == before
+
+
+@pytest.mark.django_db
+def test_raw_json_that_does_not_parse_or_breaks_a_rule_is_refused_beside_the_text(
+    client, user, draft
+):
+    client.force_login(user("admin.revenue"))
+    url = reverse("definitions:draft-form", args=[draft.pk])
+    response = client.post(url, {"text": '{"type": "object",\n "properties": }', "save_raw": "1"})
+    assert response.status_code == 400
+    assert "not valid JSON (line 2" in _errors_beside(response.content.decode(), "id_text")
+
+    schema = dict(draft.form_schema)
+    schema["properties"] = {
+        **schema["properties"],
+        "mobile": {"type": "string", "format": "mobile"},
+    }
+    response = client.post(url, {"text": json.dumps(schema), "save_raw": "1"})
+    assert response.status_code == 400
+    beside = _errors_beside(response.content.decode(), "id_text")
+    assert "/properties/mobile/x-label" in beside
+
+
+@pytest.mark.django_db
+def test_a_workflow_edit_naming_an_unknown_role_or_leaving_a_state_unreachable_is_refused(
+    client, user, draft
+):
+    client.force_login(user("admin.revenue"))
+    url = reverse("definitions:draft-workflow", args=[draft.pk])
+    page = client.get(url).content.decode()
+    assert "<svg" in page
+    data = _form_data(page)
+    pending = _row_index(page, "states", "code", "pending")
+    approve = _row_index(page, "transitions", "action", "approve")
+    blank = _blank(data, "states", "code")
+    data.update(
+        {
+            f"transitions-{approve}-roles": "tehsildar, chief_of_everything",
+            f"states-{blank}-code": "on_hold",
+            f"states-{blank}-label_en": "On hold",
+            f"states-{blank}-label_hi": "रोका गया",
+            f"states-{blank}-role": "tehsildar",
+            f"states-{blank}-sla_days": "2",
+            "save": "1",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "chief_of_everything" in _errors_beside(page, f"id_transitions-{approve}-roles")
+    assert "on_hold" in _errors_beside(page, f"id_states-{blank}-code")
+    assert _errors_beside(page, f"id_states-{pending}-code") == ""
+    draft.refresh_from_db()
+    assert "on_hold" not in draft.workflow_doc["states"]
+
+
+@pytest.mark.django_db
+def test_a_department_admin_cannot_reach_another_departments_drafts(client, user):
+    health = Service.objects.get(code="birth-registration")
+    theirs = draft_start_from_service(user=user("admin"), service=health)
+    client.force_login(user("admin.revenue"))
+    for name in (
+        "draft",
+        "draft-form",
+        "draft-workflow",
+        "draft-details",
+        "draft-sms",
+        "draft-preview",
+    ):
+        assert client.get(reverse(f"definitions:{name}", args=[theirs.pk])).status_code == 404
+    assert (
+        client.post(reverse("definitions:draft-action", args=[theirs.pk, "submit"])).status_code
+        == 404
+    )
+    assert client.post(reverse("definitions:edit", args=["birth-registration"])).status_code == 404
+    # The CMO sees every draft but changes none: Wagtail turns the refusal into a redirect.
+    client.force_login(user("cmo"))
+    assert client.get(reverse("definitions:draft", args=[theirs.pk])).status_code == 200
+    assert client.get(reverse("definitions:draft-form", args=[theirs.pk])).status_code == 302
+    response = client.post(reverse("definitions:draft-action", args=[theirs.pk, "discard"]))
+    assert response.status_code == 302
+    theirs.refresh_from_db()
+    assert theirs.is_open
+
+
+@pytest.mark.django_db
+def test_the_preview_draws_the_portal_form_in_hindi(client, user, draft):
+    client.force_login(user("admin.revenue"))
+    url = reverse("definitions:draft-preview", args=[draft.pk])
+    page = client.get(url + "?lang=hi").content.decode()
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.html["lang"] == "hi"
+    assert soup.select_one('label[for="f-full_name"]').get_text(strip=True).startswith("पूरा नाम")
+    assert "आपके बारे में" in soup.h1.get_text()
+    # Answers are checked as the portal checks them.
+    response = client.post(url + "?lang=hi&step=about-you", {"full_name": "A", "mobile": "12"})
+    assert response.status_code == 400
+    assert "f-mobile" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_downloaded_service_imports_as_a_draft_and_a_broken_archive_is_refused(client, user):
+    client.force_login(user("admin.revenue"))
+    url = reverse("definitions:import")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        for name, text in version_files(
+            Service.objects.get(code="income-certificate").current_version
+        ).items():
+            z.writestr(name, text)
+    archive.seek(0)
+    archive.name = "income.zip"
+    response = client.post(url, {"archive": archive})
+    assert response.status_code == 302
+    imported = ServiceDraft.objects.get(code="income-certificate")
+    assert imported.service.code == "income-certificate"
+
+    response = client.post(url, {"archive": io.BytesIO(b"not a zip")})
+    assert response.status_code == 400
+    assert "not a .zip file" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_overview_draws_the_workflow_and_the_dry_run_gives_each_path_its_deadlines(
+    client, user, draft
+):
+    from django.utils import timezone
+
+    from seva.org.selectors import state_calendar
+    from seva.workflows.clock import DayType, due_date
+
+    client.force_login(user("admin.revenue"))
+    page = client.get(reverse("definitions:draft", args=[draft.pk])).content.decode()
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.select_one(".s-diagram svg[role=img]") is not None
+    assert "No problems" in soup.select_one(".s-ok").get_text()
+
+    page = client.get(reverse("definitions:draft-dry-run", args=[draft.pk])).content.decode()
+    soup = BeautifulSoup(page, "html.parser")
+    paths = soup.select("section[data-outcome]")
+    assert sorted(p["data-outcome"] for p in paths) == ["approved", "rejected"]
+    rts_due = due_date(
+        start=timezone.localdate(), days=5, day_type=DayType.WORKING, calendar=state_calendar()
+    )
+    for path in paths:
+        assert f"RTS due {rts_due:%d-%m-%Y}" in path.get_text(" ", strip=True)
+        assert "within the RTS timeline" in path.get_text(" ", strip=True)
