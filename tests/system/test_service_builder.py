@@ -250,3 +250,26 @@ def test_a_department_admin_builds_a_service_a_citizen_applies_and_an_officer_ap
         box.inner_text(".sms-table")
     )
     box.close()
+
+
+def test_the_state_admin_changes_a_published_service_and_sees_the_sms_settings(page):
+    """The other screens this issue adds: a draft of a published service with its changes
+    from the version it started from, and the state's SMS settings."""
+    sign_in_officer(page, "admin")
+    page.goto("/admin/services/income-certificate/")
+    _save(page, "Change this service")
+    assert re.search(r"/admin/services/drafts/\d+/$", page.url), page.url
+    assert "Starts from" in page.inner_text("main") and "v1" in page.inner_text("main")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Details", exact=True).click()
+    page.fill("#id_rts_days", "12")
+    _save(page, "Save the details")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Overview and publishing").click()
+    assert "Changes from v1" in page.inner_text("main")
+    assert page.locator(".s-diff .s-add").count() >= 1
+    audit_workspace(page, "builder-draft-changes")
+    _save(page, "Discard the draft")
+    page.goto("/admin/settings/notifications/smssettings/")
+    audit_workspace(page, "sms-settings")
+    assert page.locator("#id_sender_header").count() == 1
