@@ -300,3 +300,24 @@ def test_the_overview_draws_the_workflow_and_the_dry_run_gives_each_path_its_dea
     for path in paths:
         assert f"RTS due {rts_due:%d-%m-%Y}" in path.get_text(" ", strip=True)
         assert "within the RTS timeline" in path.get_text(" ", strip=True)
+
+
+@pytest.mark.django_db
+def test_check_without_saving_shows_problems_and_saves_nothing(client, user, draft):
+    client.force_login(user("admin.revenue"))
+    url = reverse("definitions:draft-workflow", args=[draft.pk])
+    page = client.get(url).content.decode()
+    data = _form_data(page)
+    pending = _row_index(page, "states", "code", "pending")
+    data.update({f"states-{pending}-sla_days": "", "check": "1"})
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "sla_days" in _errors_beside(response.content.decode(), f"id_states-{pending}-sla_days")
+
+    data.update({f"states-{pending}-sla_days": "9"})
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "no problems in the workflow. It is not saved yet" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.workflow_doc["states"]["pending"]["sla_days"] == 5
+    assert draft.revisions.count() == 1

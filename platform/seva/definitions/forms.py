@@ -856,6 +856,15 @@ def workflow_from_tables(
     return {**ordered, **doc}
 
 
+def _named_key(message: str, places: list[tuple[str, str]]) -> str:
+    """For a problem about a whole row, the pointer of the key its message names ("needs
+    sla_days" -> "/sla_days"), so that it is shown beside that input; else the row's."""
+    for pointer, _field in places:
+        if pointer.lstrip("/") in message:
+            return pointer
+    return ""
+
+
 def place_workflow_problems(
     top: WorkflowTopForm,
     states: BaseStateFormSet,
@@ -871,6 +880,7 @@ def place_workflow_problems(
         parts = problem.pointer.split("/")
         rest = "/" + "/".join(parts[3:]) if len(parts) > 3 else ""
         if len(parts) >= 3 and parts[1] == "states" and parts[2] in by_code:
+            rest = rest or _named_key(problem.message, STATE_PLACES)
             place_problems(
                 by_code[parts[2]],
                 [DraftProblem(problem.part, rest, problem.message)],
