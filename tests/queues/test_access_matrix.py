@@ -845,6 +845,11 @@ NOT_ABOUT_AN_APPLICATION = {
     "portal:eligibility": "questions about the caller; nothing is stored",
     "portal:apply": "opens the caller's own draft for a service",
     "api:service-list": "public definitions",
+    "api:partner-applications": "a partner key files for citizens, only services in its scope "
+    "(tests/api/test_partner_api.py)",
+    "api:partner-application": "a partner key reads only the applications it filed "
+    "(tests/api/test_partner_api.py)",
+    "api:partner-changes": "a partner key polls only the applications it filed",
     "api:service-detail": "public definitions",
     "api:service-form": "public definitions",
     "api:document-upload": "stores a new file owned by the caller; shows none",

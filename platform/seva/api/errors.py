@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -17,6 +17,20 @@ _STATUS = {
     ActionNotAllowed: status.HTTP_403_FORBIDDEN,
     Conflict: status.HTTP_409_CONFLICT,
 }
+
+
+class ErrorBody(serializers.Serializer):
+    """Every refusal the API makes has this shape (written by `exception_handler` below)."""
+
+    detail = serializers.CharField(help_text="What went wrong, in words a person can act on.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text=(
+            "Only when input was refused (400): each field, named by its dotted path "
+            "(`data.applicant.mobile`, `family_members.0.age`), with its messages."
+        ),
+    )
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:

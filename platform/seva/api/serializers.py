@@ -6,22 +6,55 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from seva.applications.documents import ATTACHMENT_FIELD, ATTACHMENTS_PER_ACTION
 from seva.applications.models import Application, Channel
 from seva.applications.selectors import AvailableAction, application_clock
+from seva.dashboards.boards import BYS, KINDS
 from seva.definitions.models import Service
 from seva.definitions.selectors import workflow_for
 from seva.queues.selectors import Colour
+
+from .pagination import PageInput
 
 
 # ------------------------------------------------------------------------------
 # Input
 # ------------------------------------------------------------------------------
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class JSONObjectField(serializers.JSONField):
+    """JSON answers; described as an object, which is what the services accept (they say
+    which field is wrong when it is not)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        # PostgreSQL's jsonb cannot hold the NUL character; no answer needs one.
+        if _has_nul(value):
+            raise serializers.ValidationError("Text may not contain the NUL character.")
+        return value
+
+
+def keyword_safe(fields: dict) -> dict:
+    """Serializer fields with `from_` renamed `from`: a field a Python keyword names is
+    declared with a trailing underscore."""
+    return {("from" if name == "from_" else name): field for name, field in fields.items()}
+
+
 class SubmitInput(serializers.Serializer):
     service = serializers.SlugField(max_length=60)
-    data = serializers.JSONField()
+    data = JSONObjectField(help_text="The form's answers, as the service's form schema asks.")
     language = serializers.ChoiceField(choices=["en", "hi"], required=False, default="en")
 
 
@@ -51,7 +84,9 @@ class DeliveryReportInput(serializers.Serializer):
 class ActionInput(serializers.Serializer):
     action = serializers.SlugField(max_length=40)
     remarks = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-    data = serializers.JSONField(required=False, default=dict)
+    data = JSONObjectField(
+        required=False, default=dict, help_text="As the action's `input_schema` asks."
+    )
     state = serializers.SlugField(
         max_length=40,
         required=False,
@@ -179,8 +214,8 @@ def action_summary(available: AvailableAction) -> dict[str, Any]:
     }
 
 
-class QueueInput(serializers.Serializer):
-    """The queue's filters, as query parameters."""
+class QueueInput(PageInput):
+    """The queue's filters and page, as query parameters."""
 
     service = serializers.SlugField(required=False, allow_blank=True, default="")
     state = serializers.SlugField(required=False, allow_blank=True, default="")
@@ -193,8 +228,42 @@ class QueueInput(serializers.Serializer):
     min_age_days = serializers.IntegerField(required=False, min_value=0, max_value=36500)
     max_age_days = serializers.IntegerField(required=False, min_value=0, max_value=36500)
     q = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+
+
+def _choose(values) -> dict[str, str]:
+    return {"invalid_choice": f"Choose one of: {', '.join(values)}."}
+
+
+class DashboardInput(serializers.Serializer):
+    """The RTS board's query parameters, checked for shape (in the words of
+    seva.dashboards.filters, which then checks what they mean: codes that exist, a range that
+    runs forwards)."""
+
+    by = serializers.ChoiceField(
+        choices=BYS, required=False, allow_blank=True, error_messages=_choose(BYS)
+    )
+    from_ = serializers.DateField(
+        required=False,
+        error_messages={"invalid": "Give a date as YYYY-MM-DD."},
+        help_text="First day counted (YYYY-MM-DD).",
+    )
+    to = serializers.DateField(
+        required=False,
+        error_messages={"invalid": "Give a date as YYYY-MM-DD."},
+        help_text="Last day counted (YYYY-MM-DD).",
+    )
+    kind = serializers.ChoiceField(
+        choices=KINDS, required=False, allow_blank=True, error_messages=_choose(KINDS)
+    )
+    department = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    district = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    tehsil = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    office = serializers.CharField(
+        required=False, allow_blank=True, max_length=40, help_text="Needed with by=officer."
+    )
+
+    def get_fields(self):
+        return keyword_safe(super().get_fields())
 
 
 def queue_item(application: Application) -> dict[str, Any]:

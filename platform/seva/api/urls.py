@@ -1,5 +1,4 @@
-from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
+from django.urls import include, path
 
 from . import views
 
@@ -23,6 +22,7 @@ urlpatterns = [
     path("queue/", views.QueueApi.as_view(), name="queue"),
     path("dashboard/rts/", views.DashboardRtsApi.as_view(), name="dashboard-rts"),
     path("documents/", views.DocumentUploadApi.as_view(), name="document-upload"),
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", views.TokenApi.as_view(), name="auth-token"),
     path("sms/delivery-reports/", views.DeliveryReportApi.as_view(), name="sms-delivery-report"),
+    path("", include("seva.api.partner_urls")),
 ]

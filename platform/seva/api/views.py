@@ -5,12 +5,18 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import get_language
+from django.views import defaults
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from seva.applications.documents import (
@@ -19,13 +25,14 @@ from seva.applications.documents import (
     attachments_by_token,
     document_upload,
 )
+from seva.applications.models import Application
 from seva.applications.selectors import (
     application_get_for,
     applications_of_applicant,
     available_actions,
 )
 from seva.applications.services import application_act, application_submit
-from seva.core.errors import ValidationFailed
+from seva.core.errors import NotFound, ValidationFailed
 from seva.dashboards.boards import rts_board
 from seva.dashboards.filters import board_filters_from, board_row_json
 from seva.definitions.selectors import service_get, service_list
@@ -33,19 +40,47 @@ from seva.formschemas.paths import schema_at
 from seva.notifications.services import outbox_delivery_report
 from seva.queues.selectors import QueueFilters, queue_for
 
+from . import schema as doc
 from . import serializers as s
+from .authentication import PartnerKeyAuthentication
+from .idempotency import idempotent
+from .pagination import PageNumberPagination, QueuePagination
+from .throttling import PartnerKeyThrottle
+
+
+def _application(request: Request, reference: str) -> Application:
+    # No reference holds the NUL character, and PostgreSQL cannot even compare against one.
+    if "\x00" in reference:
+        raise NotFound()
+    return application_get_for(request.user, reference=reference)
 
 
 class ServiceListApi(APIView):
     permission_classes = [AllowAny]
+    pagination_class = PageNumberPagination
 
+    @extend_schema(
+        operation_id="services_list",
+        tags=["services"],
+        summary="The services open for applications",
+        responses={200: doc.ServiceSummary(many=True), **doc.refusals(400, 401, 429)},
+    )
     def get(self, request: Request) -> Response:
-        return Response({"results": [s.service_summary(svc) for svc in service_list()]})
+        paginator = self.pagination_class()
+        services = paginator.paginate_queryset(service_list(), request, view=self)
+        return paginator.get_paginated_response([s.service_summary(svc) for svc in services])
 
 
 class ServiceDetailApi(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        operation_id="services_retrieve",
+        tags=["services"],
+        summary="A service: what it needs, what it costs, how long it may take",
+        parameters=[doc.SERVICE_CODE],
+        responses={200: doc.ServiceDetail, **doc.refusals(401, 404, 429)},
+    )
     def get(self, request: Request, code: str) -> Response:
         return Response(s.service_detail(service_get(code=code)))
 
@@ -53,6 +88,13 @@ class ServiceDetailApi(APIView):
 class ServiceFormApi(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        operation_id="services_form",
+        tags=["services"],
+        summary="A service's application form, as JSON Schema",
+        parameters=[doc.SERVICE_CODE],
+        responses={200: doc.ServiceForm, **doc.refusals(401, 404, 429)},
+    )
     def get(self, request: Request, code: str) -> Response:
         service = service_get(code=code)
         version = service.current_version
@@ -62,27 +104,55 @@ class ServiceFormApi(APIView):
 
 
 class ApplicationListApi(APIView):
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        operation_id="applications_list",
+        tags=["applications"],
+        summary="The caller's own applications, newest first",
+        description="Officers find the files they hold in the queue.",
+        responses={200: doc.ApplicationSummary(many=True), **doc.refusals(400, *doc.SIGNED_IN)},
+    )
     def get(self, request: Request) -> Response:
-        """The caller's own applications (officers use the queue)."""
-        mine = applications_of_applicant(request.user)
-        return Response(
-            {
-                "results": [
-                    {
-                        "reference": app.reference,
-                        "service": app.service.code,
-                        "state": app.state,
-                        "submitted_at": s._iso(app.submitted_at),
-                        "rts_due_at": s._iso(app.rts_due_at),
-                        "closed_at": s._iso(app.closed_at),
-                        "outcome": app.outcome or None,
-                    }
-                    for app in mine
-                ]
-            }
+        paginator = self.pagination_class()
+        mine = paginator.paginate_queryset(
+            applications_of_applicant(request.user, limit=None), request, view=self
+        )
+        return paginator.get_paginated_response(
+            [
+                {
+                    "reference": app.reference,
+                    "service": app.service.code,
+                    "state": app.state,
+                    "submitted_at": s._iso(app.submitted_at),
+                    "rts_due_at": s._iso(app.rts_due_at),
+                    "closed_at": s._iso(app.closed_at),
+                    "outcome": app.outcome or None,
+                }
+                for app in mine
+            ]
         )
 
+    @extend_schema(
+        operation_id="applications_create",
+        tags=["applications"],
+        summary="Apply for a service",
+        description=(
+            "Files uploaded first to `/api/v1/documents/` go into the form's file fields by "
+            "their tokens. Invalid answers are refused with every field named, by its path "
+            "under `data`."
+        ),
+        parameters=[doc.IDEMPOTENCY_KEY],
+        request={"application/json": s.SubmitInput},
+        responses={
+            201: doc.ApplicationCreated,
+            **doc.refusals(*doc.BODY, 404, 409, *doc.SIGNED_IN),
+        },
+    )
     def post(self, request: Request) -> Response:
+        return idempotent(request, lambda: self._submit(request))
+
+    def _submit(self, request: Request) -> Response:
         payload = s.SubmitInput(data=request.data)
         payload.is_valid(raise_exception=True)
         service = service_get(code=payload.validated_data["service"])
@@ -104,21 +174,49 @@ class ApplicationListApi(APIView):
 
 
 class ApplicationDetailApi(APIView):
+    @extend_schema(
+        operation_id="applications_retrieve",
+        tags=["applications"],
+        summary="An application: where it is, who holds it, its clock and its history",
+        parameters=[doc.REFERENCE],
+        responses={200: doc.ApplicationDetail, **doc.refusals(404, *doc.SIGNED_IN)},
+    )
     def get(self, request: Request, reference: str) -> Response:
-        application = application_get_for(request.user, reference=reference)
+        application = _application(request, reference)
         return Response(s.application_detail(application))
 
 
 class ApplicationActionsApi(APIView):
+    @extend_schema(
+        operation_id="applications_actions_list",
+        tags=["applications"],
+        summary="What the caller may do with the application now",
+        parameters=[doc.REFERENCE],
+        responses={200: doc.ActionsAvailable, **doc.refusals(404, *doc.SIGNED_IN)},
+    )
     def get(self, request: Request, reference: str) -> Response:
-        application = application_get_for(request.user, reference=reference)
+        application = _application(request, reference)
         actions = available_actions(request.user, application)
         return Response(
             {"state": application.state, "actions": [s.action_summary(a) for a in actions]}
         )
 
+    @extend_schema(
+        operation_id="applications_act",
+        tags=["applications"],
+        summary="Take one of the available actions",
+        description=(
+            "Send `state` (the state you saw) to be told, with 409, when someone acted first."
+        ),
+        parameters=[doc.REFERENCE],
+        request={"application/json": s.ActionInput},
+        responses={
+            200: doc.ApplicationDetail,
+            **doc.refusals(*doc.BODY, 404, 409, *doc.SIGNED_IN),
+        },
+    )
     def post(self, request: Request, reference: str) -> Response:
-        application = application_get_for(request.user, reference=reference)
+        application = _application(request, reference)
         payload = s.ActionInput(data=request.data)
         payload.is_valid(raise_exception=True)
         application = application_act(
@@ -137,11 +235,31 @@ class ApplicationActionsApi(APIView):
 
 class DocumentUploadApi(APIView):
     """Upload a file for one file field of a service's form; the answer's token goes into
-    that field of the application's data."""
+    that field of the application's data. Partner systems upload with their key, for the
+    applications they file."""
 
     parser_classes = [MultiPartParser, FormParser]
+    authentication_classes = [
+        *api_settings.DEFAULT_AUTHENTICATION_CLASSES,
+        PartnerKeyAuthentication,
+    ]
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, PartnerKeyThrottle]
 
+    @extend_schema(
+        operation_id="documents_upload",
+        tags=["documents"],
+        summary="Upload a file for a form's file field, or an officer's attachment",
+        parameters=[doc.IDEMPOTENCY_KEY],
+        request={"multipart/form-data": s.DocumentInput},
+        responses={
+            201: doc.DocumentUploaded,
+            **doc.refusals(*doc.BODY, 404, 409, *doc.SIGNED_IN),
+        },
+    )
     def post(self, request: Request) -> Response:
+        return idempotent(request, lambda: self._upload(request))
+
+    def _upload(self, request: Request) -> Response:
         if "file" in getattr(request._request, "seva_uploads_too_large", set()):
             raise ValidationFailed({"file": ["The file is larger than the largest allowed."]})
         payload = s.DocumentInput(data=request.data)
@@ -177,9 +295,20 @@ class DocumentUploadApi(APIView):
 
 
 class QueueApi(APIView):
+    pagination_class = QueuePagination
+
+    @extend_schema(
+        operation_id="queue_list",
+        tags=["queue"],
+        summary="The caller's queue",
+        description=(
+            "Open files the caller's roles hold in their department and area, by stage "
+            "deadline, with the count of each colour. Filters as in the staff workspace."
+        ),
+        parameters=[s.QueueInput],
+        responses={200: doc.QueueItem(many=True), **doc.refusals(400, *doc.SIGNED_IN)},
+    )
     def get(self, request: Request) -> Response:
-        """The caller's queue: open files their roles hold in their department and area,
-        by stage deadline, with counts per colour. Filters as in the staff workspace."""
         params = s.QueueInput(data=request.query_params)
         params.is_valid(raise_exception=True)
         given = params.validated_data
@@ -196,16 +325,16 @@ class QueueApi(APIView):
             ),
         )
         size, page = given["page_size"], given["page"]
-        count = queue.counts[given["colour"]] if given["colour"] else queue.total
-        rows = queue.items[(page - 1) * size : page * size]
-        return Response(
-            {
-                "count": count,
-                "counts": queue.counts,
-                "page": page,
-                "page_size": size,
-                "results": [s.queue_item(app) for app in rows],
-            }
+        paginator = self.pagination_class()
+        rows = paginator.paginate(
+            queue.items,
+            request,
+            page=page,
+            page_size=size,
+            count=queue.counts[given["colour"]] if given["colour"] else queue.total,
+        )
+        return paginator.get_paginated_response(
+            [s.queue_item(app) for app in rows], counts=queue.counts, page=page, page_size=size
         )
 
 
@@ -216,7 +345,18 @@ class DeliveryReportApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    # A busy gateway reports thousands of messages a minute from one address; it is let in
+    # by its token, not slowed down.
+    throttle_classes: list = []
 
+    @extend_schema(
+        operation_id="sms_delivery_report",
+        tags=["sms-gateway"],
+        summary="The SMS gateway reports the delivery of one message",
+        parameters=[doc.GATEWAY_TOKEN],
+        request=s.DeliveryReportInput,
+        responses={200: doc.DeliveryRecorded, **doc.refusals(*doc.BODY, 403, 404)},
+    )
     def post(self, request: Request) -> Response:
         expected = settings.SEVA_SMS_DLR_TOKEN
         given = request.headers.get("X-Gateway-Token", "")
@@ -240,7 +380,15 @@ class DashboardRtsApi(APIView):
     """The RTS board: `?by=district|department|service|tehsil|office&from=&to=&kind=
     &department=<code>&district=<code>`, limited to what the caller may see."""
 
+    @extend_schema(
+        operation_id="dashboard_rts",
+        tags=["dashboard"],
+        summary="The RTS board: files received, completed and overdue, ranked",
+        parameters=[s.DashboardInput],
+        responses={200: doc.RtsBoard, **doc.refusals(400, *doc.SIGNED_IN)},
+    )
     def get(self, request: Request) -> Response:
+        s.DashboardInput(data=request.query_params).is_valid(raise_exception=True)
         filters = board_filters_from(request.query_params)
         rows = rts_board(user=request.user, filters=filters)
         return Response(
@@ -252,3 +400,27 @@ class DashboardRtsApi(APIView):
                 "rows": [board_row_json(row, filters) for row in rows],
             }
         )
+
+
+class TokenApi(ObtainAuthToken):
+    """A username and password exchanged for the caller's API token."""
+
+    # DRF's view turns throttling off; a password must not be guessed at leisure.
+    throttle_classes = api_settings.DEFAULT_THROTTLE_CLASSES
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        tags=["auth"],
+        summary="Get an API token for a username and password",
+        request=AuthTokenSerializer,
+        responses={200: doc.TokenIssued, **doc.refusals(*doc.BODY, 401, 429)},
+    )
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The project's handler404: under /api/ the API's error body, elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)

@@ -1,13 +1,23 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+
+from seva.api import views as api_views
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("api/v1/", include("seva.api.urls")),
+    # The API's OpenAPI description, and Swagger UI on it (assets from drf-spectacular-sidecar).
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
+        name="api-docs",
+    ),
     path("", include("seva.portal.urls")),
 ]
 
@@ -20,3 +30,6 @@ if settings.DEBUG:
 
 # Wagtail serves every page that no rule above claims; keep it last.
 urlpatterns += [path("", include(wagtail_urls))]
+
+# A path under /api/ that nothing answers gets the API's JSON 404, any other the site's page.
+handler404 = api_views.page_not_found

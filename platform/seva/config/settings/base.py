@@ -88,6 +88,8 @@ THIRD_PARTY_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served as our own static files
 ]
 
 DJANGO_APPS = [
@@ -227,6 +229,43 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "seva.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per signed-in user, and per address for everyone else; over the rate, 429.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("SEVA_API_ANON_RATE", "120/minute"),
+        "user": os.environ.get("SEVA_API_USER_RATE", "600/minute"),
+    },
+}
+
+# The OpenAPI description at /api/schema/ and Swagger UI at /api/docs/ (seva.api.schema).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Seva API",
+    "DESCRIPTION": (
+        "Services, applications, officers' queues and the RTS board of Seva. Sign in with "
+        "`Authorization: Token <token>` (POST a username and password to "
+        "`/api/v1/auth/token/`) or a browser session. Every refusal has the body "
+        '`{"detail": "...", "errors": {"field.path": ["..."]}}`, `errors` only for invalid '
+        "input. Lists are paged with `page` and `page_size`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["seva.api.schema.api_v1_only"],
+    # Separate request and response components: an upload's file is binary in a request.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceKindEnum": "seva.api.schema.SERVICE_KINDS",
+        "EventKindEnum": "seva.api.schema.EVENT_KINDS",
+    },
+    # Swagger UI from drf-spectacular-sidecar's files, never a CDN; and no call to the
+    # public validator from the page.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # ------------------------------------------------------------------------------
