@@ -883,6 +883,23 @@ NOT_ABOUT_AN_APPLICATION = {
     "(tests/notifications/test_message_log.py)",
     "notifications:message": "the SMS log: state admin only, by the outbox permissions",
     "notifications:resend": "the SMS log: state admin only, by the outbox permissions",
+    # The service-centre counter: active centre operators only (anybody else is turned
+    # back), each scoped to the operator's centre by seva.channels.selectors; another
+    # centre's reference or draft answers 404 (tests/channels/test_assisted_filing.py).
+    "channels:start": "sends a consent code to the mobile the operator types; shows the "
+    "operator's own drafts",
+    "channels:consent": "the operator's own draft at their centre",
+    "channels:service": "the operator's own draft at their centre",
+    "channels:step": "the operator's own draft at their centre",
+    "channels:check": "the operator's own draft at their centre; files it",
+    "channels:discard": "the operator's own draft at their centre",
+    "channels:filed": "the applications filed at the operator's own centre",
+    "channels:acknowledgement": "an application filed at the operator's own centre; 404 for "
+    "another centre's",
+    # The helpline: active helpline agents only (tests/channels/test_helpline.py).
+    "helpline:status": "what public tracking shows, for the caller's own mobile only",
+    "helpline:grievance": "files a grievance for the caller; shows none",
+    "helpline:registered": "a grievance the agent registered; 404 for anybody else's",
 }
 
 # Models that hold an application or part of one: none may be edited or listed through the

@@ -65,6 +65,7 @@ SEVA_APPS = [
     "seva.queues",
     "seva.dashboards",
     "seva.portal",
+    "seva.channels",
     "seva.api",
 ]
 

@@ -4,14 +4,15 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from seva.channels.demo import demo_channels_seed
 from seva.org.demo import demo_citizen_mobiles, demo_seed
 from seva.portal.services import citizen_profile_ensure
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo state (jurisdictions, holidays, people, citizens' mobile numbers) and "
-        "print the demo logins."
+        "Load the demo state (jurisdictions, holidays, people, service centres, citizens' mobile "
+        "numbers) and print the demo logins."
     )
 
     def add_arguments(self, parser) -> None:
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 logins = demo_seed()
+                logins += demo_channels_seed()
                 User = get_user_model()
                 for username, mobile in demo_citizen_mobiles().items():
                     citizen_profile_ensure(user=User.objects.get(username=username), mobile=mobile)

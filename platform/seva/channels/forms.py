@@ -1,0 +1,109 @@
+"""The operator's forms at the counter (the workspace is in English). The rules that matter
+beyond a field's type (a receipt for a fee, the code's lock-out) are the services'."""
+
+from __future__ import annotations
+
+from django import forms
+
+from seva.org.forms import OrgAdminForm
+from seva.portal.forms import MobileField
+
+
+class CitizenMobileForm(forms.Form):
+    mobile = MobileField(
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "type": "tel", "class": "c-short"}
+        ),
+        label="Citizen's mobile number",
+        help_text="A 6-digit code goes to this number by SMS; the citizen reads it out to you. "
+        "That is their consent to your filing for them.",
+    )
+
+
+class ConsentCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code the citizen reads out",
+        help_text="6 digits, valid for 5 minutes.",
+        max_length=6,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "class": "c-short"}
+        ),
+    )
+
+
+class ServiceChoiceForm(forms.Form):
+    service = forms.ChoiceField(label="Service the citizen applies for")
+
+    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [("", "Choose a service"), *choices]
+
+
+class FeeForm(forms.Form):
+    fee_amount = forms.IntegerField(
+        label="Fee collected (rupees)",
+        min_value=0,
+        max_value=1_000_000,
+        widget=forms.NumberInput(attrs={"class": "c-short"}),
+        help_text="In whole rupees; 0 if nothing was taken.",
+    )
+    fee_receipt_number = forms.CharField(
+        label="Receipt number",
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "c-short"}),
+        help_text="As printed on the receipt given to the citizen. Needed when a fee is taken.",
+    )
+    language = forms.ChoiceField(
+        label="Language of the citizen's SMS",
+        choices=[("en", "English"), ("hi", "Hindi")],
+        widget=forms.RadioSelect,
+    )
+
+
+# ------------------------------------------------------------------------------
+# The state admin's snippets
+# ------------------------------------------------------------------------------
+class ServiceCentreAdminForm(OrgAdminForm):
+    locked_on_edit = ("code",)
+
+
+class CentreOperatorAdminForm(OrgAdminForm):
+    """An operator who moves to another centre gets a new link (and the old one is made
+    inactive), so each filing's record of who worked where stays true."""
+
+    locked_on_edit = ("user", "centre")
+
+
+class HelplineAgentAdminForm(OrgAdminForm):
+    locked_on_edit = ("user",)
+
+
+# ------------------------------------------------------------------------------
+# The helpline
+# ------------------------------------------------------------------------------
+class StatusQueryForm(forms.Form):
+    mobile = MobileField(
+        label="Caller's mobile number",
+        help_text="The number the applications were made with (the caller's, as shown on the "
+        "call). Only applications made with it are named.",
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "type": "tel", "class": "c-short"}
+        ),
+    )
+    reference = forms.CharField(
+        label="Reference number (optional)",
+        help_text="If the caller has it, e.g. HR-CMG-GRV-2026-000123.",
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "c-short"}),
+    )
+
+
+class HelplineCallForm(forms.Form):
+    language = forms.ChoiceField(
+        label="Language of the caller's SMS",
+        choices=[("en", "English"), ("hi", "Hindi")],
+        initial="hi",
+        widget=forms.RadioSelect,
+    )

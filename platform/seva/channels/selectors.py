@@ -1,0 +1,346 @@
+"""Reads for the service-centre counter. Everything an operator may see starts from
+`centre_of_operator`: their drafts, and the filings of their own centre. A reference filed
+at another centre answers exactly as one that does not exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from seva.applications.documents import document_fields
+from seva.applications.models import Application, Document
+from seva.core.errors import ActionNotAllowed, NotFound
+from seva.definitions.models import Service, ServiceKind
+from seva.definitions.selectors import service_list, workflow_for
+from seva.portal.models import CitizenProfile
+
+from .models import (
+    AssistedDraft,
+    AssistedFiling,
+    CentreOperator,
+    HelplineAgent,
+    HelplineCall,
+    HelplineCallKind,
+    ServiceCentre,
+)
+
+LANGUAGE = "en"  # the workspace's; the citizen's answers are shown as given
+
+
+def centre_of_operator(user) -> ServiceCentre:
+    """The centre whose counter `user` works now. ActionNotAllowed for anybody who is not an
+    active operator: officers, citizens, and an operator whose link was made inactive."""
+    if not getattr(user, "is_authenticated", False):
+        raise ActionNotAllowed("Assisted filing is for service-centre operators.")
+    link = (
+        CentreOperator.objects.select_related("centre", "centre__jurisdiction")
+        .filter(user=user, active=True)
+        .first()
+    )
+    if link is None:
+        raise ActionNotAllowed("Assisted filing is for service-centre operators.")
+    return link.centre
+
+
+def is_centre_operator(user) -> bool:
+    try:
+        centre_of_operator(user)
+    except ActionNotAllowed:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------------------
+# Drafts at the counter: the operator's own, at their current centre
+# ------------------------------------------------------------------------------
+def _drafts_of(operator) -> QuerySet[AssistedDraft]:
+    centre = centre_of_operator(operator)
+    return AssistedDraft.objects.filter(centre=centre, operator=operator).select_related(
+        "service", "service_version", "citizen", "centre"
+    )
+
+
+def assisted_draft_get(*, operator, draft_id) -> AssistedDraft:
+    try:
+        return _drafts_of(operator).get(pk=draft_id)
+    except AssistedDraft.DoesNotExist:
+        raise NotFound("No such filing in progress at your counter.") from None
+
+
+def assisted_drafts_in_progress(*, operator) -> list[AssistedDraft]:
+    """The operator's filings begun and not sent, newest first."""
+    return list(_drafts_of(operator).order_by("-updated_at")[:50])
+
+
+def services_for_filing() -> QuerySet[Service]:
+    """Every service open for applications, as the portal offers them."""
+    return service_list()
+
+
+def draft_document_names(*, draft: AssistedDraft) -> dict[str, dict]:
+    """Name and size of the scans the operator uploaded for this draft's answers."""
+    if draft.service_version is None:
+        return {}
+    schema = draft.service_version.form_schema
+    tokens = [token for _path, token, _schema in document_fields(schema, draft.data)]
+    documents = Document.objects.filter(token__in=tokens, owner=draft.operator)
+    return {d.token: {"name": d.original_name, "size": d.size} for d in documents}
+
+
+# ------------------------------------------------------------------------------
+# Filings of the operator's centre
+# ------------------------------------------------------------------------------
+def filings_at_centre_of(*, operator) -> QuerySet[AssistedFiling]:
+    """The applications filed at the operator's centre, by any of its operators, newest first."""
+    centre = centre_of_operator(operator)
+    return (
+        AssistedFiling.objects.filter(centre=centre)
+        .select_related(
+            "application",
+            "application__service_version",
+            "application__office",
+            "application__holder_role",
+            "operator",
+            "centre",
+        )
+        .order_by("-filed_at", "-pk")
+    )
+
+
+def filing_at_centre_of(*, operator, reference: str) -> AssistedFiling:
+    try:
+        return filings_at_centre_of(operator=operator).get(application__reference=reference)
+    except AssistedFiling.DoesNotExist:
+        raise NotFound(f"No application {reference} filed at your centre.") from None
+
+
+# ------------------------------------------------------------------------------
+# Presenters: plain values for the templates
+# ------------------------------------------------------------------------------
+def _text(texts, language: str = LANGUAGE) -> str:
+    if not isinstance(texts, dict):
+        return ""
+    return texts.get(language) or texts.get("en") or ""
+
+
+def person_name(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def masked_mobile(mobile: str) -> str:
+    return f"{mobile[:2]}XXXXXX{mobile[-2:]}" if len(mobile) == 10 else mobile
+
+
+def _state_label(application: Application) -> str:
+    state = workflow_for(application.service_version).state(application.state)
+    return _text(state.label)
+
+
+def _holder(application: Application) -> str:
+    if application.is_closed:
+        return "Decided"
+    role = application.holder_role
+    if role is None:
+        return "With the applicant"
+    return f"{role.name_en}, {application.office.name_en}"
+
+
+@dataclass(frozen=True)
+class FiledRow:
+    reference: str
+    service_name: str
+    applicant_name: str
+    mobile: str
+    filed_at: object
+    operator: str
+    fee_amount: int
+    fee_receipt_number: str
+    state_label: str
+
+
+def filed_rows(filings) -> list[FiledRow]:
+    return [
+        FiledRow(
+            reference=f.application.reference,
+            service_name=_text(f.application.service_version.service_doc["name"]),
+            applicant_name=f.application.applicant_name,
+            mobile=masked_mobile(f.application.applicant_mobile),
+            filed_at=timezone.localtime(f.filed_at),
+            operator=person_name(f.operator),
+            fee_amount=f.fee_amount,
+            fee_receipt_number=f.fee_receipt_number,
+            state_label=_state_label(f.application),
+        )
+        for f in filings
+    ]
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    reference: str
+    service_name: str
+    applicant_name: str
+    applicant_mobile: str
+    centre_name: str
+    centre_code: str
+    operator: str
+    fee_amount: int
+    fee_receipt_number: str
+    filed_at: object
+    consent_verified_at: object
+    rts_due_at: object
+    rts_days: int
+    rts_day_type: str
+    rts_act: str
+    state_label: str
+    holder: str
+
+
+def acknowledgement_for(filing: AssistedFiling) -> Acknowledgement:
+    application = filing.application
+    doc = application.service_version.service_doc
+    centre = filing.centre
+    return Acknowledgement(
+        reference=application.reference,
+        service_name=_text(doc["name"]),
+        applicant_name=application.applicant_name,
+        applicant_mobile=masked_mobile(application.applicant_mobile),
+        centre_name=centre.name,
+        centre_code=centre.code,
+        operator=person_name(filing.operator),
+        fee_amount=filing.fee_amount,
+        fee_receipt_number=filing.fee_receipt_number,
+        filed_at=timezone.localtime(filing.filed_at),
+        consent_verified_at=timezone.localtime(filing.consent_verified_at),
+        rts_due_at=timezone.localtime(application.rts_due_at),
+        rts_days=doc["rts"]["days"],
+        rts_day_type=doc["rts"]["day_type"],
+        rts_act=_text(doc["rts"].get("act")),
+        state_label=_state_label(application),
+        holder=_holder(application),
+    )
+
+
+def fee_due(service: Service) -> int:
+    """The service's fee in rupees, as its current definition states it."""
+    version = service.current_version
+    if version is None:
+        return 0
+    return int((version.service_doc.get("fee") or {}).get("amount") or 0)
+
+
+def fee_note(service: Service) -> str:
+    version = service.current_version
+    return _text((version.service_doc.get("fee") or {}).get("note")) if version else ""
+
+
+def service_name(version) -> str:
+    return _text(version.service_doc["name"]) if version is not None else ""
+
+
+def citizen_language(citizen) -> str:
+    """The language the citizen chose for their SMS, if they did; else English."""
+    profile = CitizenProfile.objects.filter(user=citizen).first()
+    return profile.language if profile and profile.language in ("en", "hi") else "en"
+
+
+def service_choices() -> list[tuple[str, str]]:
+    return [
+        (s.code, f"{_text(s.current_version.service_doc['name'])} ({s.department.name_en})")
+        for s in services_for_filing()
+    ]
+
+
+# ------------------------------------------------------------------------------
+# The helpline
+# ------------------------------------------------------------------------------
+def helpline_agent_check(user) -> None:
+    """ActionNotAllowed unless `user` is an active helpline agent."""
+    if not (
+        getattr(user, "is_authenticated", False)
+        and HelplineAgent.objects.filter(user=user, active=True).exists()
+    ):
+        raise ActionNotAllowed("The helpline's pages are for helpline agents.")
+
+
+def is_helpline_agent(user) -> bool:
+    try:
+        helpline_agent_check(user)
+    except ActionNotAllowed:
+        return False
+    return True
+
+
+def grievance_services() -> QuerySet[Service]:
+    """The grievance types open for registration, as the portal offers them."""
+    return services_for_filing().filter(kind=ServiceKind.GRIEVANCE)
+
+
+def helpline_calls_of(*, agent, limit: int = 20) -> list[HelplineCall]:
+    """The agent's own latest calls."""
+    helpline_agent_check(agent)
+    return list(
+        HelplineCall.objects.filter(agent=agent)
+        .select_related("application")
+        .order_by("-at", "-pk")[:limit]
+    )
+
+
+def helpline_registration_of(*, agent, reference: str) -> HelplineCall:
+    """A grievance this agent registered; another agent's answers as one that does not exist."""
+    helpline_agent_check(agent)
+    try:
+        return HelplineCall.objects.select_related(
+            "application",
+            "application__service_version",
+            "application__office",
+            "application__holder_role",
+        ).get(kind=HelplineCallKind.GRIEVANCE, agent=agent, application__reference=reference)
+    except HelplineCall.DoesNotExist:
+        raise NotFound(f"No grievance {reference} registered by you.") from None
+
+
+def status_for_caller(*, mobile: str, reference: str = "", limit: int = 20) -> list[dict]:
+    """What public tracking would show the caller: with a reference, that application if it
+    was made with this mobile; without, every application made with this mobile, newest
+    first. Never an application whose registered mobile is another."""
+    from seva.portal.selectors import public_status
+
+    if reference:
+        references = [reference]
+    else:
+        references = list(
+            Application.objects.filter(applicant_mobile=mobile)
+            .order_by("-submitted_at")
+            .values_list("reference", flat=True)[:limit]
+        )
+    found = (public_status(reference=r, mobile=mobile, language=LANGUAGE) for r in references)
+    return [status for status in found if status is not None]
+
+
+@dataclass(frozen=True)
+class Registration:
+    reference: str
+    service_name: str
+    caller_name: str
+    caller_mobile: str
+    registered_at: object
+    rts_due_at: object
+    holder: str
+    state_label: str
+
+
+def registration_for(call: HelplineCall) -> Registration:
+    application = call.application
+    return Registration(
+        reference=application.reference,
+        service_name=_text(application.service_version.service_doc["name"]),
+        caller_name=application.applicant_name,
+        caller_mobile=masked_mobile(call.caller_mobile),
+        registered_at=timezone.localtime(call.at),
+        rts_due_at=timezone.localtime(application.rts_due_at),
+        holder=_holder(application),
+        state_label=_state_label(application),
+    )

@@ -1,0 +1,519 @@
+"""The channels in the staff workspace. The service-centre counter: the citizen's consent by the code sent
+to their mobile, the service, the form filled step by step on their behalf (drawn and read
+by seva.formschemas.rendering exactly as the portal's), the fee, the filing, the printable
+acknowledgement, and the applications filed at the operator's centre.
+
+Every view starts from the operator's centre (`centre_of_operator`, 403 for anybody who
+does not work a counter); drafts and filings are read through selectors scoped to it, so a
+reference or draft from another centre answers 404.
+
+The helpline: a grievance registered from a call on one page (the grievance's own form,
+drawn by the same renderer), and status queries by the caller's mobile, with or without a
+reference. Only active helpline agents reach them."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from seva.applications.documents import document_upload
+from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
+from seva.definitions.selectors import service_get
+from seva.formschemas import rendering
+from seva.formschemas.conditions import prune_hidden
+from seva.formschemas.paths import schema_at, set_path
+from seva.portal.ratelimit import hit
+from seva.portal.services import SignInRefused
+
+from . import selectors, services
+from .forms import (
+    CitizenMobileForm,
+    ConsentCodeForm,
+    FeeForm,
+    HelplineCallForm,
+    ServiceChoiceForm,
+    StatusQueryForm,
+)
+from .models import AssistedDraft, ServiceCentre
+
+LANGUAGE = selectors.LANGUAGE
+FILED_PAGE_SIZE = 50
+# Codes one operator may send in an hour, across citizens: a busy counter sends many, a
+# script sends far more. Each number's own limits (portal.services) apply as well.
+CODES_PER_OPERATOR_PER_HOUR = 60
+
+
+def _centre(request: HttpRequest) -> ServiceCentre:
+    try:
+        return selectors.centre_of_operator(request.user)
+    except ActionNotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+
+
+def _draft(request: HttpRequest, draft_id) -> AssistedDraft:
+    _centre(request)
+    try:
+        return selectors.assisted_draft_get(operator=request.user, draft_id=draft_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _next_page(draft: AssistedDraft) -> str:
+    """Where a draft continues: consent, then the service, then its form."""
+    if not draft.has_consent:
+        return reverse("channels:consent", args=[draft.id])
+    if draft.service_version is None:
+        return reverse("channels:service", args=[draft.id])
+    step = rendering.form_steps(draft.service_version.form_schema, LANGUAGE)[0]
+    return reverse("channels:step", args=[draft.id, step.id])
+
+
+def _form_errors_from(form, exc: ValidationFailed) -> dict[str, list[str]]:
+    """Put the service's errors on the form's own fields; return the rest."""
+    rest = {}
+    for key, messages_ in exc.errors.items():
+        if key in form.fields:
+            for message in messages_:
+                form.add_error(key, message)
+        else:
+            rest[key] = messages_
+    return rest
+
+
+# ------------------------------------------------------------------------------
+# The citizen: mobile and consent
+# ------------------------------------------------------------------------------
+def start_view(request: HttpRequest) -> HttpResponse:
+    centre = _centre(request)
+    form = CitizenMobileForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if hit(
+            f"rl:assisted-code:{request.user.pk}",
+            limit=CODES_PER_OPERATOR_PER_HOUR,
+            per_seconds=3600,
+        ):
+            form.add_error("mobile", "Too many codes sent from your counter this hour. Try later.")
+        else:
+            try:
+                draft = services.consent_code_send(
+                    operator=request.user, mobile=form.cleaned_data["mobile"]
+                )
+            except SignInRefused as exc:
+                form.add_error("mobile", exc.message)
+            except ValidationFailed as exc:
+                _form_errors_from(form, exc)
+            else:
+                return redirect("channels:consent", draft_id=draft.id)
+    return render(
+        request,
+        "channels/start.html",
+        {
+            "centre": centre,
+            "form": form,
+            "drafts": [
+                {
+                    "draft": d,
+                    "mobile": selectors.masked_mobile(d.mobile),
+                    "service_name": selectors.service_name(d.service_version),
+                    "url": _next_page(d),
+                }
+                for d in selectors.assisted_drafts_in_progress(operator=request.user)
+            ],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def consent_view(request: HttpRequest, draft_id) -> HttpResponse:
+    draft = _draft(request, draft_id)
+    if draft.has_consent:
+        return redirect(_next_page(draft))
+    if request.method == "POST" and "resend" in request.POST:
+        try:
+            services.consent_code_resend(draft=draft)
+        except (SignInRefused, ActionNotAllowed) as exc:
+            messages.error(request, exc.message)
+        except ValidationFailed as exc:
+            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        else:
+            messages.success(request, "A new code was sent to the citizen's mobile.")
+        return redirect("channels:consent", draft_id=draft.id)
+    form = ConsentCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_verify(draft=draft, code=form.cleaned_data["code"])
+        except SignInRefused as exc:
+            form.add_error("code", exc.message)
+        except ValidationFailed as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, "The citizen confirmed with their code.")
+            return redirect("channels:service", draft_id=draft.id)
+    return render(
+        request,
+        "channels/consent.html",
+        {"draft": draft, "form": form, "mobile": selectors.masked_mobile(draft.mobile)},
+        status=400 if form.errors else 200,
+    )
+
+
+# ------------------------------------------------------------------------------
+# The service and its form
+# ------------------------------------------------------------------------------
+def service_view(request: HttpRequest, draft_id) -> HttpResponse:
+    draft = _draft(request, draft_id)
+    if not draft.has_consent:
+        return redirect("channels:consent", draft_id=draft.id)
+    form = ServiceChoiceForm(
+        request.POST or None,
+        choices=selectors.service_choices(),
+        initial={"service": draft.service.code if draft.service else ""},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            service = service_get(code=form.cleaned_data["service"])
+            draft = services.assisted_service_choose(draft=draft, service=service)
+        except NotFound:
+            form.add_error("service", "Choose a service from the list.")
+        except ValidationFailed as exc:
+            _form_errors_from(form, exc)
+        else:
+            return redirect(_next_page(draft))
+    return render(
+        request,
+        "channels/service.html",
+        {"draft": draft, "form": form, "citizen": _citizen(draft)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _citizen(draft: AssistedDraft) -> dict:
+    return {
+        "mobile": selectors.masked_mobile(draft.mobile),
+        "consent_verified_at": draft.consent_verified_at,
+        "service": selectors.service_name(draft.service_version),
+    }
+
+
+def _ready(request: HttpRequest, draft_id) -> AssistedDraft | HttpResponse:
+    """The draft, once the citizen has consented and a service is chosen; else where to go."""
+    draft = _draft(request, draft_id)
+    if not draft.has_consent or draft.service_version is None:
+        return redirect(_next_page(draft))
+    return draft
+
+
+def step_view(request: HttpRequest, draft_id, step_id: str) -> HttpResponse:
+    draft = _ready(request, draft_id)
+    if isinstance(draft, HttpResponse):
+        return draft
+    schema = draft.service_version.form_schema
+    steps = rendering.form_steps(schema, LANGUAGE)
+    step = next((s for s in steps if s.id == step_id), None)
+    if step is None:
+        raise Http404("No such step")
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        posted = rendering.parse_submission(schema, request.POST, fields=step.fields)
+        upload_errors = _store_uploads(request, draft, step, posted)
+        data = rendering.replace_step_answers(draft.data, posted, fields=step.fields)
+        data, row_command = rendering.apply_row_commands(schema, data, request.POST)
+        data = prune_hidden(schema, data)
+        services.assisted_draft_save(draft=draft, data=data)
+        if row_command:
+            return redirect(f"{request.path}#main")
+        all_errors = services.assisted_draft_errors(draft=draft, data=data)
+        errors = {k: v for k, v in all_errors.items() if k.split(".")[0] in step.fields}
+        errors.update(upload_errors)
+        if not errors:
+            following = steps[steps.index(step) + 1 :]
+            if following:
+                return redirect("channels:step", draft_id=draft.id, step_id=following[0].id)
+            return redirect("channels:check", draft_id=draft.id)
+        status = 400
+    return render(
+        request,
+        "channels/step.html",
+        {
+            "draft": draft,
+            "citizen": _citizen(draft),
+            "title": rendering.form_title(schema, LANGUAGE),
+            "steps": steps,
+            "step": step,
+            "step_number": steps.index(step) + 1,
+            "fields_html": rendering.render_fields(
+                schema,
+                draft.data,
+                errors,
+                fields=step.fields,
+                language=LANGUAGE,
+                documents=selectors.draft_document_names(draft=draft),
+            ),
+            "error_summary": rendering.error_summary(schema, errors, language=LANGUAGE),
+        },
+        status=status,
+    )
+
+
+def _store_uploads(
+    request: HttpRequest, draft: AssistedDraft, step, posted: dict
+) -> dict[str, list[str]]:
+    """Store each scan chosen on this step, owned by the operator, with the same checks of
+    type and size as the citizen's own uploads, and put its token into `posted`."""
+    errors: dict[str, list[str]] = {}
+    schema = draft.service_version.form_schema
+    too_large = getattr(request, "seva_uploads_too_large", set())
+    for path in sorted(set(request.FILES) | too_large):
+        spec = (schema_at(schema, path) or {}).get("x-file")
+        if path.split(".")[0] not in step.fields or not spec:
+            continue
+        if path in too_large:
+            errors[path] = ["The file is larger than the largest allowed. Scan it smaller."]
+            continue
+        try:
+            document = document_upload(
+                owner=request.user,
+                uploaded_file=request.FILES[path],
+                field=path,
+                accept=spec["accept"],
+                max_bytes=spec["max_bytes"],
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+        else:
+            set_path(posted, path, document.token)
+    return errors
+
+
+# ------------------------------------------------------------------------------
+# Check, fee and filing
+# ------------------------------------------------------------------------------
+def check_view(request: HttpRequest, draft_id) -> HttpResponse:
+    draft = _ready(request, draft_id)
+    if isinstance(draft, HttpResponse):
+        return draft
+    schema = draft.service_version.form_schema
+    steps = rendering.form_steps(schema, LANGUAGE)
+    errors = services.assisted_draft_errors(draft=draft)
+    form = FeeForm(
+        request.POST or None,
+        initial={
+            "fee_amount": selectors.fee_due(draft.service),
+            "language": selectors.citizen_language(draft.citizen),
+        },
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and not errors:
+            try:
+                filing = services.assisted_filing_submit(
+                    draft=draft,
+                    fee_amount=form.cleaned_data["fee_amount"],
+                    fee_receipt_number=form.cleaned_data["fee_receipt_number"],
+                    language=form.cleaned_data["language"],
+                )
+            except ValidationFailed as exc:
+                rest = _form_errors_from(form, exc)
+                errors = {k.removeprefix("data."): v for k, v in rest.items()}
+            except ActionNotAllowed as exc:
+                messages.error(request, exc.message)
+                return redirect("channels:start")
+            else:
+                messages.success(
+                    request, f"Filed as {filing.application.reference}. Print the acknowledgement."
+                )
+                return redirect("channels:acknowledgement", reference=filing.application.reference)
+    summary = rendering.error_summary(schema, errors, language=LANGUAGE)
+    step_of = {name: step.id for step in steps for name in step.fields}
+    for item in summary:
+        step_id = step_of.get(item["path"].split(".")[0], steps[0].id)
+        item["href"] = reverse("channels:step", args=[draft.id, step_id])
+    summary += [
+        {"label": form[name].label, "message": message, "anchor": form[name].auto_id, "href": ""}
+        for name, messages_ in form.errors.items()
+        if name in form.fields
+        for message in messages_
+    ]
+    return render(
+        request,
+        "channels/check.html",
+        {
+            "draft": draft,
+            "citizen": _citizen(draft),
+            "title": rendering.form_title(schema, LANGUAGE),
+            "answers": rendering.answers(
+                schema,
+                prune_hidden(schema, draft.data),
+                language=LANGUAGE,
+                documents=selectors.draft_document_names(draft=draft),
+            ),
+            "declaration": rendering.form_declaration(schema, LANGUAGE),
+            "error_summary": summary,
+            "form": form,
+            "fee_due": selectors.fee_due(draft.service),
+            "fee_note": selectors.fee_note(draft.service),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def discard_view(request: HttpRequest, draft_id) -> HttpResponse:
+    draft = _draft(request, draft_id)
+    services.assisted_draft_discard(draft=draft)
+    messages.success(request, "The filing in progress was deleted.")
+    return redirect("channels:start")
+
+
+# ------------------------------------------------------------------------------
+# After filing: the acknowledgement, and the centre's list
+# ------------------------------------------------------------------------------
+def acknowledgement_view(request: HttpRequest, reference: str) -> HttpResponse:
+    _centre(request)
+    try:
+        filing = selectors.filing_at_centre_of(operator=request.user, reference=reference)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return render(
+        request,
+        "channels/acknowledgement.html",
+        {"ack": selectors.acknowledgement_for(filing)},
+    )
+
+
+def filed_view(request: HttpRequest) -> HttpResponse:
+    centre = _centre(request)
+    filings = selectors.filings_at_centre_of(operator=request.user)
+    page = Paginator(filings, FILED_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "channels/filed.html",
+        {
+            "centre": centre,
+            "page": page,
+            "rows": selectors.filed_rows(page.object_list),
+            "total": page.paginator.count,
+        },
+    )
+
+
+# ------------------------------------------------------------------------------
+# The helpline
+# ------------------------------------------------------------------------------
+def _agent(request: HttpRequest) -> None:
+    try:
+        selectors.helpline_agent_check(request.user)
+    except ActionNotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+
+
+def helpline_status_view(request: HttpRequest) -> HttpResponse:
+    _agent(request)
+    form = StatusQueryForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            results = services.helpline_status_answer(
+                agent=request.user,
+                mobile=form.cleaned_data["mobile"],
+                reference=form.cleaned_data["reference"],
+            )
+        except ValidationFailed as exc:
+            _form_errors_from(form, exc)
+    return render(
+        request,
+        "channels/helpline_status.html",
+        {
+            "form": form,
+            "results": results,
+            "calls": selectors.helpline_calls_of(agent=request.user),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def helpline_grievance_view(request: HttpRequest) -> HttpResponse:
+    _agent(request)
+    grievances = list(selectors.grievance_services())
+    if not grievances:
+        raise Http404("No grievance type is open for registration.")
+    code = request.GET.get("service") or grievances[0].code
+    service = next((s for s in grievances if s.code == code), None)
+    if service is None:
+        raise Http404("No such grievance type.")
+    schema = service.current_version.form_schema
+    # One page: every step's questions but uploads, which a caller cannot hand over.
+    steps = [
+        (step, [f for f in step.fields if rendering.document_field(schema, f) is None])
+        for step in rendering.form_steps(schema, LANGUAGE)
+    ]
+    fields = [f for _step, step_fields in steps for f in step_fields]
+    form = HelplineCallForm(request.POST or None, prefix="call")
+    data: dict = {}
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        data = rendering.parse_submission(schema, request.POST, fields=fields)
+        data, row_command = rendering.apply_row_commands(schema, data, request.POST)
+        data = prune_hidden(schema, data)
+        if not row_command:
+            status = 400
+            if form.is_valid():
+                try:
+                    call = services.helpline_grievance_register(
+                        agent=request.user,
+                        service=service,
+                        data=data,
+                        language=form.cleaned_data["language"],
+                    )
+                except ValidationFailed as exc:
+                    errors = {k.removeprefix("data."): v for k, v in exc.errors.items()}
+                else:
+                    reference = call.application.reference
+                    messages.success(
+                        request, f"Registered as {reference}: read it out to the caller."
+                    )
+                    return redirect("helpline:registered", reference=reference)
+    return render(
+        request,
+        "channels/helpline_grievance.html",
+        {
+            "service": service,
+            "service_name": selectors.service_name(service.current_version),
+            "grievances": [(s.code, selectors.service_name(s.current_version)) for s in grievances],
+            "sections": [
+                {
+                    "title": step.title,
+                    "html": rendering.render_fields(
+                        schema, data, errors, fields=step_fields, language=LANGUAGE
+                    ),
+                }
+                for step, step_fields in steps
+                if step_fields
+            ],
+            "declaration": rendering.form_declaration(schema, LANGUAGE),
+            "error_summary": rendering.error_summary(schema, errors, language=LANGUAGE),
+            "form": form,
+        },
+        status=status,
+    )
+
+
+def helpline_registered_view(request: HttpRequest, reference: str) -> HttpResponse:
+    _agent(request)
+    try:
+        call = selectors.helpline_registration_of(agent=request.user, reference=reference)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return render(
+        request,
+        "channels/helpline_registered.html",
+        {"registration": selectors.registration_for(call)},
+    )
