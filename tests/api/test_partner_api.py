@@ -228,3 +228,21 @@ def test_a_partner_uploads_the_scanned_documents_of_the_applications_it_files(pa
     body = _body(partner, "SARAL-0009")
     body["data"]["documents"]["photo"] = response.json()["token"]
     assert client.post(APPLICATIONS, body, format="json").status_code == 201
+
+
+@pytest.mark.django_db
+def test_the_demo_partner_key_is_kept_outside_the_repository_and_replaced_if_lost(
+    settings, tmp_path
+):
+    from seva.api.demo import demo_key_file, demo_partner_seed
+
+    settings.VAR_DIR = tmp_path
+    key = demo_partner_seed()
+    assert demo_key_file().read_text().strip() == key
+    assert demo_partner_seed() == key  # the next `make run` prints the same key
+    assert _client(key).get(CHANGES).status_code == 200
+    demo_key_file().unlink()
+    new = demo_partner_seed()
+    assert new != key
+    assert _client(key).get(CHANGES).status_code == 401  # the lost one no longer works
+    assert _client(new).get(CHANGES).status_code == 200

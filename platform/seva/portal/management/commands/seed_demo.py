@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from seva.api.demo import demo_key_file, demo_partner_seed
 from seva.channels.demo import demo_channels_seed
 from seva.org.demo import demo_citizen_mobiles, demo_seed
 from seva.portal.services import citizen_profile_ensure
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 logins = demo_seed()
                 logins += demo_channels_seed()
+                partner_key = demo_partner_seed()
                 User = get_user_model()
                 for username, mobile in demo_citizen_mobiles().items():
                     citizen_profile_ensure(user=User.objects.get(username=username), mobile=mobile)
@@ -53,3 +55,7 @@ class Command(BaseCommand):
                 f"<role>.<place code>, e.g. {rostered[0].username} "
                 "(seed_demo --json lists them all)"
             )
+        self.stdout.write(
+            f"Demo partner API key (income-certificate, public-grievance): {partner_key}\n"
+            f"  kept in {demo_key_file()}; send it as 'Authorization: Api-Key <key>'"
+        )
