@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from seva.core.errors import ValidationFailed
 from seva.formschemas.lint import MAX_UPLOAD_BYTES
+from seva.formschemas.paths import schema_at, set_path
 
 from .models import Application, Document
 
@@ -256,3 +257,34 @@ class UploadLimitHandler(FileUploadHandler):
 
     def file_complete(self, file_size):
         return None
+
+
+def step_uploads_store(
+    request, *, schema: dict, fields: list[str], posted: dict, too_large_message: str
+) -> dict[str, list[str]]:
+    """Store each file chosen on one step of a form (the step's top-level `fields`), owned by
+    the user sending it, with its field's own checks of type and size; put each token into
+    `posted` at the field's path. Returns the refusals by field path. A file the upload
+    handler stopped for its size is refused with `too_large_message`."""
+    errors: dict[str, list[str]] = {}
+    too_large = getattr(request, "seva_uploads_too_large", set())
+    for path in sorted(set(request.FILES) | too_large):
+        spec = (schema_at(schema, path) or {}).get("x-file")
+        if path.split(".")[0] not in fields or not spec:
+            continue
+        if path in too_large:
+            errors[path] = [too_large_message]
+            continue
+        try:
+            document = document_upload(
+                owner=request.user,
+                uploaded_file=request.FILES[path],
+                field=path,
+                accept=spec["accept"],
+                max_bytes=spec["max_bytes"],
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+        else:
+            set_path(posted, path, document.token)
+    return errors

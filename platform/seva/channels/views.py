@@ -21,12 +21,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from seva.applications.documents import document_upload
+from seva.applications.documents import step_uploads_store
 from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
 from seva.definitions.selectors import service_get
 from seva.formschemas import rendering
 from seva.formschemas.conditions import prune_hidden
-from seva.formschemas.paths import schema_at, set_path
 from seva.portal.ratelimit import hit
 from seva.portal.services import SignInRefused
 
@@ -221,7 +220,13 @@ def step_view(request: HttpRequest, draft_id, step_id: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         posted = rendering.parse_submission(schema, request.POST, fields=step.fields)
-        upload_errors = _store_uploads(request, draft, step, posted)
+        upload_errors = step_uploads_store(
+            request,
+            schema=draft.service_version.form_schema,
+            fields=step.fields,
+            posted=posted,
+            too_large_message="The file is larger than the largest allowed. Scan it smaller.",
+        )
         data = rendering.replace_step_answers(draft.data, posted, fields=step.fields)
         data, row_command = rendering.apply_row_commands(schema, data, request.POST)
         data = prune_hidden(schema, data)
@@ -259,36 +264,6 @@ def step_view(request: HttpRequest, draft_id, step_id: str) -> HttpResponse:
         },
         status=status,
     )
-
-
-def _store_uploads(
-    request: HttpRequest, draft: AssistedDraft, step, posted: dict
-) -> dict[str, list[str]]:
-    """Store each scan chosen on this step, owned by the operator, with the same checks of
-    type and size as the citizen's own uploads, and put its token into `posted`."""
-    errors: dict[str, list[str]] = {}
-    schema = draft.service_version.form_schema
-    too_large = getattr(request, "seva_uploads_too_large", set())
-    for path in sorted(set(request.FILES) | too_large):
-        spec = (schema_at(schema, path) or {}).get("x-file")
-        if path.split(".")[0] not in step.fields or not spec:
-            continue
-        if path in too_large:
-            errors[path] = ["The file is larger than the largest allowed. Scan it smaller."]
-            continue
-        try:
-            document = document_upload(
-                owner=request.user,
-                uploaded_file=request.FILES[path],
-                field=path,
-                accept=spec["accept"],
-                max_bytes=spec["max_bytes"],
-            )
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
-        else:
-            set_path(posted, path, document.token)
-    return errors
 
 
 # ------------------------------------------------------------------------------

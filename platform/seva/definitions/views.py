@@ -391,6 +391,31 @@ def _update(request, draft, raw, part: str, **docs):
     return redirect(request.path)
 
 
+def _check_or_save(request, draft, raw, place, *, what: str, **docs):
+    """ "Check without saving" or save an edit of one part (`docs`: form_schema= or
+    workflow_doc=). `place` puts problems beside their inputs and returns those it could not
+    place, shown with the raw text. Returns (the redirect after a save or None, the raw text
+    form, the number of problems a check found or None)."""
+    (key,) = docs
+    part = {"form_schema": FORM, "workflow_doc": WORKFLOW}[key]
+    if "check" in request.POST:
+        current = {
+            "service_doc": draft.service_doc,
+            "form_schema": draft.form_schema,
+            "workflow_doc": draft.workflow_doc,
+        }
+        found = [p for p in bundle_problems(**{**current, **docs}, draft=draft) if p.part == part]
+        return None, _with_problems(raw, place(found)), len(found)
+    try:
+        problems, notes = draft_update(draft=draft, user=request.user, part=part, **docs)
+    except DraftEditRefused as exc:
+        return None, _with_problems(raw, place(exc.problems)), None
+    except ActionNotAllowed as exc:
+        raise _refused(exc) from exc
+    _saved(request, draft, problems, notes, what)
+    return redirect(request.path), raw, None
+
+
 def draft_form_view(request: HttpRequest, draft_id: int) -> HttpResponse:
     draft = _editable_draft(request, draft_id)
     top_initial, rows_initial, _design = editor.form_builder_initial(draft.form_schema)
@@ -417,31 +442,16 @@ def draft_form_view(request: HttpRequest, draft_id: int) -> HttpResponse:
         rows = editor.FieldRowFormSet(request.POST, initial=rows_initial, prefix="fields")
         if top.is_valid() and rows.is_valid():
             schema = editor.form_from_builder(top, rows, draft.form_schema)
-            if "check" in request.POST:
-                found = [
-                    p
-                    for p in bundle_problems(
-                        service_doc=draft.service_doc,
-                        form_schema=schema,
-                        workflow_doc=draft.workflow_doc,
-                        draft=draft,
-                    )
-                    if p.part == FORM
-                ]
-                raw = _with_problems(raw, editor.place_form_problems(top, rows, found))
-                checked = len(found)
-            else:
-                try:
-                    problems, notes = draft_update(
-                        draft=draft, user=request.user, part="form", form_schema=schema
-                    )
-                except DraftEditRefused as exc:
-                    raw = _with_problems(raw, editor.place_form_problems(top, rows, exc.problems))
-                except ActionNotAllowed as exc:
-                    raise _refused(exc) from exc
-                else:
-                    _saved(request, draft, problems, notes, "The form is")
-                    return redirect(request.path)
+            response, raw, checked = _check_or_save(
+                request,
+                draft,
+                raw,
+                lambda found: editor.place_form_problems(top, rows, found),
+                what="The form is",
+                form_schema=schema,
+            )
+            if response is not None:
+                return response
         status = 400 if checked is None or checked else 200
     else:
         top = _bound_form(editor.FormTopForm, top_initial)
@@ -494,35 +504,16 @@ def draft_workflow_view(request: HttpRequest, draft_id: int) -> HttpResponse:
         if top.is_valid() and states.is_valid() and transitions.is_valid():
             doc = editor.workflow_from_tables(top, states, transitions, draft.workflow_doc)
             shown_doc = doc
-            if "check" in request.POST:
-                found = [
-                    p
-                    for p in bundle_problems(
-                        service_doc=draft.service_doc,
-                        form_schema=draft.form_schema,
-                        workflow_doc=doc,
-                        draft=draft,
-                    )
-                    if p.part == WORKFLOW
-                ]
-                raw = _with_problems(
-                    raw, editor.place_workflow_problems(top, states, transitions, found)
-                )
-                checked = len(found)
-            else:
-                try:
-                    problems, notes = draft_update(
-                        draft=draft, user=request.user, part="workflow", workflow_doc=doc
-                    )
-                except DraftEditRefused as exc:
-                    raw = _with_problems(
-                        raw, editor.place_workflow_problems(top, states, transitions, exc.problems)
-                    )
-                except ActionNotAllowed as exc:
-                    raise _refused(exc) from exc
-                else:
-                    _saved(request, draft, problems, notes, "The workflow is")
-                    return redirect(request.path)
+            response, raw, checked = _check_or_save(
+                request,
+                draft,
+                raw,
+                lambda found: editor.place_workflow_problems(top, states, transitions, found),
+                what="The workflow is",
+                workflow_doc=doc,
+            )
+            if response is not None:
+                return response
         status = 400 if checked is None or checked else 200
     else:
         top = _bound_form(editor.WorkflowTopForm, top_initial)

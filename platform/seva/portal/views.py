@@ -17,14 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from seva.applications import drafts
-from seva.applications.documents import document_upload
+from seva.applications.documents import step_uploads_store
 from seva.applications.models import ApplicationDraft
 from seva.applications.services import application_act_from_form
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.selectors import service_get
 from seva.formschemas import rendering
 from seva.formschemas.conditions import prune_hidden
-from seva.formschemas.paths import schema_at, set_path
 
 from . import selectors
 from .forms import FeedbackForm, MessageChoicesForm, MobileForm, OtpForm, TrackForm
@@ -185,7 +184,15 @@ def apply_step(request: HttpRequest, draft_id, step_id: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         posted = rendering.parse_submission(schema, request.POST, fields=step.fields)
-        upload_errors = _store_uploads(request, draft, step, posted)
+        upload_errors = step_uploads_store(
+            request,
+            schema=schema,
+            fields=step.fields,
+            posted=posted,
+            too_large_message=_(
+                "The file is larger than the largest allowed. Upload a smaller file."
+            ),
+        )
         data = {k: v for k, v in draft.data.items() if k not in step.fields}
         data.update(posted)
         data, row_command = rendering.apply_row_commands(schema, data, request.POST)
@@ -230,37 +237,6 @@ def apply_step(request: HttpRequest, draft_id, step_id: str) -> HttpResponse:
         },
         status=status,
     )
-
-
-def _store_uploads(
-    request: HttpRequest, draft: ApplicationDraft, step, posted: dict
-) -> dict[str, list[str]]:
-    """Upload each file chosen on this step and put its token into `posted`."""
-    errors: dict[str, list[str]] = {}
-    schema = draft.service_version.form_schema
-    too_large = getattr(request, "seva_uploads_too_large", set())
-    for path in sorted(set(request.FILES) | too_large):
-        spec = (schema_at(schema, path) or {}).get("x-file")
-        if path.split(".")[0] not in step.fields or not spec:
-            continue
-        if path in too_large:
-            errors[path] = [
-                _("The file is larger than the largest allowed. Upload a smaller file.")
-            ]
-            continue
-        try:
-            document = document_upload(
-                owner=request.user,
-                uploaded_file=request.FILES[path],
-                field=path,
-                accept=spec["accept"],
-                max_bytes=spec["max_bytes"],
-            )
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
-        else:
-            set_path(posted, path, document.token)
-    return errors
 
 
 @login_required
