@@ -321,3 +321,19 @@ def test_check_without_saving_shows_problems_and_saves_nothing(client, user, dra
     draft.refresh_from_db()
     assert draft.workflow_doc["states"]["pending"]["sla_days"] == 5
     assert draft.revisions.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_details_edit_reusing_another_services_reference_code_is_refused_beside_it(
+    client, user, draft
+):
+    client.force_login(user("admin.revenue"))
+    url = reverse("definitions:draft-details", args=[draft.pk])
+    data = {**_form_data(client.get(url).content.decode()), "reference_code": "INC", "save": "1"}
+    response = client.post(url, data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "already used by income-certificate" in _errors_beside(page, "id_reference_code")
+    assert "Not saved" in page
+    draft.refresh_from_db()
+    assert draft.service_doc["reference_code"] == "ALR"

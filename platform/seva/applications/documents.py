@@ -8,6 +8,7 @@ import hashlib
 import io
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from seva.core.errors import ValidationFailed
+from seva.formschemas import rendering
+from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.lint import MAX_UPLOAD_BYTES
 from seva.formschemas.paths import schema_at, set_path
 
@@ -259,13 +262,23 @@ class UploadLimitHandler(FileUploadHandler):
         return None
 
 
-def step_uploads_store(
-    request, *, schema: dict, fields: list[str], posted: dict, too_large_message: str
-) -> dict[str, list[str]]:
-    """Store each file chosen on one step of a form (the step's top-level `fields`), owned by
-    the user sending it, with its field's own checks of type and size; put each token into
-    `posted` at the field's path. Returns the refusals by field path. A file the upload
-    handler stopped for its size is refused with `too_large_message`."""
+@dataclass(frozen=True)
+class StepAnswers:
+    data: dict  # the whole form's answers with this step's replaced (hidden ones dropped)
+    row_command: bool  # an "Add another" / "Remove" button was pressed, not "Continue"
+    upload_errors: dict[str, list[str]]
+
+
+def step_answers_read(
+    request, *, schema: dict, fields: list[str], saved: dict, too_large_message: str
+) -> StepAnswers:
+    """One step of a schema-rendered form as posted, merged into the `saved` answers: each
+    file chosen is stored (owned by the user sending it, with its field's checks of type and
+    size) and its token put at the field's path; the repeatable groups' buttons are carried
+    out; answers to fields that no longer apply are dropped. A file the upload handler
+    stopped for its size is refused with `too_large_message`. The portal and the service
+    centre's counter both read a step this way."""
+    posted = rendering.parse_submission(schema, request.POST, fields=fields)
     errors: dict[str, list[str]] = {}
     too_large = getattr(request, "seva_uploads_too_large", set())
     for path in sorted(set(request.FILES) | too_large):
@@ -287,4 +300,6 @@ def step_uploads_store(
             errors.update(exc.errors)
         else:
             set_path(posted, path, document.token)
-    return errors
+    data = rendering.replace_step_answers(saved, posted, fields=fields)
+    data, row_command = rendering.apply_row_commands(schema, data, request.POST)
+    return StepAnswers(prune_hidden(schema, data), row_command, errors)

@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from seva.applications.documents import step_uploads_store
+from seva.applications.documents import step_answers_read
 from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
 from seva.definitions.selectors import service_get
 from seva.formschemas import rendering
@@ -219,23 +219,20 @@ def step_view(request: HttpRequest, draft_id, step_id: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
-        posted = rendering.parse_submission(schema, request.POST, fields=step.fields)
-        upload_errors = step_uploads_store(
+        answers = step_answers_read(
             request,
-            schema=draft.service_version.form_schema,
+            schema=schema,
             fields=step.fields,
-            posted=posted,
+            saved=draft.data,
             too_large_message="The file is larger than the largest allowed. Scan it smaller.",
         )
-        data = rendering.replace_step_answers(draft.data, posted, fields=step.fields)
-        data, row_command = rendering.apply_row_commands(schema, data, request.POST)
-        data = prune_hidden(schema, data)
+        data, row_command = answers.data, answers.row_command
         services.assisted_draft_save(draft=draft, data=data)
         if row_command:
             return redirect(f"{request.path}#main")
         all_errors = services.assisted_draft_errors(draft=draft, data=data)
         errors = {k: v for k, v in all_errors.items() if k.split(".")[0] in step.fields}
-        errors.update(upload_errors)
+        errors.update(answers.upload_errors)
         if not errors:
             following = steps[steps.index(step) + 1 :]
             if following:

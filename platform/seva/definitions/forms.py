@@ -39,6 +39,16 @@ def _role_choices(blank: str | None = None) -> list[tuple[str, str]]:
     return ([("", blank)] if blank is not None else []) + choices
 
 
+def _code_field(label: str, *, help_text: str = "", shortest: int = 2) -> forms.RegexField:
+    """A name stored in the documents (a field, state, action or SMS event): lower_case."""
+    return forms.RegexField(
+        regex=rf"^[a-z][a-z0-9_]{{{shortest - 1},39}}$",
+        label=label,
+        help_text=help_text,
+        error_messages={"invalid": "Use lower-case letters, digits and _, starting with a letter."},
+    )
+
+
 def _words(text: str) -> list[str]:
     """'a, b c' -> ['a', 'b', 'c']"""
     return [w for w in text.replace(",", " ").split() if w]
@@ -369,12 +379,7 @@ class FormTopForm(forms.Form):
 
 
 class FieldRowForm(forms.Form):
-    name = forms.RegexField(
-        regex=r"^[a-z][a-z0-9_]{0,39}$",
-        label="Field name",
-        help_text="lower_case, stored with the answer",
-        error_messages={"invalid": "Use lower-case letters, digits and _, starting with a letter."},
-    )
+    name = _code_field("Field name", help_text="lower_case, stored with the answer", shortest=1)
     kind = forms.ChoiceField(label="Type", choices=KIND_CHOICES, initial="text")
     label_en = forms.CharField(label="Label (English)", required=False)
     label_hi = forms.CharField(label="Label (Hindi)", required=False)
@@ -639,11 +644,7 @@ class WorkflowTopForm(forms.Form):
 
 
 class StateRowForm(forms.Form):
-    code = forms.RegexField(
-        regex=r"^[a-z][a-z0-9_]{1,39}$",
-        label="State",
-        error_messages={"invalid": "Use lower-case letters, digits and _, starting with a letter."},
-    )
+    code = _code_field("State")
     label_en = forms.CharField(label="Label (English)", required=False)
     label_hi = forms.CharField(label="Label (Hindi)", required=False)
     role = forms.ChoiceField(label="Held by (role)", required=False)
@@ -717,11 +718,7 @@ _TRANSITION_COLUMNS = {
 
 
 class TransitionRowForm(forms.Form):
-    action = forms.RegexField(
-        regex=r"^[a-z][a-z0-9_]{1,39}$",
-        label="Action",
-        error_messages={"invalid": "Use lower-case letters, digits and _, starting with a letter."},
-    )
+    action = _code_field("Action")
     label_en = forms.CharField(label="Button (English)", required=False)
     label_hi = forms.CharField(label="Button (Hindi)", required=False)
     from_states = forms.CharField(label="From (states)")
@@ -910,11 +907,7 @@ def place_workflow_problems(
 # SMS templates
 # ------------------------------------------------------------------------------
 class SmsRowForm(forms.Form):
-    event = forms.RegexField(
-        regex=r"^[a-z][a-z0-9_]{1,39}$",
-        label="Event",
-        error_messages={"invalid": "Use lower-case letters, digits and _, starting with a letter."},
-    )
+    event = _code_field("Event")
     language = forms.ChoiceField(label="Language", choices=LANGUAGES, initial="en")
     dlt_template_id = forms.CharField(label="DLT template id", required=False)
     text = forms.CharField(

@@ -325,30 +325,32 @@ def draft_details_view(request: HttpRequest, draft_id: int) -> HttpResponse:
         raw = editor.RawTextForm(request.POST, language="yaml", label="The service file (YAML)")
         form = _bound_form(editor.DetailsForm, editor.DetailsForm.initial_from(draft.service_doc))
         if raw.is_valid():
-            result = _update(
-                request, draft, raw, "details (YAML)", service_doc=raw.cleaned_data["text"]
+            response, raw, _checked = _check_or_save(
+                request,
+                draft,
+                raw,
+                _unplaced,
+                what="The details are",
+                revision="details (YAML)",
+                service_doc=raw.cleaned_data["text"],
             )
-            if result is not None:
-                return result
+            if response is not None:
+                return response
         status = 400
     elif request.method == "POST":
         form = editor.DetailsForm(request.POST)
         if form.is_valid():
-            doc = form.apply_to(draft.service_doc)
-            try:
-                problems, notes = draft_update(
-                    draft=draft, user=request.user, part="details", service_doc=doc
-                )
-            except DraftEditRefused as exc:
-                for problem in editor.place_problems(
-                    form, exc.problems, editor.DETAIL_PLACES, None
-                ):
-                    raw.add_error(None, str(problem))
-            except ActionNotAllowed as exc:
-                raise _refused(exc) from exc
-            else:
-                _saved(request, draft, problems, notes, "The details are")
-                return redirect(request.path)
+            response, raw, _checked = _check_or_save(
+                request,
+                draft,
+                raw,
+                lambda found: editor.place_problems(form, found, editor.DETAIL_PLACES, None),
+                what="The details are",
+                revision="details",
+                service_doc=form.apply_to(draft.service_doc),
+            )
+            if response is not None:
+                return response
         status = 400
     else:
         form = _bound_form(editor.DetailsForm, editor.DetailsForm.initial_from(draft.service_doc))
@@ -362,7 +364,7 @@ def draft_details_view(request: HttpRequest, draft_id: int) -> HttpResponse:
     return render(
         request,
         "definitions/draft_details.html",
-        {"draft": draft, "form": form, "raw": raw},
+        {"draft": draft, "form": form, "raw": raw, "has_errors": _has_errors(form, raw)},
         status=status,
     )
 
@@ -377,27 +379,19 @@ def _with_problems(raw, problems):
     return raw
 
 
-def _update(request, draft, raw, part: str, **docs):
-    """Save a raw-text edit; the problems of a refused one go beside the text."""
-    try:
-        problems, notes = draft_update(draft=draft, user=request.user, part=part, **docs)
-    except DraftEditRefused as exc:
-        for problem in exc.problems:
-            raw.add_error("text", f"{problem.pointer or '(whole document)'}: {problem.message}")
-        return None
-    except ActionNotAllowed as exc:
-        raise _refused(exc) from exc
-    _saved(request, draft, problems, notes, f"The {part} is")
-    return redirect(request.path)
+def _unplaced(problems: list[DraftProblem]) -> list[DraftProblem]:
+    """For an edit of the raw text: every problem is shown with the text."""
+    return problems
 
 
-def _check_or_save(request, draft, raw, place, *, what: str, **docs):
-    """ "Check without saving" or save an edit of one part (`docs`: form_schema= or
-    workflow_doc=). `place` puts problems beside their inputs and returns those it could not
-    place, shown with the raw text. Returns (the redirect after a save or None, the raw text
-    form, the number of problems a check found or None)."""
+def _check_or_save(request, draft, raw, place, *, what: str, revision: str, **docs):
+    """ "Check without saving" or save an edit of one part (`docs`: service_doc=,
+    form_schema= or workflow_doc=), kept as a revision named `revision`. `place` puts the
+    problems beside their inputs and returns those it could not place, shown with the raw
+    text. Returns (the redirect after a save or None, the raw text form, the number of
+    problems a check found or None)."""
     (key,) = docs
-    part = {"form_schema": FORM, "workflow_doc": WORKFLOW}[key]
+    part = {"service_doc": SERVICE, "form_schema": FORM, "workflow_doc": WORKFLOW}[key]
     if "check" in request.POST:
         current = {
             "service_doc": draft.service_doc,
@@ -407,7 +401,7 @@ def _check_or_save(request, draft, raw, place, *, what: str, **docs):
         found = [p for p in bundle_problems(**{**current, **docs}, draft=draft) if p.part == part]
         return None, _with_problems(raw, place(found)), len(found)
     try:
-        problems, notes = draft_update(draft=draft, user=request.user, part=part, **docs)
+        problems, notes = draft_update(draft=draft, user=request.user, part=revision, **docs)
     except DraftEditRefused as exc:
         return None, _with_problems(raw, place(exc.problems)), None
     except ActionNotAllowed as exc:
@@ -433,9 +427,17 @@ def draft_form_view(request: HttpRequest, draft_id: int) -> HttpResponse:
             schema = raw.cleaned_data["text"]
             if "examples" not in schema:
                 schema["examples"] = [example_for(schema)]
-            result = _update(request, draft, raw, "form (JSON)", form_schema=schema)
-            if result is not None:
-                return result
+            response, raw, _checked = _check_or_save(
+                request,
+                draft,
+                raw,
+                _unplaced,
+                what="The form is",
+                revision="form (JSON)",
+                form_schema=schema,
+            )
+            if response is not None:
+                return response
         status = 400
     elif request.method == "POST":
         top = editor.FormTopForm(request.POST, initial=top_initial)
@@ -448,6 +450,7 @@ def draft_form_view(request: HttpRequest, draft_id: int) -> HttpResponse:
                 raw,
                 lambda found: editor.place_form_problems(top, rows, found),
                 what="The form is",
+                revision="form",
                 form_schema=schema,
             )
             if response is not None:
@@ -489,11 +492,17 @@ def draft_workflow_view(request: HttpRequest, draft_id: int) -> HttpResponse:
         states = _bound_formset(editor.StateFormSet, states_initial, "states")
         transitions = _bound_formset(editor.TransitionFormSet, transitions_initial, "transitions")
         if raw.is_valid():
-            result = _update(
-                request, draft, raw, "workflow (YAML)", workflow_doc=raw.cleaned_data["text"]
+            response, raw, _checked = _check_or_save(
+                request,
+                draft,
+                raw,
+                _unplaced,
+                what="The workflow is",
+                revision="workflow (YAML)",
+                workflow_doc=raw.cleaned_data["text"],
             )
-            if result is not None:
-                return result
+            if response is not None:
+                return response
         status = 400
     elif request.method == "POST":
         top = editor.WorkflowTopForm(request.POST, initial=top_initial)
@@ -510,6 +519,7 @@ def draft_workflow_view(request: HttpRequest, draft_id: int) -> HttpResponse:
                 raw,
                 lambda found: editor.place_workflow_problems(top, states, transitions, found),
                 what="The workflow is",
+                revision="workflow",
                 workflow_doc=doc,
             )
             if response is not None:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from seva.applications import drafts
-from seva.applications.documents import step_uploads_store
+from seva.applications.documents import step_answers_read
 from seva.applications.models import ApplicationDraft
 from seva.applications.services import application_act_from_form
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
@@ -183,20 +183,16 @@ def apply_step(request: HttpRequest, draft_id, step_id: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
-        posted = rendering.parse_submission(schema, request.POST, fields=step.fields)
-        upload_errors = step_uploads_store(
+        answers = step_answers_read(
             request,
             schema=schema,
             fields=step.fields,
-            posted=posted,
+            saved=draft.data,
             too_large_message=_(
                 "The file is larger than the largest allowed. Upload a smaller file."
             ),
         )
-        data = {k: v for k, v in draft.data.items() if k not in step.fields}
-        data.update(posted)
-        data, row_command = rendering.apply_row_commands(schema, data, request.POST)
-        data = prune_hidden(schema, data)
+        data, row_command = answers.data, answers.row_command
         drafts.draft_save(draft=draft, data=data)
         if row_command:
             return redirect(f"{request.path}#main")
@@ -208,7 +204,7 @@ def apply_step(request: HttpRequest, draft_id, step_id: str) -> HttpResponse:
             return redirect("portal:my-applications")
         all_errors = drafts.draft_errors(draft=draft, data=data)
         errors = {k: v for k, v in all_errors.items() if k.split(".")[0] in step.fields}
-        errors.update(upload_errors)
+        errors.update(answers.upload_errors)
         if not errors:
             following = steps[steps.index(step) + 1 :]
             if following and "to_check" not in request.POST:
