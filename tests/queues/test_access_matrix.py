@@ -4,11 +4,18 @@ by another citizen and by an anonymous visitor.
 
 The rule, as the code states it (`applications_visible_to`, `queue_scope`, `acting_roles`):
 
-- Seeing a file: its applicant, and every officer with an active posting whose department
-  (a posting without one, the CMO's, covers every department) and area cover it, whatever the
-  role. So the patwari, tehsildar, SDM and deputy commissioner of Ambala see an Ambala revenue
-  file at scrutiny, the CMO sees every file, and the Hisar clerk, Ambala officers of other
-  departments and a superuser without a posting see none.
+- Seeing a file: its applicant; the officers whose role can hold or act on it (the role is
+  named in the file's workflow: a state's holder, a rung of its escalation ladder, or an
+  action's roles) with an active posting whose department and area cover it; and those who
+  oversee it (`oversees: district`: every department in the posting's area; `oversees:
+  department`: the posting's department in its area; a posting with no department over the
+  whole state, the CMO's: everything). A posting in the department is not enough by itself:
+  the department's service administrator and approver read no application. So the clerk,
+  patwari, tehsildar and SDM of Ambala see an Ambala revenue file at scrutiny, and so do the
+  deputy commissioner, the Financial Commissioner and the CMO; the Hisar clerk, Ambala
+  officers of other departments, Revenue's service administrator and approver, and a
+  superuser without a posting see none. `test_every_role_has_an_access_decision` walks every
+  role in roles.yaml against this rule.
 - Queues list a file only to the officers whose role holds it now, in its department and area.
 - Acting: the officers of the holder role whose posting covers the file, and the applicant for
   the citizen's actions. A supervisor who sees a file cannot act on it until it reaches them
@@ -36,13 +43,17 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import pytest
+import yaml
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from seva.applications import drafts
@@ -58,6 +69,7 @@ from seva.definitions.models import Service
 from seva.formschemas import rendering
 from seva.formschemas.paths import set_path
 from seva.notifications.models import OutboxMessage, StageAlert
+from seva.org.models import Department, Jurisdiction, Posting, Role
 from tests.helpers import example_with_documents
 
 pytestmark = pytest.mark.django_db
@@ -101,8 +113,15 @@ ACTORS = [
         _set(AMBALA),
     ),
     Actor("sdm.ambala", "supervises the sub-division", _set(AMBALA)),
-    Actor("dc.ambala", "supervises the district", _set(AMBALA)),
+    Actor("dc.ambala", "oversees every department of the district", _set(AMBALA)),
+    Actor("fcr", "oversees the department, state-wide", _set(AMBALA, HISAR)),
     Actor("cmo", "every department, the whole state: sees all, holds none", _set(AMBALA, HISAR)),
+    Actor(
+        "admin.revenue", "the department's service administrator: builds services, reads no file"
+    ),
+    Actor(
+        "approver.revenue", "the department's service approver: publishes services, reads no file"
+    ),
     Actor("clerk.hisar", "same role and department, another district", _set(HISAR), _set(HISAR)),
     Actor("welfare.clerk.ambala", "another department, same district"),
     Actor("registrar.ambala", "another department, same tehsil"),
@@ -977,3 +996,114 @@ def test_no_application_data_is_open_through_the_django_admin_or_snippets():
 
     assert not APPLICATION_MODELS & set(admin.site._registry)
     assert not APPLICATION_MODELS & set(get_snippet_models())
+
+
+# ------------------------------------------------------------------------------
+# Every role in roles.yaml has an access decision
+# ------------------------------------------------------------------------------
+class Reads(StrEnum):
+    """What the holders of a role may read, by the rule in this module's docstring."""
+
+    HANDLED = "files whose workflow names the role, in the posting's department and area"
+    DISTRICT = "every department's files in the posting's area (oversees: district)"
+    DEPARTMENT = "the posting's department's files in its area (oversees: department)"
+    EVERYTHING = "every file, posted with no department over the state (the CMO)"
+    NOTHING = "no application"
+
+
+ROLE_READS = {
+    "revenue_clerk": Reads.HANDLED,
+    "patwari": Reads.HANDLED,
+    "tehsildar": Reads.HANDLED,
+    "sdm": Reads.HANDLED,
+    "deputy_commissioner": Reads.DISTRICT,
+    "revenue_head": Reads.DEPARTMENT,
+    "welfare_clerk": Reads.HANDLED,
+    "welfare_inspector": Reads.HANDLED,
+    "dswo": Reads.HANDLED,
+    "director_social_justice": Reads.DEPARTMENT,
+    "birth_registrar": Reads.HANDLED,
+    "district_registrar": Reads.HANDLED,
+    "chief_registrar": Reads.DEPARTMENT,
+    "phed_junior_engineer": Reads.HANDLED,
+    "phed_sdo": Reads.HANDLED,
+    "phed_executive_engineer": Reads.HANDLED,
+    "phed_superintending_engineer": Reads.HANDLED,
+    "phed_engineer_in_chief": Reads.DEPARTMENT,
+    "food_inspector": Reads.HANDLED,
+    "afso": Reads.HANDLED,
+    "dfsc": Reads.HANDLED,
+    "director_food_supplies": Reads.DEPARTMENT,
+    "grievance_l1": Reads.HANDLED,
+    "grievance_l2": Reads.HANDLED,
+    "grievance_l3": Reads.HANDLED,
+    "grievance_l4": Reads.DEPARTMENT,
+    "service_admin": Reads.NOTHING,
+    "service_approver": Reads.NOTHING,
+    "cmo": Reads.EVERYTHING,
+}
+# The roles workflows_yaml/certificate_verification.yaml (the income certificate's) names.
+INCOME_CERTIFICATE_ROLES = {"revenue_clerk", "patwari", "tehsildar", "sdm"}
+
+
+def _roles_in_roles_yaml() -> set[str]:
+    path = settings.SEVA_DEFINITIONS_ROOT / settings.SEVA_SERVICE_DIR / "_org" / "roles.yaml"
+    return {role["code"] for role in yaml.safe_load(path.read_text())["roles"]}
+
+
+def test_every_role_has_an_access_decision():
+    """A role added to roles.yaml without a line in ROLE_READS fails here: somebody must
+    decide what its holders may read, and the walk below checks that decision."""
+    assert _roles_in_roles_yaml() == set(ROLE_READS), (
+        f"roles without an access decision: {sorted(_roles_in_roles_yaml() - set(ROLE_READS))}; "
+        f"decisions for roles that no longer exist: {sorted(set(ROLE_READS) - _roles_in_roles_yaml())}"
+    )
+    assert set(Role.objects.values_list("code", flat=True)) == set(ROLE_READS)
+
+
+def _posted(role_code: str, department_code: str | None):
+    """A new officer holding `role_code` in the department, over the whole state, from today."""
+    person = get_user_model().objects.create_user(username=f"walk.{role_code}.{department_code}")
+    Posting.objects.create(
+        user=person,
+        role=Role.objects.get(code=role_code),
+        department=Department.objects.get(code=department_code) if department_code else None,
+        jurisdiction=Jurisdiction.objects.get(code="HR"),
+        starts_on=timezone.localdate(),
+    )
+    return person
+
+
+@pytest.mark.parametrize("role_code", sorted(ROLE_READS))
+def test_each_role_reads_what_its_decision_says(role_code: str, files: Files):
+    """Each role, posted over the whole state, in the Ambala file's department (Revenue) and
+    in another (Social Justice): the file, its document and its API answer are open exactly
+    as the role's decision says, and otherwise answer as if the file did not exist."""
+    reads = ROLE_READS[role_code]
+    departments = [None] if reads == Reads.EVERYTHING else ["revenue", "social_justice"]
+    for department in departments:
+        person = _posted(role_code, department)
+        expected = {
+            Reads.HANDLED: department == "revenue" and role_code in INCOME_CERTIFICATE_ROLES,
+            Reads.DISTRICT: True,
+            Reads.DEPARTMENT: department == "revenue",
+            Reads.EVERYTHING: True,
+            Reads.NOTHING: False,
+        }[reads]
+        client = APIClient()
+        client.force_authenticate(person)
+        for application in (files.ambala, files.hisar):
+            response = client.get(f"/api/v1/applications/{application.reference}/")
+            assert (response.status_code == 200) == expected, (
+                role_code,
+                department,
+                application.reference,
+                response.status_code,
+            )
+            browser = Client()
+            browser.force_login(person)
+            token = Document.objects.filter(application=application).values_list(
+                "token", flat=True
+            )[0]
+            document = browser.get(f"/documents/{token}/")
+            assert (document.status_code == 200) == expected, (role_code, department, "document")

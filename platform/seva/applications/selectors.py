@@ -12,10 +12,17 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from seva.core.errors import NotFound
+from seva.definitions.models import ServiceVersion
 from seva.definitions.selectors import workflow_for
 from seva.formschemas.keywords import DRAFT_2020_12
 from seva.formschemas.validation import build_validator
-from seva.org.selectors import posting_covers, postings_active, working_calendar_for
+from seva.org.models import Oversight
+from seva.org.selectors import (
+    posting_covers,
+    posting_sees_everything,
+    postings_active,
+    working_calendar_for,
+)
 from seva.workflows.clock import DayType, Pause, days_used
 from seva.workflows.engine import CITIZEN, Transition
 from seva.workflows.guards import GUARDS
@@ -24,15 +31,27 @@ from .models import Application
 
 
 def applications_visible_to(user) -> QuerySet[Application]:
-    """The applicant's own, plus those inside the department and jurisdiction of a posting."""
+    """What `user` may read: their own applications; in each active posting's department and
+    area, the files whose workflow names the posting's role (those it can hold or act on);
+    and what a posting oversees: every department in its area (`oversees: district`, the
+    collector), its department in its area (`oversees: department`, a head of department),
+    everything (a posting with no department over the whole state, the CMO's). Any other
+    posting in a department (its service administrator, say) reads no application."""
     if not getattr(user, "is_authenticated", False):
         return Application.objects.none()
     scope = Q(applicant=user)
     for posting in postings_active(user):
-        inside = Q(place_path__startswith=posting.jurisdiction.path)
-        if posting.department_id is not None:
-            inside &= Q(department_id=posting.department_id)
-        scope |= inside
+        if posting_sees_everything(posting):
+            return Application.objects.all()
+        area = Q(place_path__startswith=posting.jurisdiction.path)
+        department = Q(department_id=posting.department_id) if posting.department_id else Q()
+        if posting.role.oversees == Oversight.DISTRICT:
+            scope |= area
+        elif posting.role.oversees == Oversight.DEPARTMENT:
+            scope |= area & department
+        else:
+            handled = ServiceVersion.roles.through.objects.filter(role_id=posting.role_id)
+            scope |= area & department & Q(service_version__in=handled.values("serviceversion_id"))
     return Application.objects.filter(scope)
 
 

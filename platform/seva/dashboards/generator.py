@@ -26,6 +26,7 @@ from django.utils import timezone
 from seva.applications.models import Application
 from seva.definitions.models import Service, ServiceKind, ServiceVersion, VersionSource
 from seva.definitions.selectors import workflow_for
+from seva.definitions.services import service_version_create
 from seva.org.models import Department, Jurisdiction, JurisdictionLevel, Role
 
 from .services import rollups_rebuild
@@ -167,9 +168,8 @@ def services_ensure(departments: list[Department], rng: random.Random) -> list[S
         digest = hashlib.sha256(
             json.dumps([doc, source.form_schema, source.workflow_doc], sort_keys=True).encode()
         ).hexdigest()
-        version = ServiceVersion.objects.create(
+        version = service_version_create(
             service=service,
-            number=1,
             content_hash=digest,
             service_doc=doc,
             form_schema=source.form_schema,

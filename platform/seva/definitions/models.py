@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from seva.org.models import Department
+from seva.org.models import Department, Role
 
 
 class ServiceKind(models.TextChoices):
@@ -58,6 +58,10 @@ class ServiceVersion(models.Model):
     workflow_doc = models.JSONField()
     source = models.CharField(max_length=10, choices=VersionSource.choices)
     created_at = models.DateTimeField()
+    # The roles its workflow names (a state's holder, a rung of an escalation ladder, an
+    # action's roles): those who can hold or act on its files, and so may read them
+    # (applications.selectors.applications_visible_to). Recorded when the version is made.
+    roles = models.ManyToManyField(Role, related_name="+", blank=True)
 
     class Meta:
         ordering = ["service", "number"]

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from seva.core.errors import ActionNotAllowed, SevaError, ValidationFailed
 from seva.org.models import Department, Role
+from seva.workflows.engine import compile_workflow
 
 from .draft_checks import (
     FORM,
@@ -41,6 +42,33 @@ class DefinitionsInvalid(SevaError):
     def __init__(self, problems: list[DefinitionProblem]) -> None:
         self.problems = problems
         super().__init__(f"{len(problems)} problem(s) in the definitions; nothing was loaded")
+
+
+def service_version_create(
+    *,
+    service: Service,
+    content_hash: str,
+    service_doc: dict,
+    form_schema: dict,
+    workflow_doc: dict,
+    source: str,
+    created_at,
+) -> ServiceVersion:
+    """The service's next immutable version, from documents that passed the checks, with the
+    roles its workflow names recorded beside it (who may read its files)."""
+    last = service.versions.order_by("-number").first()
+    version = ServiceVersion.objects.create(
+        service=service,
+        number=(last.number + 1) if last else 1,
+        content_hash=content_hash,
+        service_doc=service_doc,
+        form_schema=form_schema,
+        workflow_doc=workflow_doc,
+        source=source,
+        created_at=created_at,
+    )
+    version.roles.set(Role.objects.filter(code__in=compile_workflow(workflow_doc).roles_used()))
+    return version
 
 
 @dataclass
@@ -157,10 +185,8 @@ def definitions_sync(*, root: Path | None = None) -> SyncReport:
             else:
                 report.unchanged.append(f"{code} v{existing.number}")
             continue
-        last = service.versions.order_by("-number").first()
-        version = ServiceVersion.objects.create(
+        version = service_version_create(
             service=service,
-            number=(last.number + 1) if last else 1,
             content_hash=digest,
             service_doc=bundle["service"],
             form_schema=bundle["form"],
@@ -607,10 +633,8 @@ def draft_publish(*, draft: ServiceDraft, user) -> ServiceVersion:
     digest = content_hash(bundle)
     version = service.versions.filter(content_hash=digest).first()
     if version is None:
-        last = service.versions.order_by("-number").first()
-        version = ServiceVersion.objects.create(
+        version = service_version_create(
             service=service,
-            number=(last.number + 1) if last else 1,
             content_hash=digest,
             service_doc=doc,
             form_schema=draft.form_schema,
