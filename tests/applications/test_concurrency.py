@@ -5,6 +5,7 @@ under concurrent filing."""
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -13,14 +14,26 @@ from typing import TypeVar
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from rest_framework.test import APIClient
 
-from seva.applications.models import Application, ApplicationEvent, ReferenceCounter
+from seva.applications import drafts
+from seva.applications.documents import document_fields
+from seva.applications.models import (
+    Application,
+    ApplicationDraft,
+    ApplicationEvent,
+    Document,
+    ReferenceCounter,
+)
 from seva.applications.services import application_act, application_submit
+from seva.channels.models import AssistedDraft, AssistedFiling
+from seva.channels.services import assisted_draft_save, consent_code_send, consent_verify
 from seva.core.errors import Conflict
 from seva.definitions.models import Service
 from seva.notifications.models import OutboxMessage
 from seva.org.models import Posting, PostingKind
+from seva.portal.models import OtpChallenge
 from tests.helpers import example_with_documents
 from tests.threads import cleanup, committed, needs_postgres, run_together
 
@@ -310,3 +323,162 @@ def test_twenty_api_callers_at_once_get_one_200_and_nineteen_409s_per_applicatio
         _assert_one_transition_each(references, winners)
     finally:
         committed(lambda: cleanup(references))
+
+
+# ------------------------------------------------------------------------------
+# One draft, or one set of uploads, sent twenty times at once
+# ------------------------------------------------------------------------------
+SENDERS = 20
+
+
+def _sms_of(reference: str) -> list[str]:
+    return sorted(
+        OutboxMessage.objects.filter(application__reference=reference).values_list(
+            "event", flat=True
+        )
+    )
+
+
+@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_twenty_sends_of_one_draft_make_one_application_and_tell_the_rest_its_reference():
+    """A citizen's "Send" pressed twenty times at once (taps on a slow phone, tabs): one
+    application, with the draft's documents and one "received" SMS; every other request is
+    sent to that application's acknowledgement, not to a second one."""
+    citizen = get_user_model().objects.get(username="citizen")
+    service = Service.objects.get(code=CODE)
+
+    def make_draft() -> ApplicationDraft:
+        draft = drafts.draft_for(user=citizen, service=service, language="en")
+        drafts.draft_save(draft=draft, data=example_with_documents(service, citizen))
+        return draft
+
+    draft = committed(make_draft)
+    tokens = [
+        token
+        for _path, token, _schema in document_fields(draft.service_version.form_schema, draft.data)
+    ]
+    count_before = Application.objects.count()
+    references: list[str] = []
+    try:
+
+        def send() -> tuple[int, str]:
+            browser = Client()
+            browser.force_login(citizen)
+            answer = browser.post(f"/apply/draft/{draft.pk}/check/")
+            return answer.status_code, answer["Location"] if answer.status_code == 302 else ""
+
+        results = run_together([send for _ in range(SENDERS)])
+        made = Application.objects.filter(applicant=citizen, submitted_at__gte=draft.updated_at)
+        references = list(made.values_list("reference", flat=True))
+        assert Application.objects.count() == count_before + 1, results
+        application = Application.objects.order_by("-pk").first()
+        acknowledgement = f"/my/{application.reference}/acknowledgement/"
+        assert results == [(302, acknowledgement)] * SENDERS, results
+        assert sorted(
+            Document.objects.filter(token__in=tokens).values_list("application_id", flat=True)
+        ) == [application.pk] * len(tokens)
+        assert _sms_of(application.reference) == ["received"]
+        assert not ApplicationDraft.objects.filter(pk=draft.pk).exists()
+    finally:
+        committed(lambda: cleanup(references))
+        committed(lambda: Document.objects.filter(token__in=tokens).delete())
+        committed(lambda: ApplicationDraft.objects.filter(pk=draft.pk).delete())
+
+
+@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_twenty_api_submissions_of_one_set_of_uploads_make_one_application():
+    """The same application posted twenty times at once with the same document tokens (a
+    partner's retry storm, a client without Idempotency-Key): one application owns the
+    documents; the other nineteen answer 409 naming it, and nothing of theirs is kept."""
+    citizen = get_user_model().objects.get(username="citizen")
+    service = Service.objects.get(code=CODE)
+    data = committed(lambda: example_with_documents(service, citizen))
+    tokens = [
+        token
+        for _path, token, _schema in document_fields(service.current_version.form_schema, data)
+    ]
+    count_before = Application.objects.count()
+    references: list[str] = []
+    try:
+
+        def submit():
+            client = APIClient()
+            client.force_authenticate(citizen)
+            answer = client.post(
+                "/api/v1/applications/", {"service": CODE, "data": data}, format="json"
+            )
+            return answer.status_code, answer.json()
+
+        results = run_together([submit for _ in range(SENDERS)])
+        created = [body for status, body in results if status == 201]
+        references = [body["reference"] for body in created]
+        assert Counter(status for status, _body in results) == {201: 1, 409: SENDERS - 1}, results
+        assert Application.objects.count() == count_before + 1
+        (reference,) = references
+        assert all(reference in body["detail"] for status, body in results if status == 409)
+        owner = Application.objects.get(reference=reference)
+        assert sorted(
+            Document.objects.filter(token__in=tokens).values_list("application_id", flat=True)
+        ) == [owner.pk] * len(tokens)
+        assert _sms_of(reference) == ["received"]
+    finally:
+        committed(lambda: cleanup(references))
+        committed(lambda: Document.objects.filter(token__in=tokens).delete())
+
+
+@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_twenty_presses_of_file_at_the_counter_make_one_application():
+    """At a service centre, "File" pressed twenty times at once on one filing: one
+    application and one filing record; every press lands on its acknowledgement."""
+    operator = get_user_model().objects.get(username="operator.ambala")
+    service = Service.objects.get(code=CODE)
+    mobile = "9812345678"  # the demo citizen's: found, not registered
+
+    def make_draft():
+        draft = consent_code_send(operator=operator, mobile=mobile, service=service, language="en")
+        code = re.search(
+            r"\b(\d{6})\b",
+            OutboxMessage.objects.filter(recipient=mobile, event="otp").latest("id").body,
+        ).group(1)
+        draft = consent_verify(draft=draft, code=code)
+        data = example_with_documents(service, operator)
+        data["applicant"]["mobile"] = mobile
+        assisted_draft_save(draft=draft, data=data)
+        return draft
+
+    draft = committed(make_draft)
+    references: list[str] = []
+    try:
+
+        def press() -> tuple[int, str]:
+            browser = Client()
+            browser.force_login(operator)
+            answer = browser.post(
+                f"/admin/assisted/{draft.pk}/check/",
+                {"fee_amount": "0", "fee_receipt_number": "", "language": "en"},
+            )
+            return answer.status_code, answer.get("Location", "")
+
+        results = run_together([press for _ in range(SENDERS)])
+        filings = AssistedFiling.objects.filter(operator=operator, filed_at__gte=draft.updated_at)
+        references = list(filings.values_list("application__reference", flat=True))
+        assert len(references) == 1, results
+        acknowledgement = f"/admin/assisted/filed/{references[0]}/"
+        assert results == [(302, acknowledgement)] * SENDERS, results
+        assert _sms_of(references[0]) == ["received"]
+    finally:
+
+        def remove() -> None:
+            AssistedFiling.objects.filter(application__reference__in=references).delete()
+            cleanup(references)
+            AssistedDraft.objects.filter(pk=draft.pk).delete()
+            OutboxMessage.objects.filter(recipient=mobile, event="otp").delete()
+            OtpChallenge.objects.filter(mobile=mobile).delete()
+
+        committed(remove)

@@ -12,6 +12,8 @@ import html
 import re
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Q
@@ -29,7 +31,6 @@ from seva.channels.models import (
 from seva.channels.services import (
     assisted_draft_save,
     assisted_filing_submit,
-    assisted_service_choose,
     consent_code_send,
     consent_verify,
     operator_access_sync,
@@ -48,6 +49,8 @@ pytestmark = pytest.mark.django_db
 OPERATOR = "operator.ambala"
 NEW_CITIZEN = "9812300088"  # no account yet: registered at the counter
 BASE = "/admin/assisted/"
+# What the start page asks besides the mobile: the service and the language of the SMS.
+START = {"service": "income-certificate", "language": "en"}
 
 
 def signed_in(user, username: str) -> Client:
@@ -69,19 +72,20 @@ def draft_id_in(location: str) -> str:
     return re.search(r"/admin/assisted/([0-9a-f-]{36})/", location).group(1)
 
 
-def consent_at_counter(client: Client, mobile: str) -> str:
-    """The operator sends the code and types what the citizen reads out: the draft's id."""
-    sent = client.post(BASE, {"mobile": mobile})
+def consent_at_counter(client: Client, mobile: str, service: str = "income-certificate") -> str:
+    """The operator sends the code for `service` and types what the citizen reads out: the
+    draft's id. The form's first step comes next."""
+    sent = client.post(BASE, {**START, "mobile": mobile, "service": service})
     assert sent.status_code == 302, sent.content.decode()[:2000]
     draft_id = draft_id_in(sent["Location"])
     confirmed = client.post(f"{BASE}{draft_id}/consent/", {"code": sent_code(mobile)})
-    assert confirmed.status_code == 302 and confirmed["Location"].endswith("/service/")
+    first = steps_of(form_of(service))[0].id
+    assert confirmed.status_code == 302
+    assert confirmed["Location"] == f"{BASE}{draft_id}/step/{first}/"
     return draft_id
 
 
 def fill_at_counter(client: Client, draft_id: str, code: str, data: dict) -> None:
-    chosen = client.post(f"{BASE}{draft_id}/service/", {"service": code})
-    assert chosen.status_code == 302, chosen.content.decode()[:2000]
     schema = form_of(code)
     for step in steps_of(schema):
         response = client.post(f"{BASE}{draft_id}/step/{step.id}/", step_post(schema, data, step))
@@ -108,9 +112,14 @@ def file_at_counter(client: Client, mobile: str = NEW_CITIZEN, **fee) -> Applica
     return Application.objects.get(reference=reference)
 
 
-def consented_draft(operator, mobile: str) -> AssistedDraft:
-    """A draft whose citizen consented, made through the services (no pages)."""
-    draft = consent_code_send(operator=operator, mobile=mobile)
+def consented_draft(operator, mobile: str, service: str = "income-certificate") -> AssistedDraft:
+    """A draft for `service` whose citizen consented, made through the services (no pages)."""
+    draft = consent_code_send(
+        operator=operator,
+        mobile=mobile,
+        service=Service.objects.get(code=service),
+        language="en",
+    )
     return consent_verify(draft=draft, code=sent_code(mobile))
 
 
@@ -146,6 +155,34 @@ def test_seed_demo_prints_the_operator_with_the_logins(capsys):
     assert re.search(
         r"operator\.ambala\s+centre_operator / HR-AMB-AMB-AMB", capsys.readouterr().out
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ["Pardeep Saini", "Saral Kendra", "Income certificate", "only in person"]),
+        ("hi", ["Pardeep Saini", "Saral Kendra", "आय प्रमाण पत्र", "केवल काउंटर पर"]),
+    ],
+)
+def test_the_consent_code_says_who_files_for_what_and_to_share_it_only_in_person(
+    user, language, words
+):
+    """The code is the citizen's consent, so its SMS says which operator, at which centre,
+    is filing which service for them, and to give it only in person, never on a call; in the
+    language the citizen chose at the counter, with that language's DLT template."""
+    client = signed_in(user, OPERATOR)
+    sent = client.post(
+        BASE, {"mobile": NEW_CITIZEN, "service": "income-certificate", "language": language}
+    )
+    assert sent.status_code == 302, sent.content.decode()[:2000]
+    message = OutboxMessage.objects.filter(recipient=NEW_CITIZEN, event="otp").latest("id")
+    template = settings.SEVA_CONSENT_SMS[language]
+    assert (message.language, message.dlt_template_id) == (language, template["dlt_template_id"])
+    for word in words:
+        assert word in message.body, (word, message.body)
+    assert re.search(r"\b\d{6}\b", message.body)
+    draft = AssistedDraft.objects.get(pk=draft_id_in(sent["Location"]))
+    assert draft.service.code == "income-certificate"
 
 
 def test_a_filing_at_the_counter_records_the_channel_the_centre_and_the_operator(user):
@@ -234,7 +271,7 @@ def test_an_existing_citizen_is_found_by_mobile_not_registered_again(user):
 # ------------------------------------------------------------------------------
 def test_nothing_is_filed_without_the_citizens_code(user):
     client = signed_in(user, OPERATOR)
-    sent = client.post(BASE, {"mobile": NEW_CITIZEN})
+    sent = client.post(BASE, {**START, "mobile": NEW_CITIZEN})
     draft_id = draft_id_in(sent["Location"])
     assert sent["Location"] == f"{BASE}{draft_id}/consent/"
     # Every later page sends the operator back to the code; a POST files nothing.
@@ -257,7 +294,7 @@ def test_nothing_is_filed_without_the_citizens_code(user):
 
 def test_a_wrong_code_is_refused_beside_the_field_and_counts_toward_the_lock_out(user):
     client = signed_in(user, OPERATOR)
-    draft_id = draft_id_in(client.post(BASE, {"mobile": NEW_CITIZEN})["Location"])
+    draft_id = draft_id_in(client.post(BASE, {**START, "mobile": NEW_CITIZEN})["Location"])
     right = sent_code(NEW_CITIZEN)
     wrong = f"{(int(right) + 1) % 10**6:06d}"
     page = client.post(f"{BASE}{draft_id}/consent/", {"code": wrong})
@@ -279,10 +316,28 @@ def test_a_wrong_code_is_refused_beside_the_field_and_counts_toward_the_lock_out
     assert not AssistedDraft.objects.get(pk=draft_id).has_consent
 
 
+def test_another_service_than_the_one_consented_to_needs_a_new_code_naming_it(user):
+    """The consent was for one service: switching to another starts its form afresh and asks
+    the citizen again, with a code that names the new one; nothing is filed meanwhile."""
+    operator = user(OPERATOR)
+    draft = consented_draft(operator, NEW_CITIZEN)
+    client = signed_in(user, OPERATOR)
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=61)):
+        changed = client.post(f"{BASE}{draft.id}/service/", {"service": "water-connection"})
+    assert changed["Location"] == f"{BASE}{draft.id}/consent/"
+    draft.refresh_from_db()
+    assert draft.service.code == "water-connection" and not draft.has_consent
+    message = OutboxMessage.objects.filter(recipient=NEW_CITIZEN, event="otp").latest("id")
+    assert "Water" in message.body, message.body
+    assert client.get(f"{BASE}{draft.id}/check/")["Location"] == f"{BASE}{draft.id}/consent/"
+    confirmed = client.post(f"{BASE}{draft.id}/consent/", {"code": sent_code(NEW_CITIZEN)})
+    assert confirmed["Location"].startswith(f"{BASE}{draft.id}/step/")
+
+
 def test_sending_codes_keeps_the_portals_limits_per_number(user):
     client = signed_in(user, OPERATOR)
-    assert client.post(BASE, {"mobile": NEW_CITIZEN}).status_code == 302
-    again = client.post(BASE, {"mobile": NEW_CITIZEN})
+    assert client.post(BASE, {**START, "mobile": NEW_CITIZEN}).status_code == 302
+    again = client.post(BASE, {**START, "mobile": NEW_CITIZEN})
     assert again.status_code == 400
     assert "A code was sent just now" in again.content.decode()
     assert AssistedDraft.objects.filter(mobile=NEW_CITIZEN).count() == 1
@@ -292,10 +347,8 @@ def test_sending_codes_keeps_the_portals_limits_per_number(user):
 # The fee
 # ------------------------------------------------------------------------------
 def water_connection_draft(operator, mobile: str) -> AssistedDraft:
-    draft = consented_draft(operator, mobile)
-    service = Service.objects.get(code="water-connection")
-    draft = assisted_service_choose(draft=draft, service=service)
-    data = example_with_documents(service, operator)
+    draft = consented_draft(operator, mobile, "water-connection")
+    data = example_with_documents(draft.service, operator)
     data["applicant"]["mobile"] = mobile
     assisted_draft_save(draft=draft, data=data)
     return draft
@@ -344,9 +397,6 @@ def test_a_missing_receipt_for_a_fee_charging_service_is_refused_beside_the_fiel
 def test_the_mobile_on_the_form_must_be_the_one_that_consented(user):
     operator = user(OPERATOR)
     draft = consented_draft(operator, NEW_CITIZEN)
-    draft = assisted_service_choose(
-        draft=draft, service=Service.objects.get(code="income-certificate")
-    )
     assert draft.data["applicant"]["mobile"] == NEW_CITIZEN  # filled in from the consent
     data = example_with_documents(draft.service, operator)
     data["applicant"]["mobile"] = "9876543210"
@@ -425,9 +475,6 @@ def test_an_officer_who_is_not_an_operator_is_turned_back(user):
 def test_a_filing_needs_the_operator_still_at_the_centre_where_it_began(user):
     operator = user(OPERATOR)
     draft = consented_draft(operator, NEW_CITIZEN)
-    draft = assisted_service_choose(
-        draft=draft, service=Service.objects.get(code="income-certificate")
-    )
     data = example_with_documents(draft.service, operator)
     data["applicant"]["mobile"] = NEW_CITIZEN
     assisted_draft_save(draft=draft, data=data)

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 
 import pytest
 import time_machine
+from django.db.models import Sum
 
 from seva.core.errors import ValidationFailed
 from seva.notifications.models import OutboxMessage
 from seva.portal.models import CitizenProfile, OtpChallenge, OtpLockout
 from seva.portal.services import SignInRefused, otp_request, otp_verify
 from tests.helpers import ist
+from tests.threads import committed, needs_postgres, run_together
 
 MOBILE = "9812345678"  # the demo citizen's
 
@@ -138,3 +141,44 @@ def test_a_returning_citizen_on_a_new_device_gets_the_language_they_chose_before
     client.post("/login/", {"mobile": MOBILE, "next": "/my/"})
     client.post("/login/code/", {"code": sent_code(), "next": "/my/"})
     assert '<html lang="hi"' in client.get("/my/").content.decode()
+
+
+# ------------------------------------------------------------------------------
+# Guesses at the same moment, on separate connections (PostgreSQL row locks)
+# ------------------------------------------------------------------------------
+RACE_MOBILE = "9000033333"
+GUESSERS = 40
+
+
+@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_forty_guesses_at_once_count_exactly_five_and_lock_the_number_out():
+    """Each guess is counted before it is compared, under the challenge's row lock: the
+    first five are counted (four told how many tries are left, the fifth locks the number),
+    the other thirty-five are refused without being checked, and even the right code is
+    refused afterwards."""
+    committed(lambda: otp_request(mobile=RACE_MOBILE))
+    right = sent_code(RACE_MOBILE)
+    wrong = [f"{n:06d}" for n in range(GUESSERS + 1) if f"{n:06d}" != right][:GUESSERS]
+    try:
+        results = run_together(
+            [lambda code=code: otp_verify(mobile=RACE_MOBILE, code=code) for code in wrong]
+        )
+        kinds = Counter(type(result).__name__ for result in results)
+        assert kinds == {"ValidationFailed": 4, "SignInRefused": 36}, results
+        counted = OtpChallenge.objects.filter(mobile=RACE_MOBILE).aggregate(
+            n=Sum("failed_attempts")
+        )["n"]
+        assert counted == 5
+        assert OtpLockout.objects.filter(mobile=RACE_MOBILE).exists()
+        with pytest.raises(SignInRefused):
+            committed(lambda: otp_verify(mobile=RACE_MOBILE, code=right))
+    finally:
+
+        def remove() -> None:
+            OtpChallenge.objects.filter(mobile=RACE_MOBILE).delete()
+            OtpLockout.objects.filter(mobile=RACE_MOBILE).delete()
+            OutboxMessage.objects.filter(recipient=RACE_MOBILE).delete()
+
+        committed(remove)

@@ -58,7 +58,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         body: dict[str, Any] = {"detail": exc.message}
         if isinstance(exc, ValidationFailed):
             body["errors"] = exc.errors
-        return Response(body, status=_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST))
+        code = next((c for kind, c in _STATUS.items() if isinstance(exc, kind)), None)
+        return Response(body, status=code or status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, exceptions.ValidationError):

@@ -17,7 +17,7 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from seva.core.errors import ValidationFailed
+from seva.core.errors import Conflict, ValidationFailed
 from seva.formschemas import rendering
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.lint import MAX_UPLOAD_BYTES
@@ -34,6 +34,22 @@ SIGNATURES = {
 TYPE_NAMES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 # A PDF that can run code when opened is refused, whatever else it holds.
 PDF_ACTIVE_CONTENT = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile")
+
+
+class DocumentsTaken(Conflict):
+    """The uploads were sent with another application a moment ago (the same request sent
+    twice at once): `reference` is that application's. Only the uploads' owner, who filed it
+    or for whom it was filed, gets this far."""
+
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+        super().__init__(
+            _(
+                "These documents were sent a moment ago with application %(ref)s. Look it up "
+                "instead of sending it again; for a new application upload them again."
+            )
+            % {"ref": reference}
+        )
 
 
 def human_size(size: int) -> str:
@@ -235,7 +251,20 @@ def documents_check_claimable(
     return found, errors
 
 
+def documents_lock(documents: list[Document], *, application: Application | None = None) -> None:
+    """Lock the rows of `documents` for the caller's transaction and make sure none has been
+    claimed by another application since it was checked (a correction may keep
+    `application`'s own). Two submissions naming the same uploads take turns here: the second
+    finds them taken and raises DocumentsTaken, before it has made anything."""
+    locked = Document.objects.select_for_update().filter(pk__in=[d.pk for d in documents])
+    keep = getattr(application, "pk", None)
+    taken = [d.application_id for d in locked if d.application_id not in (None, keep)]
+    if taken:
+        raise DocumentsTaken(Application.objects.get(pk=taken[0]).reference)
+
+
 def documents_attach(documents: list[Document], application: Application) -> None:
+    """Claim `documents` (locked by `documents_lock` in this transaction) for `application`."""
     Document.objects.filter(pk__in=[d.pk for d in documents], application__isnull=True).update(
         application=application
     )

@@ -16,7 +16,7 @@ from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.validation import validate_form_data, with_kept_masked_values
 
 from .models import Application, ApplicationDraft
-from .services import application_act, application_submit
+from .services import DraftAlreadySent, application_act, application_submit
 
 
 def draft_for(
@@ -105,9 +105,26 @@ def correcting_action(application: Application) -> str | None:
     return None
 
 
+def _sent_from(draft: ApplicationDraft) -> Application | None:
+    if draft.correcting_id:
+        return draft.correcting
+    return Application.objects.filter(draft_id=draft.pk).first()
+
+
 @transaction.atomic
 def draft_submit(*, draft: ApplicationDraft, language: str) -> Application:
-    """Submit a draft: a new application, or the corrections to a returned one."""
+    """Submit a draft: a new application, or the corrections to a returned one.
+
+    The draft's row is locked first: a second "Send" of the same draft waits for the first,
+    then finds the draft gone and raises DraftAlreadySent with what the first made. Raises
+    NotFound for a draft deleted without being sent."""
+    locked = ApplicationDraft.objects.select_for_update().filter(pk=draft.pk).first()
+    if locked is None:
+        sent = _sent_from(draft)
+        if sent is None:
+            raise NotFound(_("No such draft."))
+        raise DraftAlreadySent(sent.reference)
+    draft = locked
     if draft.correcting_id:
         action = correcting_action(draft.correcting)
         if action is None:
@@ -117,7 +134,11 @@ def draft_submit(*, draft: ApplicationDraft, language: str) -> Application:
         )
     else:
         application = application_submit(
-            service=draft.service, data=draft.data, applicant=draft.user, language=language
+            service=draft.service,
+            data=draft.data,
+            applicant=draft.user,
+            language=language,
+            draft_id=draft.pk,
         )
     draft.delete()
     return application

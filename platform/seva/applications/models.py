@@ -78,6 +78,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
         help_text="Who submitted it: the citizen, or the operator or agent on their behalf.",
     )
     data = models.JSONField()
+    # The draft it was sent from (a citizen's, or a service centre's): a draft makes at most one
+    # application, however many times "Send" is pressed at once.
+    draft_id = models.UUIDField(null=True, blank=True, editable=False)
 
     # Transitions come from the pinned workflow; see `apply_step`. Never assigned directly.
     state = FSMField(default=NEW, protected=True, max_length=40)
@@ -119,6 +122,13 @@ class Application(ConcurrentTransitionMixin, models.Model):
             ),
             models.Index(fields=["applicant", "-submitted_at"], name="app_applicant_idx"),
             models.Index(fields=["applicant_mobile"], name="app_mobile_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["draft_id"],
+                condition=Q(draft_id__isnull=False),
+                name="applications_one_per_draft",
+            )
         ]
 
     def __str__(self) -> str:

@@ -48,12 +48,26 @@ from .documents import (
     attachments_check_count,
     documents_attach,
     documents_check_claimable,
+    documents_lock,
 )
 from .models import NEW, Application, ApplicationEvent, Channel, Document, Feedback
 from .references import next_reference, reference_prefix
 from .selectors import acting_roles, clock_pauses, condition_holds, guard_refusals
 
 LEVEL_ORDER = list(JurisdictionLevel.values)
+
+
+class DraftAlreadySent(Conflict):
+    """A draft (a citizen's, or a service centre's) was sent by another request a moment ago
+    (a second tap on "Send"): `reference` is the application that request made, or
+    corrected."""
+
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+        super().__init__(
+            _("This application was already sent. Its reference number is %(ref)s.")
+            % {"ref": reference}
+        )
 
 
 @dataclass(frozen=True)
@@ -256,10 +270,14 @@ def application_submit(
     channel: str = Channel.ONLINE,
     filed_by=None,
     language: str = "en",
+    draft_id=None,
     at: dt.datetime | None = None,
 ) -> Application:
     """File an application on the service's current version. Raises ValidationFailed with
-    errors keyed `data.<field>` when the form's validator refuses the data."""
+    errors keyed `data.<field>` when the form's validator refuses the data, DocumentsTaken
+    (a Conflict) when its uploads went with another application while it was checked, and
+    IntegrityError on `applications_one_per_draft` when `draft_id` (the draft it is sent
+    from) made one already."""
     at = at or timezone.now()
     version = service.current_version
     if version is None:
@@ -273,6 +291,7 @@ def application_submit(
     calendar = working_calendar_for(office)
 
     with transaction.atomic():
+        documents_lock(documents)
         application = Application(
             reference=next_reference(
                 prefix=reference_prefix(
@@ -296,6 +315,7 @@ def application_submit(
             channel=channel,
             filed_by=filed_by or applicant,
             data=data,
+            draft_id=draft_id,
             submitted_at=at,
             stage_started_at=at,
             rts_due_at=at,  # set properly by _enter_state below
@@ -443,6 +463,7 @@ def application_act(
         )
         if corrected is not None:
             current.data = corrected
+            documents_lock(documents, application=current)
             documents_attach(documents, current)
         try:
             current.save()

@@ -10,14 +10,28 @@ from seva.portal.forms import MobileField
 
 
 class CitizenMobileForm(forms.Form):
+    """The start of a filing: whom for, what for, and the language of the citizen's SMS. The
+    code sent names the operator, the centre and the service."""
+
     mobile = MobileField(
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "off", "type": "tel", "class": "c-short"}
         ),
         label="Citizen's mobile number",
-        help_text="A 6-digit code goes to this number by SMS; the citizen reads it out to you. "
-        "That is their consent to your filing for them.",
+        help_text="A 6-digit code goes to this number by SMS, naming you, this centre and the "
+        "service; the citizen reads it out to you. That is their consent to your filing for them.",
     )
+    service = forms.ChoiceField(label="Service the citizen applies for")
+    language = forms.ChoiceField(
+        label="Language of the citizen's SMS",
+        choices=[("en", "English"), ("hi", "Hindi")],
+        widget=forms.RadioSelect,
+        help_text="Ask the citizen. The code and every later SMS about this application use it.",
+    )
+
+    def __init__(self, *args, service_choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [("", "Choose a service"), *service_choices]
 
 
 class ConsentCodeForm(forms.Form):

@@ -73,8 +73,8 @@ class CentreOperator(models.Model):
 
 class AssistedDraft(models.Model):
     """An application being filled in at the counter by an operator for a citizen: first the
-    citizen's mobile and consent (the OTP they read out), then the service, then the form's
-    answers step by step. Deleted when it is filed."""
+    citizen's mobile, the service and their consent (the code they read out, sent for that
+    service), then the form's answers step by step. Deleted when it is filed."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     centre = models.ForeignKey(ServiceCentre, on_delete=models.CASCADE, related_name="+")
@@ -82,6 +82,8 @@ class AssistedDraft(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     mobile = models.CharField(max_length=10, help_text="The citizen's, as the operator typed it.")
+    # The language the citizen chose at the counter for their SMS, the consent code first.
+    language = models.CharField(max_length=8, default="en")
     # Set together once the citizen's code is checked: the citizen's account (found or made
     # for the mobile) and when they consented.
     citizen = models.ForeignKey(

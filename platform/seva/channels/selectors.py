@@ -14,7 +14,6 @@ from seva.applications.models import Application, Document
 from seva.core.errors import ActionNotAllowed, NotFound
 from seva.definitions.models import Service, ServiceKind
 from seva.definitions.selectors import service_list, workflow_for
-from seva.portal.models import CitizenProfile
 
 from .models import (
     AssistedDraft,
@@ -238,12 +237,6 @@ def fee_note(service: Service) -> str:
 
 def service_name(version) -> str:
     return _text(version.service_doc["name"]) if version is not None else ""
-
-
-def citizen_language(citizen) -> str:
-    """The language the citizen chose for their SMS, if they did; else English."""
-    profile = CitizenProfile.objects.filter(user=citizen).first()
-    return profile.language if profile and profile.language in ("en", "hi") else "en"
 
 
 def service_choices() -> list[tuple[str, str]]:

@@ -12,20 +12,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from seva.applications.models import Channel
-from seva.applications.services import application_submit
-from seva.core.errors import ActionNotAllowed, ValidationFailed
+from seva.applications.models import Application, Channel
+from seva.applications.services import DraftAlreadySent, application_submit
+from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
 from seva.definitions.models import Service, ServiceKind
 from seva.definitions.selectors import form_validator_for
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.formats import is_mobile
 from seva.formschemas.paths import set_path
 from seva.formschemas.validation import validate_form_data
-from seva.portal.models import CitizenProfile
+from seva.notifications.dlt import MAX_VALUE_CHARS
 from seva.portal.services import citizen_for_mobile, otp_request, otp_verify
 
 from .models import (
@@ -86,29 +87,61 @@ def helpline_agent_access_sync(*, user) -> None:
 # ------------------------------------------------------------------------------
 # The citizen's consent
 # ------------------------------------------------------------------------------
-def _sms_language(mobile: str) -> str:
-    profile = CitizenProfile.objects.filter(mobile=mobile).first()
-    return profile.language if profile and profile.language else "en"
+def _consent_code(*, draft: AssistedDraft, at: dt.datetime | None) -> None:
+    """Send the code that is the citizen's consent: it names the operator, the centre and the
+    service, and tells the citizen to give it only in person (SEVA_CONSENT_SMS), in the
+    language they chose. The limits per number are the portal sign-in's."""
+    operator = draft.operator
+    who = operator.get_full_name() or operator.get_username()
+    filer = f"{who}, {draft.centre.name}"[:MAX_VALUE_CHARS]
+    names = draft.service_version.service_doc.get("short_name") or draft.service_version.name
+    service_name = (names.get(draft.language) or names.get("en") or draft.service.code)[
+        :MAX_VALUE_CHARS
+    ]
+    otp_request(
+        mobile=draft.mobile,
+        language=draft.language,
+        sms=settings.SEVA_CONSENT_SMS,
+        values=[filer, service_name],
+        at=at,
+    )
 
 
-def consent_code_send(*, operator, mobile: str, at: dt.datetime | None = None) -> AssistedDraft:
-    """Send the portal's sign-in code to the citizen's mobile (with its limits per number)
-    and begin a filing at the operator's counter, which waits for the citizen to read the
-    code out. Raises ValidationFailed (`mobile`) or SignInRefused."""
+def consent_code_send(
+    *,
+    operator,
+    mobile: str,
+    service: Service,
+    language: str,
+    at: dt.datetime | None = None,
+) -> AssistedDraft:
+    """Begin a filing at the operator's counter for `service`, and send the citizen the code
+    that is their consent to it. Raises ValidationFailed (`mobile`, `service`, `language`) or
+    SignInRefused (the number's limits)."""
     now = at or timezone.now()
     centre = centre_of_operator(operator)
     mobile = (mobile or "").strip()
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationFailed({"language": ["Choose English or Hindi."]})
     with transaction.atomic():
-        otp_request(mobile=mobile, language=_sms_language(mobile), at=now)
-        return AssistedDraft.objects.create(
-            centre=centre, operator=operator, mobile=mobile, created_at=now, updated_at=now
+        draft = AssistedDraft(
+            centre=centre,
+            operator=operator,
+            mobile=mobile,
+            language=language,
+            created_at=now,
+            updated_at=now,
         )
+        _service_set(draft, service)
+        _consent_code(draft=draft, at=now)
+        draft.save()
+    return draft
 
 
 def consent_code_resend(*, draft: AssistedDraft, at: dt.datetime | None = None) -> None:
     if draft.has_consent:
         raise ActionNotAllowed("The citizen has already confirmed with their code.")
-    otp_request(mobile=draft.mobile, language=_sms_language(draft.mobile), at=at)
+    _consent_code(draft=draft, at=at)
 
 
 def consent_verify(*, draft: AssistedDraft, code: str, at: dt.datetime | None = None):
@@ -148,23 +181,40 @@ def _field_value(data: Any, dotted: str) -> Any:
     return data
 
 
-def assisted_service_choose(
-    *, draft: AssistedDraft, service: Service, at: dt.datetime | None = None
-) -> AssistedDraft:
-    """The service the citizen asks for. Choosing another one starts its form afresh; the
-    applicant's mobile is filled in with the number that gave consent."""
-    _require_consent(draft)
+def _service_set(draft: AssistedDraft, service: Service) -> None:
+    """Point the draft at `service`'s current version, its form begun afresh with the
+    applicant's mobile filled in with the number that gives consent. No save."""
     version = service.current_version
     if version is None:
         raise ValidationFailed({"service": ["This service is not open for applications."]})
-    if draft.service_id != service.pk:
-        data: dict[str, Any] = {}
-        set_path(data, _mobile_field(version.service_doc), draft.mobile)
-        draft.data = data
-    draft.service = service
-    draft.service_version = version
-    draft.updated_at = at or timezone.now()
-    draft.save(update_fields=["service", "service_version", "data", "updated_at"])
+    data: dict[str, Any] = {}
+    set_path(data, _mobile_field(version.service_doc), draft.mobile)
+    draft.service, draft.service_version, draft.data = service, version, data
+
+
+def assisted_service_choose(
+    *, draft: AssistedDraft, service: Service, at: dt.datetime | None = None
+) -> AssistedDraft:
+    """Another service than the one the citizen consented to: its form starts afresh, and the
+    citizen's consent is asked again with a code that names it (the consent was for the
+    other one). The same service again changes nothing."""
+    if draft.service_id == service.pk:
+        return draft
+    now = at or timezone.now()
+    with transaction.atomic():
+        _service_set(draft, service)
+        draft.consent_verified_at = None
+        draft.updated_at = now
+        _consent_code(draft=draft, at=now)
+        draft.save(
+            update_fields=[
+                "service",
+                "service_version",
+                "data",
+                "consent_verified_at",
+                "updated_at",
+            ]
+        )
     return draft
 
 
@@ -218,6 +268,35 @@ def _fee_errors(
     return errors
 
 
+def _lock_draft(draft: AssistedDraft) -> None:
+    """Lock the draft's row for the filing's transaction. A second press of "File" waits
+    here for the first, then finds the draft gone: DraftAlreadySent, with what was filed."""
+    if AssistedDraft.objects.select_for_update().filter(pk=draft.pk).values("pk"):
+        return
+    sent = Application.objects.filter(draft_id=draft.pk).first()
+    if sent is None:
+        raise NotFound("This filing was deleted.")
+    raise DraftAlreadySent(sent.reference)
+
+
+def _check_filing(draft: AssistedDraft, *, fee_amount: int | None, receipt: str) -> None:
+    _require_consent(draft)
+    if centre_of_operator(draft.operator).pk != draft.centre_id:
+        raise ActionNotAllowed("You no longer work at the centre where this filing was begun.")
+    if draft.service is None:
+        raise ValidationFailed({"service": ["Choose the service the citizen applies for."]})
+    errors = _fee_errors(draft=draft, fee_amount=fee_amount, receipt=receipt)
+    mobile_field = _mobile_field(draft.service.current_version.service_doc)
+    given = _field_value(draft.data, mobile_field)
+    if given is not None and given != draft.mobile:
+        errors[f"data.{mobile_field}"] = [
+            f"Give the mobile number the citizen confirmed with their code "
+            f"({masked_mobile(draft.mobile)}), or begin again with the new number."
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def assisted_filing_submit(
     *,
     draft: AssistedDraft,
@@ -230,26 +309,14 @@ def assisted_filing_submit(
     `service_centre`, filed by the operator, routed, deadlines set, SMS queued) and its
     assisted-filing record together, or neither. Raises ValidationFailed keyed
     `fee_amount`, `fee_receipt_number` or `data.<field>`; ActionNotAllowed without consent
-    or when the operator no longer works at the draft's centre."""
+    or when the operator no longer works at the draft's centre; DraftAlreadySent when the
+    draft was filed by another request a moment ago."""
     now = at or timezone.now()
-    _require_consent(draft)
-    if centre_of_operator(draft.operator).pk != draft.centre_id:
-        raise ActionNotAllowed("You no longer work at the centre where this filing was begun.")
-    if draft.service is None:
-        raise ValidationFailed({"service": ["Choose the service the citizen applies for."]})
     receipt = (fee_receipt_number or "").strip()
-    errors = _fee_errors(draft=draft, fee_amount=fee_amount, receipt=receipt)
-    mobile_field = _mobile_field(draft.service.current_version.service_doc)
-    given = _field_value(draft.data, mobile_field)
-    if given is not None and given != draft.mobile:
-        errors[f"data.{mobile_field}"] = [
-            f"Give the mobile number the citizen confirmed with their code "
-            f"({masked_mobile(draft.mobile)}), or begin again with the new number."
-        ]
-    if errors:
-        raise ValidationFailed(errors)
     try:
         with transaction.atomic():
+            _lock_draft(draft)
+            _check_filing(draft, fee_amount=fee_amount, receipt=receipt)
             application = application_submit(
                 service=draft.service,
                 data=draft.data,
@@ -257,6 +324,7 @@ def assisted_filing_submit(
                 channel=Channel.SERVICE_CENTRE,
                 filed_by=draft.operator,
                 language=language,
+                draft_id=draft.pk,
                 at=now,
             )
             filing = AssistedFiling.objects.create(

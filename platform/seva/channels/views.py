@@ -22,7 +22,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from seva.applications.documents import step_answers_read
-from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
+from seva.applications.services import DraftAlreadySent
+from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.selectors import service_get
 from seva.formschemas import rendering
 from seva.formschemas.conditions import prune_hidden
@@ -63,7 +64,7 @@ def _draft(request: HttpRequest, draft_id) -> AssistedDraft:
 
 
 def _next_page(draft: AssistedDraft) -> str:
-    """Where a draft continues: consent, then the service, then its form."""
+    """Where a draft continues: consent (to its service), then the form."""
     if not draft.has_consent:
         return reverse("channels:consent", args=[draft.id])
     if draft.service_version is None:
@@ -89,7 +90,7 @@ def _form_errors_from(form, exc: ValidationFailed) -> dict[str, list[str]]:
 # ------------------------------------------------------------------------------
 def start_view(request: HttpRequest) -> HttpResponse:
     centre = _centre(request)
-    form = CitizenMobileForm(request.POST or None)
+    form = CitizenMobileForm(request.POST or None, service_choices=selectors.service_choices())
     if request.method == "POST" and form.is_valid():
         if hit(
             f"rl:assisted-code:{request.user.pk}",
@@ -100,8 +101,13 @@ def start_view(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 draft = services.consent_code_send(
-                    operator=request.user, mobile=form.cleaned_data["mobile"]
+                    operator=request.user,
+                    mobile=form.cleaned_data["mobile"],
+                    service=service_get(code=form.cleaned_data["service"]),
+                    language=form.cleaned_data["language"],
                 )
+            except NotFound:
+                form.add_error("service", "Choose a service from the list.")
             except SignInRefused as exc:
                 form.add_error("mobile", exc.message)
             except ValidationFailed as exc:
@@ -152,11 +158,11 @@ def consent_view(request: HttpRequest, draft_id) -> HttpResponse:
             _form_errors_from(form, exc)
         else:
             messages.success(request, "The citizen confirmed with their code.")
-            return redirect("channels:service", draft_id=draft.id)
+            return redirect(_next_page(draft))
     return render(
         request,
         "channels/consent.html",
-        {"draft": draft, "form": form, "mobile": selectors.masked_mobile(draft.mobile)},
+        {"draft": draft, "form": form, "citizen": _citizen(draft)},
         status=400 if form.errors else 200,
     )
 
@@ -165,6 +171,7 @@ def consent_view(request: HttpRequest, draft_id) -> HttpResponse:
 # The service and its form
 # ------------------------------------------------------------------------------
 def service_view(request: HttpRequest, draft_id) -> HttpResponse:
+    """Another service than the one the citizen consented to: a new code names it."""
     draft = _draft(request, draft_id)
     if not draft.has_consent:
         return redirect("channels:consent", draft_id=draft.id)
@@ -179,9 +186,17 @@ def service_view(request: HttpRequest, draft_id) -> HttpResponse:
             draft = services.assisted_service_choose(draft=draft, service=service)
         except NotFound:
             form.add_error("service", "Choose a service from the list.")
+        except SignInRefused as exc:
+            form.add_error("service", exc.message)
         except ValidationFailed as exc:
             _form_errors_from(form, exc)
         else:
+            if not draft.has_consent:
+                messages.info(
+                    request,
+                    "The citizen consented to another service: a new code naming this one "
+                    "was sent to their mobile.",
+                )
             return redirect(_next_page(draft))
     return render(
         request,
@@ -277,7 +292,7 @@ def check_view(request: HttpRequest, draft_id) -> HttpResponse:
         request.POST or None,
         initial={
             "fee_amount": selectors.fee_due(draft.service),
-            "language": selectors.citizen_language(draft.citizen),
+            "language": draft.language,
         },
     )
     status = 200
@@ -294,7 +309,10 @@ def check_view(request: HttpRequest, draft_id) -> HttpResponse:
             except ValidationFailed as exc:
                 rest = _form_errors_from(form, exc)
                 errors = {k.removeprefix("data."): v for k, v in rest.items()}
-            except ActionNotAllowed as exc:
+            except DraftAlreadySent as exc:  # "File" pressed twice: the first one filed it
+                messages.info(request, exc.message)
+                return redirect("channels:acknowledgement", reference=exc.reference)
+            except (ActionNotAllowed, Conflict, NotFound) as exc:
                 messages.error(request, exc.message)
                 return redirect("channels:start")
             else:

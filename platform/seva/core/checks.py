@@ -81,8 +81,8 @@ def definitions_use_registered_names(app_configs=None, **kwargs) -> list[Error]:
 
 @register("seva")
 def settings_sms_follow_dlt_rules(app_configs=None, **kwargs) -> list[Error]:
-    """The SMS templates kept in settings (alerts, digests, feedback requests, sign-in codes)
-    obey the same DLT rules as the services' own, in every language."""
+    """The SMS templates kept in settings (alerts, digests, feedback requests, sign-in and
+    consent codes) obey the same DLT rules as the services' own, in every language."""
     from seva.notifications.dlt import VALUE_CHARS, template_problems
     from seva.notifications.sms import SMS_VARIABLES, variable_count
 
@@ -95,6 +95,7 @@ def settings_sms_follow_dlt_rules(app_configs=None, **kwargs) -> list[Error]:
         language: {**template, "variables": ["otp"]}
         for language, template in settings.SEVA_OTP_SMS.items()
     }
+    templates["SEVA_CONSENT_SMS"] = settings.SEVA_CONSENT_SMS
     for name, per_language in templates.items():
         for language in settings.SEVA_LANGUAGES:
             template = per_language.get(language)

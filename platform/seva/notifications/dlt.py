@@ -62,6 +62,8 @@ def _reference_chars(service: dict, language: str) -> int:
 
 
 def _service_name_chars(service: dict, language: str) -> int:
+    if not service:  # a template in settings, filled for any service: cut to 30 when filled
+        return MAX_VALUE_CHARS
     names = service.get("short_name") or {}
     return len(names.get(language) or names.get("en") or "")
 
@@ -85,6 +87,8 @@ VALUE_CHARS: dict[str, Callable[[dict, str], int]] = {
     "disposed": lambda service, language: 8,
     # "40 (3 beyond RTS)", or its Hindi, with counts up to a crore.
     "pending_beyond_rts": lambda service, language: 30,
+    # The consent code at a service centre (settings.SEVA_CONSENT_SMS): who files, cut to 30.
+    "filer": lambda service, language: MAX_VALUE_CHARS,
 }
 
 
@@ -160,8 +164,10 @@ def template_problems(template: dict, *, service: dict, language: str) -> list[s
 
 def settings_templates() -> Iterator[dict]:
     """The SMS templates kept in settings rather than in service files, in every language:
-    officers' alerts, the daily digest, the request to rate a service, the sign-in code."""
+    officers' alerts, the daily digest, the request to rate a service, the sign-in code, the
+    consent code at a service centre."""
     for per_language in settings.SEVA_ALERT_SMS.values():
         yield from per_language.values()
     for template in settings.SEVA_OTP_SMS.values():
         yield {**template, "variables": ["otp"]}
+    yield from settings.SEVA_CONSENT_SMS.values()

@@ -11,11 +11,12 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,18 +56,28 @@ def _lockout_until(mobile: str, now: dt.datetime) -> dt.datetime | None:
     return lockout.until if lockout else None
 
 
+def _locked_out(until: dt.datetime) -> SignInRefused:
+    return SignInRefused(
+        _("Too many wrong codes. You can try again after %(time)s.") % {"time": _local_time(until)}
+    )
+
+
 def otp_request(
-    *, mobile: str, language: str = "en", at: dt.datetime | None = None
+    *,
+    mobile: str,
+    language: str = "en",
+    sms: dict | None = None,
+    values: Sequence[str] = (),
+    at: dt.datetime | None = None,
 ) -> OtpChallenge:
-    """Send a new sign-in code to `mobile` (through the SMS outbox)."""
+    """Send a new code to `mobile` (through the SMS outbox), with the limits per number: the
+    portal's sign-in SMS, or `sms` (DLT templates per language, like SEVA_CONSENT_SMS) whose
+    slots after the code take `values`."""
     now = at or timezone.now()
     mobile = _check_mobile(mobile)
     until = _lockout_until(mobile, now)
     if until:
-        raise SignInRefused(
-            _("Too many wrong codes. You can try again after %(time)s.")
-            % {"time": _local_time(until)}
-        )
+        raise _locked_out(until)
     recent = OtpChallenge.objects.filter(mobile=mobile, created_at__gt=now - dt.timedelta(hours=1))
     last = recent.order_by("-created_at").first()
     wait = dt.timedelta(seconds=settings.SEVA_OTP_RESEND_AFTER_SECONDS)
@@ -85,7 +96,9 @@ def otp_request(
 
     code = f"{secrets.randbelow(10**6):06d}"
     salt = secrets.token_hex(8)
-    template = settings.SEVA_OTP_SMS.get(language) or settings.SEVA_OTP_SMS["en"]
+    templates = sms or settings.SEVA_OTP_SMS
+    language = language if language in templates else "en"
+    template = templates[language]
     with transaction.atomic():
         challenge = OtpChallenge.objects.create(
             mobile=mobile,
@@ -96,10 +109,10 @@ def otp_request(
         message = OutboxMessage.objects.create(
             channel=Channel.SMS,
             recipient=mobile,
-            language=language if language in settings.SEVA_OTP_SMS else "en",
+            language=language,
             event="otp",
             dlt_template_id=template["dlt_template_id"],
-            body=fill_template(template["text"], [code]),
+            body=fill_template(template["text"], [code, *values]),
             idempotency_key=f"otp:{challenge.pk}",
             created_at=now,
         )
@@ -107,54 +120,66 @@ def otp_request(
     return challenge
 
 
-def otp_verify(*, mobile: str, code: str, at: dt.datetime | None = None):
-    """The citizen's user for `mobile` if `code` is right; a wrong code counts toward lock-out."""
-    now = at or timezone.now()
-    mobile = _check_mobile(mobile)
-    until = _lockout_until(mobile, now)
-    if until:
-        raise SignInRefused(
-            _("Too many wrong codes. You can try again after %(time)s.")
-            % {"time": _local_time(until)}
-        )
-    code = (code or "").strip()
-    challenge = (
-        OtpChallenge.objects.filter(mobile=mobile, used_at__isnull=True, expires_at__gt=now)
-        .order_by("-created_at")
-        .first()
-    )
-    if challenge is None:
-        raise ValidationFailed({"code": [_("This code has expired. Ask for a new one.")]})
+def _code_matches(challenge: OtpChallenge, code: str, mobile: str) -> bool:
     salt, expected = challenge.code_hash.split("$", 1)
-    if not (
+    return (
         len(code) == 6
         and code.isascii()
         and code.isdigit()
         and hmac.compare_digest(_hash(code, salt, mobile), expected)
-    ):
-        OtpChallenge.objects.filter(pk=challenge.pk).update(
-            failed_attempts=F("failed_attempts") + 1
+    )
+
+
+def otp_verify(*, mobile: str, code: str, at: dt.datetime | None = None):
+    """The citizen's user for `mobile` if `code` is right; a wrong code counts toward lock-out.
+
+    Guesses for one number are taken one at a time: each locks the number's recent
+    challenges, then counts the wrong tries already committed before it compares, so no more
+    than SEVA_OTP_MAX_WRONG_TRIES codes are ever compared however many arrive at once. The
+    count is committed before the refusal is raised (a caller's transaction must not undo it)."""
+    now = at or timezone.now()
+    mobile = _check_mobile(mobile)
+    code = (code or "").strip()
+    window = now - dt.timedelta(seconds=settings.SEVA_OTP_LOCKOUT_SECONDS)
+    refusal: Exception | None = None
+    with transaction.atomic():
+        recent = list(
+            OtpChallenge.objects.select_for_update()
+            .filter(mobile=mobile, created_at__gt=window)
+            .order_by("pk")
         )
-        window = now - dt.timedelta(seconds=settings.SEVA_OTP_LOCKOUT_SECONDS)
-        wrong = (
-            OtpChallenge.objects.filter(mobile=mobile, created_at__gt=window).aggregate(
-                n=Sum("failed_attempts")
-            )["n"]
-            or 0
-        )
-        if wrong >= settings.SEVA_OTP_MAX_WRONG_TRIES:
-            lock_until = now + dt.timedelta(seconds=settings.SEVA_OTP_LOCKOUT_SECONDS)
-            OtpLockout.objects.update_or_create(mobile=mobile, defaults={"until": lock_until})
-            OtpChallenge.objects.filter(mobile=mobile, used_at__isnull=True).update(used_at=now)
-            raise SignInRefused(
-                _("Too many wrong codes. You can try again after %(time)s.")
-                % {"time": _local_time(lock_until)}
-            )
-        left = settings.SEVA_OTP_MAX_WRONG_TRIES - wrong
-        raise ValidationFailed(
-            {"code": [_("That code is not right. You have %(n)s more tries.") % {"n": left}]}
-        )
-    OtpChallenge.objects.filter(pk=challenge.pk).update(used_at=now)
+        until = _lockout_until(mobile, now)
+        wrong = sum(challenge.failed_attempts for challenge in recent)
+        open_challenges = [c for c in recent if c.used_at is None and c.expires_at > now]
+        challenge = max(open_challenges, key=lambda c: c.created_at, default=None)
+        if until:
+            refusal = _locked_out(until)
+        elif challenge is None:
+            refusal = ValidationFailed({"code": [_("This code has expired. Ask for a new one.")]})
+        elif wrong < settings.SEVA_OTP_MAX_WRONG_TRIES and _code_matches(challenge, code, mobile):
+            OtpChallenge.objects.filter(pk=challenge.pk).update(used_at=now)
+        else:
+            if wrong < settings.SEVA_OTP_MAX_WRONG_TRIES:
+                OtpChallenge.objects.filter(pk=challenge.pk).update(
+                    failed_attempts=F("failed_attempts") + 1
+                )
+                wrong += 1
+            if wrong >= settings.SEVA_OTP_MAX_WRONG_TRIES:
+                lock_until = now + dt.timedelta(seconds=settings.SEVA_OTP_LOCKOUT_SECONDS)
+                OtpLockout.objects.update_or_create(mobile=mobile, defaults={"until": lock_until})
+                OtpChallenge.objects.filter(mobile=mobile, used_at__isnull=True).update(used_at=now)
+                refusal = _locked_out(lock_until)
+            else:
+                left = settings.SEVA_OTP_MAX_WRONG_TRIES - wrong
+                refusal = ValidationFailed(
+                    {
+                        "code": [
+                            _("That code is not right. You have %(n)s more tries.") % {"n": left}
+                        ]
+                    }
+                )
+    if refusal is not None:
+        raise refusal
     return citizen_for_mobile(mobile=mobile)
 
 

@@ -248,6 +248,12 @@ def apply_check(request: HttpRequest, draft_id) -> HttpResponse:
         except ValidationFailed as exc:
             errors = {k.removeprefix("data."): v for k, v in exc.errors.items()}
             status = 400
+        except drafts.DraftAlreadySent as exc:
+            # A second tap on "Send": the citizen sees what the first one made.
+            messages.info(request, exc.message)
+            if draft.correcting_id:
+                return redirect("portal:my-application", reference=exc.reference)
+            return redirect("portal:acknowledgement", reference=exc.reference)
         except (ActionNotAllowed, Conflict) as exc:
             messages.error(request, exc.message)
             return redirect("portal:my-applications")

@@ -464,6 +464,21 @@ SEVA_ALERT_SMS = {
         },
     },
 }
+# The code a service centre's operator asks for when filing for a citizen: their consent.
+# It says who files (the operator and the centre, cut to 30 characters), for which service,
+# and to give it only in person. Variables: the code, "filer", the service's short name.
+SEVA_CONSENT_SMS = {
+    "en": {
+        "dlt_template_id": "1107161234500009003",
+        "text": "{#var#} is the code to let {#var#} file your application for {#var#}. Give it only in person at the counter, never on a call. -HRSEVA",
+        "variables": ["otp", "filer", "service_name"],
+    },
+    "hi": {
+        "dlt_template_id": "1107161234500009004",
+        "text": "{#var#} कोड से {#var#} आपका {#var#} आवेदन भरेंगे। यह कोड केवल काउंटर पर स्वयं बताएँ, फ़ोन पर नहीं। -HRSEVA",
+        "variables": ["otp", "filer", "service_name"],
+    },
+}
 # One-time passwords for citizen sign-in.
 SEVA_OTP_VALID_SECONDS = 5 * 60
 SEVA_OTP_MAX_WRONG_TRIES = 5
