@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.lint import MAX_UPLOAD_BYTES
 from seva.formschemas.paths import schema_at, set_path
 
+from .file_checks import ImageVerdict, PdfVerdict, image_verdict, pdf_verdict
 from .models import Application, Document
 
 # What each accepted type starts with, and its name for people.
@@ -32,8 +32,6 @@ SIGNATURES = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
 }
 TYPE_NAMES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
-# A PDF that can run code when opened is refused, whatever else it holds.
-PDF_ACTIVE_CONTENT = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile")
 
 
 def human_size(size: int) -> str:
@@ -53,15 +51,33 @@ def detect_content_type(head: bytes) -> str | None:
     return None
 
 
-def _image_is_whole(data: bytes) -> bool:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return False
-    return True
+def _content_refusal(content: bytes, content_type: str) -> str | None:
+    """Why a file of a type we take is refused for what it holds, or None."""
+    if content_type == "application/pdf":
+        verdict = pdf_verdict(content)
+        if verdict is PdfVerdict.ACTIVE_CONTENT:
+            return _(
+                "This PDF contains scripts, attachments or other active content. "
+                "Upload a plain PDF, such as a scan."
+            )
+        if verdict is PdfVerdict.ENCRYPTED:
+            return _(
+                "This PDF is locked with a password or encrypted. "
+                "Upload a copy without the lock, or a scan."
+            )
+        if verdict is PdfVerdict.DAMAGED:
+            return _("This PDF is damaged and cannot be opened. Upload it again, or a scan.")
+        return None
+    max_pixels = settings.SEVA_MAX_IMAGE_PIXELS
+    verdict = image_verdict(content, image_format=TYPE_NAMES[content_type], max_pixels=max_pixels)
+    if verdict is ImageVerdict.TOO_MANY_PIXELS:
+        return _(
+            "This image has more pixels than we accept (at most %(max)s megapixels). "
+            "Upload a smaller photo or scan."
+        ) % {"max": f"{max_pixels / 1_000_000:g}"}
+    if verdict is ImageVerdict.DAMAGED:
+        return _("This image is damaged or incomplete. Upload it again.")
+    return None
 
 
 def _types_in_words(accept: Iterable[str]) -> str:
@@ -115,22 +131,9 @@ def document_upload(
                 ]
             }
         )
-    if content_type == "application/pdf" and any(
-        marker in content for marker in PDF_ACTIVE_CONTENT
-    ):
-        raise ValidationFailed(
-            {
-                field: [
-                    _(
-                        "This PDF contains scripts or attachments. Upload a plain PDF, such as a scan."
-                    )
-                ]
-            }
-        )
-    if content_type.startswith("image/") and not _image_is_whole(bytes(content)):
-        raise ValidationFailed(
-            {field: [_("This image is damaged or incomplete. Upload it again.")]}
-        )
+    refusal = _content_refusal(bytes(content), content_type)
+    if refusal:
+        raise ValidationFailed({field: [refusal]})
 
     document = Document(
         token=new_token(),

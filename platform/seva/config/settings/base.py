@@ -366,6 +366,15 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # ------------------------------------------------------------------------------
+# Uploads: what one person may hold, and the clean-up (issue 16, findings 8, 9 and 11;
+# docs/security.md, "Uploads")
+# ------------------------------------------------------------------------------
+# An image whose header claims more pixels than this is refused before anything decodes it
+# (50 megapixels: an A4 page scanned at 600 dpi, or a phone's largest photo). Pillow refuses
+# more than 179 megapixels whatever this says.
+SEVA_MAX_IMAGE_PIXELS = 50_000_000
+
+# ------------------------------------------------------------------------------
 # Logging
 # ------------------------------------------------------------------------------
 LOGGING = {
