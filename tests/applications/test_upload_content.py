@@ -8,6 +8,7 @@ anything decodes it. Plain scans, and born-digital PDFs with links, are taken.""
 from __future__ import annotations
 
 import io
+import logging
 import struct
 import zlib
 
@@ -287,13 +288,36 @@ def test_plain_pdfs_are_taken(api, content):
             PDF_BYTES.replace(b"/Kids[3 0 R]/Count 1", b"/Kids[]/Count 0"),
             "This PDF is damaged and cannot be opened. Upload it again, or a scan.",
         ),
+        (
+            # pypdf reads the first /S, a viewer may take the second.
+            one_page(b"/OpenAction<</S/GoTo/D[3 0 R/Fit]/S/L#61unch/F(cmd.exe)>>"),
+            "This PDF is damaged and cannot be opened. Upload it again, or a scan.",
+        ),
     ],
-    ids=["password", "owner-password-only", "not-a-pdf-after-its-header", "no-page"],
+    ids=[
+        "password",
+        "owner-password-only",
+        "not-a-pdf-after-its-header",
+        "no-page",
+        "a-second-action-type-in-one-dictionary",
+    ],
 )
 def test_an_encrypted_or_unreadable_pdf_is_refused_with_what_to_do(api, content, message):
     response = upload(api, content)
     assert response.status_code == 400, response.json()
     assert response.json()["errors"]["file"] == [message]
+
+
+@pytest.mark.django_db
+def test_a_second_action_type_is_caught_even_when_the_log_says_only_errors(api):
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # LOG_LEVEL=ERROR
+    try:
+        response = upload(api, one_page(b"/OpenAction<</S/GoTo/D[3 0 R/Fit]/S/L#61unch/F(x)>>"))
+    finally:
+        root.setLevel(level)
+    assert response.status_code == 400
 
 
 @pytest.mark.django_db

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import enum
 import io
+import logging
 import re
 import warnings
 from collections.abc import Iterator
+from contextvars import ContextVar
 
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
@@ -88,9 +90,52 @@ class _TooManyObjects(Exception):
     pass
 
 
+# pypdf keeps the first of two definitions of one key in a dictionary, and says so in a
+# warning; a viewer may keep the last (`<</S/GoTo ... /S/Launch ...>>`). The keys defined
+# twice in the file being checked (in this thread or task) are collected from that warning.
+_keys_defined_twice: ContextVar[list[str] | None] = ContextVar("keys_defined_twice", default=None)
+
+
+class _KeysDefinedTwice(logging.Filter):
+    """Collects the keys while a check runs (and keeps pypdf's complaints about a citizen's
+    file out of the log); lets other records through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        found = _keys_defined_twice.get()
+        if found is None:
+            return True
+        if str(record.msg).startswith("Multiple definitions in dictionary") and isinstance(
+            record.args, dict
+        ):
+            found.append(str(record.args.get("key")))
+        return False
+
+
+_PYPDF_PARSER_LOG = logging.getLogger("pypdf.generic._data_structures")
+_PYPDF_PARSER_LOG.addFilter(_KeysDefinedTwice())
+# Its warnings must be made whatever the root logger's level (LOG_LEVEL=ERROR, say): the
+# check above reads them. Do not raise this logger's level.
+_PYPDF_PARSER_LOG.setLevel(logging.WARNING)
+
+
 def pdf_verdict(data: bytes) -> PdfVerdict:
     """Whether the PDF in `data` is plain (no active content anywhere in it), holds active
     content, is encrypted, or cannot be read."""
+    keys_defined_twice: list[str] = []
+    collecting = _keys_defined_twice.set(keys_defined_twice)
+    try:
+        verdict = _pdf_verdict(data)
+    finally:
+        _keys_defined_twice.reset(collecting)
+    if verdict is PdfVerdict.PLAIN and any(
+        key in TYPE_KEYS or key in REFUSED_KEYS for key in keys_defined_twice
+    ):
+        # What the viewer would take the action or annotation to be is not what we read.
+        return PdfVerdict.DAMAGED
+    return verdict
+
+
+def _pdf_verdict(data: bytes) -> PdfVerdict:
     try:
         reader = _reader(data)
     except (DependencyError, FileNotDecryptedError):
