@@ -4,6 +4,8 @@ see it. A bad file stops the action and says why; nothing changes."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -111,3 +113,37 @@ def test_the_api_takes_attachments_by_token_and_only_the_callers_own(user, api):
     # Attached once: the same token cannot be attached to a second step.
     again = api("clerk.ambala").post(url, {**body, "attachments": [token]}, format="json")
     assert again.status_code in (400, 409)
+
+
+@pytest.mark.django_db
+def test_attachments_are_for_officers_only(user, api):
+    """Issue 16, finding 11: a citizen uploaded 30 files as "attachments"; someone who holds
+    no posting today cannot upload one, by the API or by the workspace's form."""
+    for username in ("citizen", "citizen2"):
+        refused = api(username).post(
+            "/api/v1/documents/",
+            {"field": "attachments", "file": SimpleUploadedFile("note.pdf", PDF_BYTES)},
+            format="multipart",
+        )
+        assert refused.status_code == 403
+        assert refused.json()["detail"] == (
+            "Only officers attach files to an action. To send a document for an "
+            "application, upload it for the form's field."
+        )
+    assert not Document.objects.filter(
+        owner__username__in=["citizen", "citizen2"], field="attachments"
+    ).exists()
+
+    # An officer whose posting has ended is no longer an officer for this.
+    clerk = user("clerk.ambala")
+    clerk.postings.update(ends_on=dt.date(2020, 1, 31), starts_on=dt.date(2020, 1, 1))
+    assert (
+        api("clerk.ambala")
+        .post(
+            "/api/v1/documents/",
+            {"field": "attachments", "file": SimpleUploadedFile("note.pdf", PDF_BYTES)},
+            format="multipart",
+        )
+        .status_code
+        == 403
+    )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from seva.applications.models import ApplicationEvent
+from seva.definitions.models import Service
 from seva.definitions.selectors import workflow_for
 
 from .models import Partner, PartnerKey
@@ -27,6 +28,12 @@ def partner_key_check(key: str) -> PartnerKey | None:
         return None
     PartnerKey.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
     return found
+
+
+def partner_service(*, partner: Partner, code: str) -> Service | None:
+    """The live service `code` if the partner's keys are scoped to it, else None (an unknown
+    code too: the answer does not tell which services exist)."""
+    return partner.services.filter(code=code, current_version__isnull=False).first()
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from seva.applications.selectors import (
     available_actions,
 )
 from seva.applications.services import application_act, application_submit
-from seva.core.errors import NotFound, ValidationFailed
+from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
 from seva.dashboards.boards import rts_board
 from seva.dashboards.filters import board_filters_from, board_row_json
 from seva.definitions.selectors import service_get, service_list
@@ -44,7 +44,9 @@ from . import schema as doc
 from . import serializers as s
 from .authentication import PartnerKeyAuthentication
 from .idempotency import idempotent
+from .models import PartnerKey
 from .pagination import PageNumberPagination, QueuePagination
+from .selectors import partner_service
 from .throttling import PartnerKeyThrottle
 
 
@@ -236,7 +238,7 @@ class ApplicationActionsApi(APIView):
 class DocumentUploadApi(APIView):
     """Upload a file for one file field of a service's form; the answer's token goes into
     that field of the application's data. Partner systems upload with their key, for the
-    applications they file."""
+    services their key may file; officers also upload the attachments of their actions."""
 
     parser_classes = [MultiPartParser, FormParser]
     authentication_classes = [
@@ -249,6 +251,12 @@ class DocumentUploadApi(APIView):
         operation_id="documents_upload",
         tags=["documents"],
         summary="Upload a file for a form's file field, or an officer's attachment",
+        description=(
+            "A partner key uploads only for the services it may file (403 otherwise), and "
+            "never attachments; `field=attachments` is for officers only (403). Each caller "
+            "holds a limited number of uploads no application has claimed yet (400 beyond "
+            "it); those never used are deleted after a day."
+        ),
         parameters=[doc.IDEMPOTENCY_KEY],
         request={"multipart/form-data": s.DocumentInput},
         responses={
@@ -265,13 +273,22 @@ class DocumentUploadApi(APIView):
         payload = s.DocumentInput(data=request.data)
         payload.is_valid(raise_exception=True)
         field = payload.validated_data["field"]
+        partner = request.auth.partner if isinstance(request.auth, PartnerKey) else None
         try:
             if field == ATTACHMENT_FIELD:  # an officer's attachment to an action
+                if partner is not None:
+                    raise ActionNotAllowed("A partner key may not upload officers' attachments.")
                 document = attachment_upload(
                     owner=request.user, uploaded_file=payload.validated_data["file"]
                 )
             else:
-                service = service_get(code=payload.validated_data["service"])
+                code = payload.validated_data["service"]
+                if partner is None:
+                    service = service_get(code=code)
+                else:
+                    service = partner_service(partner=partner, code=code)
+                    if service is None:
+                        raise ActionNotAllowed(f"This key may not upload documents for '{code}'.")
                 spec = (schema_at(service.current_version.form_schema, field) or {}).get("x-file")
                 if not spec:
                     raise ValidationFailed(

@@ -1,29 +1,36 @@
 """Uploaded documents: checked by their content (not their name), streamed to storage, and
-claimed by exactly one application when it is submitted."""
+claimed by exactly one application when it is submitted. Each person holds a bounded number
+of uploads no application has claimed yet; those no draft names either are deleted after a
+day (docs/security.md, "Uploads")."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from seva.core.errors import Conflict, ValidationFailed
+from seva.core.errors import ActionNotAllowed, Conflict, ValidationFailed
+from seva.core.registry import Registry
 from seva.formschemas import rendering
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.lint import MAX_UPLOAD_BYTES
 from seva.formschemas.paths import schema_at, set_path
+from seva.org.selectors import postings_active
 
-from .models import Application, Document
+from .file_checks import ImageVerdict, PdfVerdict, image_verdict, pdf_verdict
+from .models import Application, ApplicationDraft, Document
 
 # What each accepted type starts with, and its name for people.
 SIGNATURES = {
@@ -32,8 +39,7 @@ SIGNATURES = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
 }
 TYPE_NAMES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
-# A PDF that can run code when opened is refused, whatever else it holds.
-PDF_ACTIVE_CONTENT = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile")
+TOKEN_PREFIX = "doc_"
 
 
 class DocumentsTaken(Conflict):
@@ -69,15 +75,33 @@ def detect_content_type(head: bytes) -> str | None:
     return None
 
 
-def _image_is_whole(data: bytes) -> bool:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return False
-    return True
+def _content_refusal(content: bytes, content_type: str) -> str | None:
+    """Why a file of a type we take is refused for what it holds, or None."""
+    if content_type == "application/pdf":
+        verdict = pdf_verdict(content)
+        if verdict is PdfVerdict.ACTIVE_CONTENT:
+            return _(
+                "This PDF contains scripts, attachments or other active content. "
+                "Upload a plain PDF, such as a scan."
+            )
+        if verdict is PdfVerdict.ENCRYPTED:
+            return _(
+                "This PDF is locked with a password or encrypted. "
+                "Upload a copy without the lock, or a scan."
+            )
+        if verdict is PdfVerdict.DAMAGED:
+            return _("This PDF is damaged and cannot be opened. Upload it again, or a scan.")
+        return None
+    max_pixels = settings.SEVA_MAX_IMAGE_PIXELS
+    verdict = image_verdict(content, image_format=TYPE_NAMES[content_type], max_pixels=max_pixels)
+    if verdict is ImageVerdict.TOO_MANY_PIXELS:
+        return _(
+            "This image has more pixels than we accept (at most %(max)s megapixels). "
+            "Upload a smaller photo or scan."
+        ) % {"max": f"{max_pixels / 1_000_000:g}"}
+    if verdict is ImageVerdict.DAMAGED:
+        return _("This image is damaged or incomplete. Upload it again.")
+    return None
 
 
 def _types_in_words(accept: Iterable[str]) -> str:
@@ -86,7 +110,7 @@ def _types_in_words(accept: Iterable[str]) -> str:
 
 
 def new_token() -> str:
-    return f"doc_{secrets.token_hex(16)}"
+    return f"{TOKEN_PREFIX}{secrets.token_hex(16)}"
 
 
 def document_upload(
@@ -131,22 +155,9 @@ def document_upload(
                 ]
             }
         )
-    if content_type == "application/pdf" and any(
-        marker in content for marker in PDF_ACTIVE_CONTENT
-    ):
-        raise ValidationFailed(
-            {
-                field: [
-                    _(
-                        "This PDF contains scripts or attachments. Upload a plain PDF, such as a scan."
-                    )
-                ]
-            }
-        )
-    if content_type.startswith("image/") and not _image_is_whole(bytes(content)):
-        raise ValidationFailed(
-            {field: [_("This image is damaged or incomplete. Upload it again.")]}
-        )
+    refusal = _content_refusal(bytes(content), content_type)
+    if refusal:
+        raise ValidationFailed({field: [refusal]})
 
     document = Document(
         token=new_token(),
@@ -158,9 +169,16 @@ def document_upload(
         sha256=digest.hexdigest(),
         uploaded_at=at or timezone.now(),
     )
-    uploaded_file.seek(0)
-    document.file.save(document.token, uploaded_file, save=False)
-    document.save()
+    with transaction.atomic():
+        _lock_uploads_of(owner)
+        _check_quota(owner, adding=document.size, field=field, at=document.uploaded_at)
+        uploaded_file.seek(0)
+        document.file.save(document.token, uploaded_file, save=False)
+        try:
+            document.save()
+        except BaseException:
+            document.file.storage.delete(document.file.name)
+            raise
     return document
 
 
@@ -171,9 +189,22 @@ ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 ATTACHMENTS_PER_ACTION = 5
 
 
+def attachments_check_allowed(user) -> None:
+    """Attachments go with an officer's action on a file: someone who holds no posting today
+    (a citizen, a partner system's account) may not upload them."""
+    if not postings_active(user):
+        raise ActionNotAllowed(
+            _(
+                "Only officers attach files to an action. To send a document for an "
+                "application, upload it for the form's field."
+            )
+        )
+
+
 def attachment_upload(*, owner, uploaded_file: UploadedFile) -> Document:
     """Store a file an officer attaches to an action, checked like any upload. Errors are
-    keyed `attachments`."""
+    keyed `attachments`; someone who is not an officer is refused (ActionNotAllowed)."""
+    attachments_check_allowed(owner)
     return document_upload(
         owner=owner,
         uploaded_file=uploaded_file,
@@ -268,6 +299,128 @@ def documents_attach(documents: list[Document], application: Application) -> Non
     Document.objects.filter(pk__in=[d.pk for d in documents], application__isnull=True).update(
         application=application
     )
+
+
+# ------------------------------------------------------------------------------
+# Uploads no application has claimed yet: the quota, and the clean-up
+# ------------------------------------------------------------------------------
+# One rule for both: an unclaimed upload is kept while it is younger than
+# SEVA_UNCLAIMED_UPLOADS_KEPT_HOURS or a live draft of its owner names it (a citizen's saved
+# application, a service centre's filing in progress); the clean-up deletes the others, and
+# the quota counts exactly the kept ones, so what the quota counts is what the person can
+# free by sending or discarding a draft, or by waiting.
+#
+# Where drafts keep answers not yet sent: each source returns the answers (JSON) of the
+# live drafts of the given users; the documents' tokens are found in them. An app that keeps
+# such drafts registers its source (seva.channels registers the counter's).
+DraftAnswers = Callable[[Collection[int]], Iterable[Any]]
+DRAFT_ANSWERS: Registry[DraftAnswers] = Registry("source of draft answers")
+
+
+@DRAFT_ANSWERS.register("portal")
+def _portal_draft_answers(owner_ids: Collection[int]) -> Iterable[Any]:
+    return ApplicationDraft.objects.filter(user_id__in=owner_ids).values_list("data", flat=True)
+
+
+def tokens_in_drafts(*, owner_ids: Collection[int]) -> set[str]:
+    """The document tokens that the live drafts of `owner_ids` name."""
+    tokens: set[str] = set()
+    for name in DRAFT_ANSWERS:
+        for answers in DRAFT_ANSWERS.get(name)(owner_ids):
+            tokens.update(_tokens_in(answers))
+    return tokens
+
+
+def _tokens_in(answers: Any) -> Iterator[str]:
+    pending = [answers]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and value.startswith(TOKEN_PREFIX):
+            yield value
+
+
+def _kept_since(at: dt.datetime) -> dt.datetime:
+    return at - dt.timedelta(hours=settings.SEVA_UNCLAIMED_UPLOADS_KEPT_HOURS)
+
+
+def unclaimed_uploads_kept(*, owner, at: dt.datetime | None = None) -> QuerySet[Document]:
+    """`owner`'s uploads that no application has claimed and that the clean-up keeps."""
+    at = at or timezone.now()
+    held = tokens_in_drafts(owner_ids=[owner.pk])
+    return Document.objects.filter(owner=owner, application__isnull=True).filter(
+        Q(uploaded_at__gte=_kept_since(at)) | Q(token__in=held)
+    )
+
+
+def _lock_uploads_of(owner) -> None:
+    """One upload of a person's at a time, from the quota's count to the row written: a
+    burst of parallel uploads cannot all pass the same count. The person's row is locked
+    until the transaction ends; other people's uploads do not wait."""
+    list(get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk"))
+
+
+def _check_quota(owner, *, adding: int, field: str, at: dt.datetime) -> None:
+    held = unclaimed_uploads_kept(owner=owner, at=at).aggregate(files=Count("pk"), size=Sum("size"))
+    files, size = held["files"], held["size"] or 0
+    if (
+        files + 1 > settings.SEVA_UNCLAIMED_UPLOADS_MAX_FILES
+        or size + adding > settings.SEVA_UNCLAIMED_UPLOADS_MAX_BYTES
+    ):
+        raise ValidationFailed(
+            {
+                field: [
+                    _(
+                        "You already have %(count)s uploaded files (%(size)s) that are not part "
+                        "of a sent application, the most we keep for one person. Send or discard "
+                        "an application you saved, then upload again; files you did not use are "
+                        "removed after a day."
+                    )
+                    % {"count": files, "size": human_size(size)}
+                ]
+            }
+        )
+
+
+def documents_delete_unclaimed(*, at: dt.datetime | None = None, batch_size: int = 500) -> int:
+    """Delete the uploads that no application claimed within the kept hours and that no live
+    draft of their owner names: the row and the stored file. Returns how many went. Safe to
+    run twice, and beside submissions: each row is locked and checked again before it goes."""
+    since = _kept_since(at or timezone.now())
+    deleted, after = 0, 0
+    while True:
+        batch = list(
+            Document.objects.filter(application__isnull=True, uploaded_at__lt=since, pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", "owner_id", "token")[:batch_size]
+        )
+        if not batch:
+            return deleted
+        after = batch[-1][0]
+        held = tokens_in_drafts(owner_ids={owner_id for _pk, owner_id, _token in batch})
+        for pk, _owner_id, token in batch:
+            if token not in held and _delete_if_unclaimed(pk=pk, since=since):
+                deleted += 1
+
+
+def _delete_if_unclaimed(*, pk: int, since: dt.datetime) -> bool:
+    with transaction.atomic():
+        document = (
+            Document.objects.select_for_update()
+            .filter(pk=pk, application__isnull=True, uploaded_at__lt=since)
+            .first()
+        )
+        if document is None:  # claimed, or deleted, since the batch was read
+            return False
+        storage, name = document.file.storage, document.file.name
+        document.delete()
+        # Inside the transaction: if the storage fails, the row stays for the next run
+        # rather than a row without its file or a file without its row.
+        storage.delete(name)
+    return True
 
 
 class UploadLimitHandler(FileUploadHandler):

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from seva.org.models import Jurisdiction
 
+from .documents import documents_delete_unclaimed
 from .services import applications_escalate_overdue, applications_recompute_deadlines
 
 
@@ -16,3 +17,10 @@ def recompute_deadlines(*, district_id: int | None = None) -> int:
 @shared_task
 def escalate_overdue() -> int:
     return applications_escalate_overdue()
+
+
+@shared_task
+def delete_unclaimed_uploads() -> int:
+    """Hourly (CELERY_BEAT_SCHEDULE): uploads no application claimed and no draft names,
+    once older than SEVA_UNCLAIMED_UPLOADS_KEPT_HOURS, go with their files."""
+    return documents_delete_unclaimed()

@@ -5,3 +5,6 @@ class ChannelsConfig(AppConfig):
     name = "seva.channels"
     label = "channels"
     verbose_name = "Channels (service centres)"
+
+    def ready(self) -> None:
+        from . import documents  # noqa: F401  (registers the counter's drafts as holding uploads)

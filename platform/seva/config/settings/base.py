@@ -366,6 +366,27 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # ------------------------------------------------------------------------------
+# Uploads: what one person may hold, and the clean-up (issue 16, findings 8, 9 and 11;
+# docs/security.md, "Uploads")
+# ------------------------------------------------------------------------------
+# An image whose header claims more pixels than this is refused before anything decodes it
+# (50 megapixels: an A4 page scanned at 600 dpi, or a phone's largest photo). Pillow refuses
+# more than 179 megapixels whatever this says.
+SEVA_MAX_IMAGE_PIXELS = 50_000_000
+# Uploads no application has claimed yet, per person (a citizen, an operator at a counter,
+# a partner system): at most this many files and bytes. Those a live draft names count,
+# and so do the others of the last SEVA_UNCLAIMED_UPLOADS_KEPT_HOURS.
+SEVA_UNCLAIMED_UPLOADS_MAX_FILES = 40
+SEVA_UNCLAIMED_UPLOADS_MAX_BYTES = 40 * 1024 * 1024
+# An upload no application claimed and no draft names is deleted (row and file) once it is
+# this old, by the hourly task below.
+SEVA_UNCLAIMED_UPLOADS_KEPT_HOURS = 24
+CELERY_BEAT_SCHEDULE["delete-unclaimed-uploads"] = {
+    "task": "seva.applications.tasks.delete_unclaimed_uploads",
+    "schedule": crontab(minute=17),
+}
+
+# ------------------------------------------------------------------------------
 # Logging
 # ------------------------------------------------------------------------------
 LOGGING = {
