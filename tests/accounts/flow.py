@@ -14,7 +14,7 @@ PASSWORD = "seva-demo"
 SIGN_IN = "/admin/login/"
 CODE = "/admin/login/code/"
 ENROL = "/admin/login/enrol/"
-SMS_EVENT = "second_factor_code"
+SMS_EVENT = "otp"  # sign-in codes, citizens' and officers'
 
 
 def password_given(client, username: str, *, password: str = PASSWORD, next_url: str = ""):

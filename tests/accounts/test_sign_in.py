@@ -116,7 +116,7 @@ def test_a_pending_sign_in_expires(client):
 # ------------------------------------------------------------------------------
 def test_the_sms_code_arrives_as_an_outbox_message_with_the_dlt_template_and_signs_in(client, user):
     password_given(client, DECIDER, next_url="/admin/queue/")
-    message = OutboxMessage.objects.get(event=SMS_EVENT)
+    message = OutboxMessage.objects.get(event=SMS_EVENT, user=user(DECIDER))
     template = settings.SEVA_SECOND_FACTOR_SMS["en"]
     assert message.recipient == DECIDER_MOBILE
     assert message.dlt_template_id == template["dlt_template_id"]
@@ -136,12 +136,16 @@ def test_the_sms_code_arrives_as_an_outbox_message_with_the_dlt_template_and_sig
     # A code works once.
     device.refresh_from_db()
     assert device.code_hash == ""
+    # The state admin's SMS log shows the message, the code masked.
+    client.force_login(user("admin"))
+    log = client.get(f"/admin/sms/{message.pk}/").content.decode()
+    assert "is your code to sign in to the Seva staff workspace" in log and code not in log
 
 
 def test_an_officer_in_hindi_gets_the_code_in_hindi(client, user):
     OfficerProfile.objects.filter(user=user(DECIDER)).update(language="hi")
     password_given(client, DECIDER)
-    message = OutboxMessage.objects.get(event=SMS_EVENT)
+    message = OutboxMessage.objects.get(event=SMS_EVENT, user=user(DECIDER))
     assert message.language == "hi"
     assert message.dlt_template_id == settings.SEVA_SECOND_FACTOR_SMS["hi"]["dlt_template_id"]
 

@@ -38,7 +38,9 @@ from .selectors import (
 
 log = logging.getLogger(__name__)
 
-SMS_EVENT = "second_factor_code"  # the outbox's event for these messages
+# The outbox's event for sign-in codes, the citizens' and the officers' alike: the SMS log
+# shows staff the text of every "otp" message with its code masked.
+SMS_EVENT = "otp"
 _CODE = re.compile(r"^\d{6,8}$")  # 6 digits (SMS, most apps); 8 for apps set up that way
 
 

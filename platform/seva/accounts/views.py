@@ -175,7 +175,7 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
             if device is None:
                 return redirect("accounts:enrol")
             if isinstance(device, SmsDevice):
-                _sms_send(request, pending.user, device)
+                _sms_send(request, pending.user, device, announce=False)  # the page says so
             return redirect("accounts:code")
     return render(
         request,
@@ -185,13 +185,16 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _sms_send(request: HttpRequest, user, device: SmsDevice) -> bool:
+def _sms_send(request: HttpRequest, user, device: SmsDevice, *, announce: bool = True) -> bool:
     try:
         services.second_factor_sms_send(user=user, device_id=device.persistent_id)
     except ActionNotAllowed as exc:
         messages.error(request, exc.message)
         return False
-    messages.success(request, f"A code is on its way by SMS to your mobile {device.masked_mobile}.")
+    if announce:
+        messages.success(
+            request, f"A new code is on its way to your mobile {device.masked_mobile}."
+        )
     return True
 
 
