@@ -919,6 +919,20 @@ NOT_ABOUT_AN_APPLICATION = {
     "helpline:status": "what public tracking shows, for the caller's own mobile only",
     "helpline:grievance": "files a grievance for the caller; shows none",
     "helpline:registered": "a grievance the agent registered; 404 for anybody else's",
+    # Staff sign-in and the second factor (tests/accounts/): about the caller's own account.
+    "accounts:sign-in": "staff sign-in by password (tests/accounts/test_sign_in.py)",
+    "accounts:code": "the second step of the caller's own sign-in",
+    "accounts:code-sms": "sends the caller's own sign-in code to their own mobile",
+    "accounts:enrol": "the caller sets up their own first device while signing in",
+    "accounts:enrol-app": "the caller sets up their own first device while signing in",
+    "accounts:enrol-sms": "the caller sets up their own first device while signing in",
+    "django-admin-sign-in": "sends the Django admin's sign-in to the staff sign-in",
+    "second_factor:devices": "the signed-in officer's own devices (tests/accounts/test_devices.py)",
+    "second_factor:add-app": "the signed-in officer's own devices",
+    "second_factor:add-sms": "the signed-in officer's own devices",
+    "second_factor:remove": "the signed-in officer's own devices; another's answers 404",
+    "second_factor:officer": "an officer's devices, for the state admin only",
+    "second_factor:officer-reset": "resets an officer's devices, state admin only",
 }
 
 # Models that hold an application or part of one: none may be edited or listed through the

@@ -5,9 +5,22 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 
+from seva.accounts import urls as accounts_urls
+from seva.accounts import views as accounts_views
 from seva.api import views as api_views
 
 urlpatterns = [
+    # Staff sign-in is Seva's own (password, then the second factor), ahead of the Wagtail
+    # admin's and the Django admin's, which would sign in on the password alone.
+    path(
+        "admin/login/",
+        include((accounts_urls.sign_in_urlpatterns, "accounts"), namespace="accounts"),
+    ),
+    path(
+        "django-admin/login/",
+        accounts_views.django_admin_sign_in_view,
+        name="django-admin-sign-in",
+    ),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("api/v1/", include("seva.api.urls")),

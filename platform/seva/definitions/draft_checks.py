@@ -77,6 +77,8 @@ def _org_files(root: Path) -> None:
         }
         if role.oversees:
             item["oversees"] = role.oversees
+        if role.second_factor is not None:
+            item["second_factor"] = role.second_factor
         roles.append(item)
     (org / "departments.yaml").write_text(
         yaml.safe_dump({"departments": departments}, allow_unicode=True)

@@ -133,6 +133,7 @@ def definitions_sync(*, root: Path | None = None) -> SyncReport:
                 "name_hi": item["name"]["hi"],
                 "level": item["level"],
                 "oversees": item.get("oversees", ""),
+                "second_factor": item.get("second_factor"),
             },
         )
     now = timezone.now()

@@ -219,3 +219,13 @@ def _roster_seed(roster: list[dict], names: dict, named: set, group) -> list[Dem
 def demo_citizen_mobiles() -> dict[str, str]:
     """{username: mobile} of the demo citizens."""
     return {item["username"]: item["mobile"] for item in _read("demo_users.yaml")["citizens"]}
+
+
+def demo_officer_mobiles() -> dict[str, str]:
+    """{username: mobile} of the named demo officers who have one (their alerts, and their
+    sign-in codes, go there)."""
+    return {
+        item["username"]: item["mobile"]
+        for item in _read("demo_users.yaml")["officers"]
+        if item.get("mobile")
+    }

@@ -35,8 +35,32 @@ class DepartmentForm(OrgAdminForm):
     locked_on_edit = ("code", "short_code")
 
 
+def _yes_no_or_empty(value: str) -> bool | None:
+    return {"true": True, "false": False}.get(value)
+
+
 class RoleForm(OrgAdminForm):
     locked_on_edit = ("code",)
+
+    # Three answers, the first being "not said": roles.yaml's `second_factor` absent.
+    second_factor = forms.TypedChoiceField(
+        label="Second factor at sign-in",
+        choices=[
+            ("", "By the default rule: yes if the role can approve or reject a file"),
+            ("true", "Always"),
+            ("false", "Never"),
+        ],
+        coerce=_yes_no_or_empty,
+        empty_value=None,
+        required=False,
+        help_text="Whether officers in this role must give a code from their phone when they "
+        "sign in, besides their password.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        value = self.instance.second_factor
+        self.initial["second_factor"] = "" if value is None else str(value).lower()
 
 
 class JurisdictionForm(OrgAdminForm):

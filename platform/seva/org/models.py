@@ -97,6 +97,17 @@ class Role(models.Model):
         blank=True,
         help_text="Collectors oversee their district; heads of department their department.",
     )
+    # Whether holders give a second factor when they sign in (seva.accounts). Empty: the
+    # default rule, which asks it of every role that can approve or reject a file.
+    second_factor = models.BooleanField(
+        null=True,
+        blank=True,
+        default=None,
+        help_text=(
+            "Whether officers in this role must give a code from their phone when they sign "
+            "in. Empty: yes if the role can approve or reject a file in some service."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]

@@ -43,7 +43,9 @@ class RoleViewSet(SnippetViewSet):
     list_filter = ["level"]
     search_fields = ["name_en", "name_hi", "code"]
     search_backend_name = None
-    edit_handler = _panels(forms.RoleForm, "code", "name_en", "name_hi", "level", "oversees")
+    edit_handler = _panels(
+        forms.RoleForm, "code", "name_en", "name_hi", "level", "oversees", "second_factor"
+    )
 
 
 class PostingViewSet(SnippetViewSet):

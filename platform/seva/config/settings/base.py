@@ -66,6 +66,7 @@ SEVA_APPS = [
     "seva.dashboards",
     "seva.portal",
     "seva.channels",
+    "seva.accounts",
     "seva.api",
 ]
 
@@ -91,6 +92,8 @@ THIRD_PARTY_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served as our own static files
+    "django_otp",  # officers' second factor (seva.accounts)
+    "django_otp.plugins.otp_totp",
 ]
 
 DJANGO_APPS = [
@@ -517,3 +520,35 @@ SEVA_OTP_SMS = {
         "text": "सेवा में साइन इन हेतु आपका ओटीपी {#var#} है। यह 5 मिनट तक मान्य है। इसे किसी से साझा न करें। -HRSEVA",
     },
 }
+
+# ------------------------------------------------------------------------------
+# Officers' second factor (seva.accounts; docs/security.md)
+# ------------------------------------------------------------------------------
+# Who must give one is decided per role (roles.yaml `second_factor`, by default every role
+# that can approve or reject); the state admin (a superuser) must too unless this is off.
+SEVA_SECOND_FACTOR_FOR_SUPERUSERS = env_bool("SEVA_SECOND_FACTOR_FOR_SUPERUSERS", True)
+# How long a password, once accepted, waits for the code (enrolling included).
+SEVA_SECOND_FACTOR_PENDING_SECONDS = 10 * 60
+# Wrong codes an officer may give (across devices and sessions) before every code, the right
+# one too, is refused for the lock-out; counted in the database under a row lock.
+SEVA_SECOND_FACTOR_MAX_WRONG_CODES = 5
+SEVA_SECOND_FACTOR_LOCKOUT_SECONDS = 15 * 60
+# SMS codes: valid 5 minutes, a new one after a minute, at most 5 an hour per officer.
+SEVA_SECOND_FACTOR_SMS_VALID_SECONDS = 5 * 60
+SEVA_SECOND_FACTOR_SMS_RESEND_SECONDS = 60
+SEVA_SECOND_FACTOR_SMS_PER_HOUR = 5
+# The sign-in code SMS, as registered on DLT (one template per language; one {#var#}).
+SEVA_SECOND_FACTOR_SMS = {
+    "en": {
+        "dlt_template_id": "1107161234500009061",
+        "text": "{#var#} is your code to sign in to the Seva staff workspace. It is valid for 5 minutes. Do not share it. -HRSEVA",
+    },
+    "hi": {
+        "dlt_template_id": "1107161234500009062",
+        "text": "सेवा स्टाफ़ कार्यक्षेत्र में साइन इन हेतु आपका कोड {#var#} है। यह 5 मिनट तक मान्य है। इसे किसी से साझा न करें। -HRSEVA",
+    },
+}
+# Authenticator apps name the account "Seva: <username>". django-otp's own back-off per device
+# is off: the limit above, per officer and across devices, replaces it.
+OTP_TOTP_ISSUER = "Seva"
+OTP_TOTP_THROTTLE_FACTOR = 0

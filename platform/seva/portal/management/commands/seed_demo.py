@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from seva.accounts.demo import DEMO_SECOND_FACTOR_MOBILE, demo_second_factor_seed
 from seva.api.demo import demo_key_file, demo_partner_seed
 from seva.channels.demo import demo_channels_seed
 from seva.org.demo import demo_citizen_mobiles, demo_seed
@@ -13,7 +14,7 @@ from seva.portal.services import citizen_profile_ensure
 class Command(BaseCommand):
     help = (
         "Load the demo state (jurisdictions, holidays, people, service centres, citizens' mobile "
-        "numbers) and print the demo logins."
+        "numbers, officers' second factor) and print the demo logins."
     )
 
     def add_arguments(self, parser) -> None:
@@ -32,6 +33,7 @@ class Command(BaseCommand):
                 User = get_user_model()
                 for username, mobile in demo_citizen_mobiles().items():
                     citizen_profile_ensure(user=User.objects.get(username=username), mobile=mobile)
+                demo_second_factor_seed()
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         if options["json"]:
@@ -55,6 +57,11 @@ class Command(BaseCommand):
                 f"<role>.<place code>, e.g. {rostered[0].username} "
                 "(seed_demo --json lists them all)"
             )
+        self.stdout.write(
+            "Officers who approve or reject, and the state admin, give a second factor: after "
+            "the password, the code sent by SMS, shown in the demo SMS box (/demo/sms/) for "
+            f"their mobile, or {DEMO_SECOND_FACTOR_MOBILE} if they have none"
+        )
         self.stdout.write(
             f"Demo partner API key (income-certificate, public-grievance): {partner_key}\n"
             f"  kept in {demo_key_file()}; send it as 'Authorization: Api-Key <key>'"
