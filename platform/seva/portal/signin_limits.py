@@ -20,7 +20,7 @@ import logging
 from typing import Any
 
 from axes.handlers.cache import AxesCacheHandler
-from axes.helpers import get_cache_timeout, get_client_username, get_cool_off
+from axes.helpers import get_cache_timeout, get_client_str, get_client_username, get_cool_off
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -83,14 +83,28 @@ class AccountAndAddressHandler(AxesCacheHandler):
             locked = False
             for key, _count, limit in counts:
                 locked = self._count_one_more(key, timeout) >= limit or locked
+        username = get_client_username(request, credentials)
+        # Who, as axes writes it: the username and address masked (AXES_SENSITIVE_PARAMETERS).
+        who = get_client_str(
+            username,
+            request.axes_ip_address,
+            request.axes_user_agent,
+            request.axes_path_info,
+            request,
+        )
+        log.warning(
+            "Failed sign-in %s; counts %s",
+            who,
+            ", ".join(
+                f"{count}/{limit}" for _key, count, limit in self._counts(request, credentials)
+            ),
+        )
         if locked:
+            log.warning("Sign-in locked out: %s", who)
             request.axes_locked_out = True
             request.axes_credentials = credentials
             user_locked_out.send(
-                "axes",
-                request=request,
-                username=get_client_username(request, credentials),
-                ip_address=request.axes_ip_address,
+                "axes", request=request, username=username, ip_address=request.axes_ip_address
             )
 
     def _count_one_more(self, key: str, timeout: int | None) -> int:

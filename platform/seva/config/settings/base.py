@@ -320,7 +320,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Services, applications, officers' queues and the RTS board of Seva. Sign in with "
         "`Authorization: Token <token>` (POST a username and password to "
-        "`/api/v1/auth/token/`) or a browser session. Every refusal has the body "
+        "`/api/v1/auth/token/`, naming the `device`) or a browser session. A token expires "
+        "(`expires_at`) and stops working when the password changes; list yours at "
+        "`/api/v1/auth/tokens/`, revoke one there, and end the one you use with "
+        "`POST /api/v1/auth/logout/`. Failed sign-ins are counted per account and per "
+        "address: past the limit even the right password answers 429 until the time it "
+        "gives. Every refusal has the body "
         '`{"detail": "...", "errors": {"field.path": ["..."]}}`, `errors` only for invalid '
         "input. Lists are paged with `page` and `page_size`."
     ),
