@@ -163,6 +163,16 @@ def test_last_use_is_written_at_most_once_a_minute():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "header",
+    ["Token", "Token ", "Token abc", "Token a b", "Token 0123456789ab.", "Token zz\x00zz.secret"],
+)
+def test_a_malformed_token_answers_401(header):
+    answer = APIClient().get(MINE, HTTP_AUTHORIZATION=header)
+    assert answer.status_code == 401 and answer.json()["detail"]
+
+
+@pytest.mark.django_db
 def test_a_deactivated_account_s_tokens_stop_working(user):
     token = issue("clerk.ambala")["token"]
     get_user_model().objects.filter(username="clerk.ambala").update(is_active=False)

@@ -31,6 +31,7 @@ from seva.portal.signin_limits import lockout_ends, lockout_message
 from .models import ApiToken
 
 PREFIX_BYTES = 6  # 12 hex characters: enough to find a token, useless to guess it
+HEX = "0123456789abcdef"
 # A person signs in from a few devices; a script that signs in on every run without signing
 # out would otherwise pile up live tokens. Past this many, the oldest goes.
 MAX_LIVE_TOKENS = 20
@@ -139,9 +140,10 @@ def api_token_check(token: str) -> ApiToken:
     use, at most once a minute."""
     now = timezone.now()
     prefix, _dot, secret = token.partition(".")
+    well_formed = secret and len(prefix) == 2 * PREFIX_BYTES and set(prefix) <= set(HEX)
     record = (
         ApiToken.objects.select_related("user").filter(prefix=prefix).first()
-        if prefix and secret
+        if well_formed
         else None
     )
     if record is None or not hmac.compare_digest(record.digest, token_digest(token)):
