@@ -61,6 +61,9 @@ def test_every_operation_is_versioned_named_tagged_and_answers_in_a_described_sh
         "/api/v1/queue/",
         "/api/v1/dashboard/rts/",
         "/api/v1/auth/token/",
+        "/api/v1/auth/tokens/",
+        "/api/v1/auth/tokens/{token_id}/",
+        "/api/v1/auth/logout/",
         "/api/v1/sms/delivery-reports/",
     }
     operation_ids = [op["operationId"] for _path, _method, op in operations]
@@ -72,6 +75,9 @@ def test_every_operation_is_versioned_named_tagged_and_answers_in_a_described_sh
         successes = [code for code in operation["responses"] if code.startswith("2")]
         assert successes, where
         for code in successes:
+            if code == "204":  # nothing to say: a token revoked, a sign-out
+                assert "content" not in operation["responses"][code], where
+                continue
             assert "schema" in operation["responses"][code]["content"]["application/json"], where
         for code, answer in operation["responses"].items():
             if code[0] in "45":

@@ -14,7 +14,6 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -23,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from seva.api.services import partner_application_file, partner_create, partner_key_issue
+from seva.api.tokens import api_token_issue
 from seva.applications.services import application_submit
 from seva.definitions.models import Service
 from tests.helpers import example_with_documents
@@ -69,8 +69,7 @@ def callers(user, partner, settings) -> dict[str, dict[str, str]]:
     settings.SEVA_SMS_DLR_TOKEN = GATEWAY_TOKEN
 
     def token(username: str) -> dict[str, str]:
-        key, _created = Token.objects.get_or_create(user=user(username))
-        return {"Authorization": f"Token {key}"}
+        return {"Authorization": f"Token {api_token_issue(user=user(username)).token}"}
 
     return {
         "citizen": token("citizen"),

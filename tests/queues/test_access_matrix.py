@@ -873,6 +873,35 @@ NOT_ABOUT_AN_APPLICATION = {
     "api:service-form": "public definitions",
     "api:document-upload": "stores a new file owned by the caller; shows none",
     "api:auth-token": "exchanges the caller's own password for a token",
+    "api:auth-tokens": "the caller's own API tokens, without secrets (tests/api/test_tokens.py)",
+    "api:auth-token-detail": "revokes one of the caller's own API tokens; another's is 404 "
+    "(tests/api/test_tokens.py)",
+    "api:auth-logout": "ends the token the request was sent with (tests/api/test_tokens.py)",
+    "api_tokens:list": "people's API tokens, never an application: state admin only, by the "
+    "token permissions (tests/api/test_tokens.py)",
+    "api_tokens:revoke": "revokes an API token: state admin only, by the token permissions",
+    "api_tokens:revoke-person": "revokes a person's API tokens: state admin only, by the token "
+    "permissions",
+    # The snippet choosers (seva.core.snippets): organisation and channel records, never an
+    # application; only people with a permission on the model open them
+    # (tests/core/test_snippet_choosers.py).
+    **{
+        f"wagtailsnippetchoosers_{model}:{view}": "picks an organisation or channel record; "
+        "people with a permission on its model only"
+        for model in [
+            "org_department",
+            "org_jurisdiction",
+            "org_role",
+            "org_posting",
+            "org_leave",
+            "org_officerprofile",
+            "org_holiday",
+            "channels_servicecentre",
+            "channels_centreoperator",
+            "channels_helplineagent",
+        ]
+        for view in ["choose", "choose_results", "chosen", "chosen_multiple", "create"]
+    },
     "api:dashboard-rts": "counts from the rollups, never an application; scoped by reader "
     "(tests/dashboards/test_board.py)",
     "api:sms-delivery-report": "the SMS gateway's report on a message, by its shared token; "

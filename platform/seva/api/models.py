@@ -96,3 +96,30 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id}:{self.key}"
+
+
+class ApiToken(models.Model):
+    """A person's API token for one device: `Authorization: Token <prefix>.<secret>`. Shown
+    once when issued; only the prefix (to find the row) and the SHA-256 digest of the whole
+    token (to prove it) are kept. It stops working when it expires and when the owner's
+    password changes (`password_fingerprint` is a keyed hash of the password hash it was
+    issued under); revoking it (its owner, signing out, the state admin) deletes the row.
+    seva.api.tokens."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seva_api_tokens"
+    )
+    prefix = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64)
+    device = models.CharField(max_length=100, blank=True)
+    password_fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    # Written at most once a minute (seva.api.authentication), not on every request.
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.prefix}… {self.device}".strip()

@@ -56,6 +56,25 @@ class PartnerKeyScheme(OpenApiAuthenticationExtension):
         }
 
 
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """People: `Authorization: Token <token>`, from POST /api/v1/auth/token/."""
+
+    target_class = "seva.api.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                'An API token with the prefix "Token": `Token <token>`. It expires (see '
+                "`expires_at`), and stops working when the password changes, when it is "
+                "revoked and when its holder signs out."
+            ),
+        }
+
+
 # ------------------------------------------------------------------------------
 # Refusals: every one has the body of seva.api.errors.ErrorBody
 # ------------------------------------------------------------------------------
@@ -311,7 +330,24 @@ class DocumentUploaded(serializers.Serializer):
 
 
 class TokenIssued(serializers.Serializer):
-    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
+    token = serializers.CharField(
+        help_text="Send it as `Authorization: Token <token>`. Shown this once: it is not kept."
+    )
+    id = serializers.IntegerField(help_text="To revoke it: DELETE /api/v1/auth/tokens/{id}/.")
+    device = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(help_text="After this, sign in again.")
+
+
+class TokenListed(serializers.Serializer):
+    id = serializers.IntegerField()
+    device = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(
+        allow_null=True, help_text="To the minute: written at most once a minute."
+    )
+    current = serializers.BooleanField(help_text="The token this request was sent with.")
 
 
 class DeliveryRecorded(serializers.Serializer):

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import token_views, views
 
 app_name = "api"
 
@@ -22,7 +22,14 @@ urlpatterns = [
     path("queue/", views.QueueApi.as_view(), name="queue"),
     path("dashboard/rts/", views.DashboardRtsApi.as_view(), name="dashboard-rts"),
     path("documents/", views.DocumentUploadApi.as_view(), name="document-upload"),
-    path("auth/token/", views.TokenApi.as_view(), name="auth-token"),
+    path("auth/token/", token_views.TokenApi.as_view(), name="auth-token"),
+    path("auth/tokens/", token_views.TokenListApi.as_view(), name="auth-tokens"),
+    path(
+        "auth/tokens/<str:token_id>/",
+        token_views.TokenDetailApi.as_view(),
+        name="auth-token-detail",
+    ),
+    path("auth/logout/", token_views.LogoutApi.as_view(), name="auth-logout"),
     path("sms/delivery-reports/", views.DeliveryReportApi.as_view(), name="sms-delivery-report"),
     path("", include("seva.api.partner_urls")),
 ]

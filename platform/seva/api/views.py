@@ -10,8 +10,6 @@ from django.utils.translation import get_language
 from django.views import defaults
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -417,23 +415,6 @@ class DashboardRtsApi(APIView):
                 "rows": [board_row_json(row, filters) for row in rows],
             }
         )
-
-
-class TokenApi(ObtainAuthToken):
-    """A username and password exchanged for the caller's API token."""
-
-    # DRF's view turns throttling off; a password must not be guessed at leisure.
-    throttle_classes = api_settings.DEFAULT_THROTTLE_CLASSES
-
-    @extend_schema(
-        operation_id="auth_token_create",
-        tags=["auth"],
-        summary="Get an API token for a username and password",
-        request=AuthTokenSerializer,
-        responses={200: doc.TokenIssued, **doc.refusals(*doc.BODY, 401, 429)},
-    )
-    def post(self, request: Request, *args, **kwargs) -> Response:
-        return super().post(request, *args, **kwargs)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -7,7 +7,9 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
+
+from seva.core.snippets import SevaSnippetViewSet
 
 from . import forms, urls
 from .models import CentreOperator, HelplineAgent, ServiceCentre
@@ -74,7 +76,7 @@ def register_helpline_menu():
 # ------------------------------------------------------------------------------
 # Centres and operators, for the state admin
 # ------------------------------------------------------------------------------
-class ServiceCentreViewSet(SnippetViewSet):
+class ServiceCentreViewSet(SevaSnippetViewSet):
     model = ServiceCentre
     icon = "home"
     menu_label = "Service centres"
@@ -91,7 +93,7 @@ class ServiceCentreViewSet(SnippetViewSet):
         return ServiceCentre.objects.select_related("jurisdiction")
 
 
-class CentreOperatorViewSet(SnippetViewSet):
+class CentreOperatorViewSet(SevaSnippetViewSet):
     model = CentreOperator
     icon = "user"
     menu_label = "Centre operators"
@@ -108,7 +110,7 @@ class CentreOperatorViewSet(SnippetViewSet):
         return CentreOperator.objects.select_related("user", "centre")
 
 
-class HelplineAgentViewSet(SnippetViewSet):
+class HelplineAgentViewSet(SevaSnippetViewSet):
     model = HelplineAgent
     icon = "mail"
     menu_label = "Helpline agents"

@@ -5,7 +5,9 @@ files load the same tables; what is edited here is what routing and the RTS cloc
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
+
+from seva.core.snippets import SevaSnippetViewSet
 
 from . import forms
 from .models import Department, Holiday, Jurisdiction, Leave, OfficerProfile, Posting, Role
@@ -16,7 +18,7 @@ def _panels(form_class, *names: str) -> ObjectList:
     return ObjectList([FieldPanel(name) for name in names], base_form_class=form_class)
 
 
-class DepartmentViewSet(SnippetViewSet):
+class DepartmentViewSet(SevaSnippetViewSet):
     model = Department
     icon = "site"
     list_display = ["name_en", "name_hi", "code", "short_code"]
@@ -25,7 +27,7 @@ class DepartmentViewSet(SnippetViewSet):
     edit_handler = _panels(forms.DepartmentForm, "code", "short_code", "name_en", "name_hi")
 
 
-class JurisdictionViewSet(SnippetViewSet):
+class JurisdictionViewSet(SevaSnippetViewSet):
     model = Jurisdiction
     icon = "globe"
     menu_label = "Places"
@@ -36,7 +38,7 @@ class JurisdictionViewSet(SnippetViewSet):
     edit_handler = _panels(forms.JurisdictionForm, "code", "name_en", "name_hi", "level", "parent")
 
 
-class RoleViewSet(SnippetViewSet):
+class RoleViewSet(SevaSnippetViewSet):
     model = Role
     icon = "tag"
     list_display = ["name_en", "name_hi", "code", "level"]
@@ -48,7 +50,7 @@ class RoleViewSet(SnippetViewSet):
     )
 
 
-class PostingViewSet(SnippetViewSet):
+class PostingViewSet(SevaSnippetViewSet):
     model = Posting
     icon = "user"
     list_display = ["user", "role", "department", "jurisdiction", "kind", "starts_on", "ends_on"]
@@ -70,7 +72,7 @@ class PostingViewSet(SnippetViewSet):
         return Posting.objects.select_related("user", "role", "department", "jurisdiction")
 
 
-class LeaveViewSet(SnippetViewSet):
+class LeaveViewSet(SevaSnippetViewSet):
     model = Leave
     icon = "time"
     list_display = ["user", "starts_on", "ends_on", "reason"]
@@ -82,7 +84,7 @@ class LeaveViewSet(SnippetViewSet):
         return Leave.objects.select_related("user")
 
 
-class OfficerProfileViewSet(SnippetViewSet):
+class OfficerProfileViewSet(SevaSnippetViewSet):
     """Where alerts and digests reach an officer: their mobile (SMS) and language; e-mail
     goes to the address on their user account."""
 
@@ -98,7 +100,7 @@ class OfficerProfileViewSet(SnippetViewSet):
         return OfficerProfile.objects.select_related("user")
 
 
-class HolidayViewSet(SnippetViewSet):
+class HolidayViewSet(SevaSnippetViewSet):
     model = Holiday
     icon = "date"
     list_display = ["date", "name_en", "name_hi", "district"]

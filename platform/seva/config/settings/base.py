@@ -7,6 +7,7 @@ the defaults here are the embedded ones that let `make run` start on a bare mach
 import datetime as dt
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -28,6 +29,17 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = os.environ.get(name, "").strip() or str(default)
+    try:
+        number = int(value)
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}.")
+    return number
 
 
 def env_time(name: str, default: str) -> dt.time:
@@ -88,12 +100,12 @@ WAGTAIL_APPS = [
 
 THIRD_PARTY_APPS = [
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served as our own static files
     "django_otp",  # officers' second factor (seva.accounts)
     "django_otp.plugins.otp_totp",
+    "axes",  # failed sign-ins counted, lock-outs (see "Sign-in lock-outs" below)
 ]
 
 DJANGO_APPS = [
@@ -119,6 +131,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "seva.portal.themes.ThemeMiddleware",
+    # Last: turns a sign-in refused for a lock-out into the page that says so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Templates: the active theme's overrides first (themes/<name>/templates), then the apps'.
@@ -160,6 +174,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Celery worker touch the embedded database together.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
+
+# ------------------------------------------------------------------------------
+# Cache: where every limit counts (OTP sends, public tracking, the API's throttles, partner
+# keys, sign-in lock-outs). In production one Redis for every process and worker
+# (SEVA_CACHE_URL=redis://... or rediss://...); the embedded default, this process's
+# memory, is enough for `make run`, one process.
+# ------------------------------------------------------------------------------
+def cache_from_url(url: str) -> dict:
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "seva"}
+    if urlsplit(url).scheme not in {"redis", "rediss"}:
+        raise ImproperlyConfigured("SEVA_CACHE_URL must be a redis:// or rediss:// URL.")
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "seva",
+        # A Redis that does not answer fails the request in seconds, not minutes.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+
+
+CACHES = {"default": cache_from_url(os.environ.get("SEVA_CACHE_URL", "").strip())}
+# How many reverse proxies in front of the application append the client's address to
+# X-Forwarded-For. 0: the address is the connection's own, and the header is not trusted
+# (a client could write any address there and escape every per-address limit).
+SEVA_TRUSTED_PROXY_COUNT = env_int("SEVA_TRUSTED_PROXY_COUNT", 0)
+
 # ------------------------------------------------------------------------------
 # Authentication
 # ------------------------------------------------------------------------------
@@ -170,6 +211,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/login/"
+
+# ------------------------------------------------------------------------------
+# Sign-in lock-outs (django-axes): failed passwords are counted in the cache per account and
+# per address, each against its own limit, on every way in that checks a password
+# (the workspace's and the Django admin's sign-in pages, POST /api/v1/auth/token/, any view
+# that calls authenticate()). Past either limit even the right password is refused until
+# the cool-off has passed since the last try. seva.portal.signin_limits.
+# ------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+SEVA_LOGIN_FAILURES_PER_ACCOUNT = env_int("SEVA_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+# Higher: a district office signs in from behind one address.
+SEVA_LOGIN_FAILURES_PER_ADDRESS = env_int("SEVA_LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("SEVA_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_HANDLER = "seva.portal.signin_limits.AccountAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # what axes logs; the handler counts
+AXES_FAILURE_LIMIT = SEVA_LOGIN_FAILURES_PER_ACCOUNT  # reported by axes; the handler applies both
+AXES_CLIENT_IP_CALLABLE = "seva.portal.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "seva.portal.signin_limits.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # the account's count, not the address's (the handler's choice)
+AXES_ENABLE_ADMIN = False  # the counts live in the cache: axes' own tables stay empty
 
 # ------------------------------------------------------------------------------
 # Internationalisation: the state works in English and Hindi, on Indian time
@@ -226,7 +291,7 @@ WAGTAIL_I18N_ENABLED = False
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "seva.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -243,7 +308,14 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("SEVA_API_ANON_RATE", "120/minute"),
         "user": os.environ.get("SEVA_API_USER_RATE", "600/minute"),
     },
+    # The anonymous throttle's address, as seva.portal.ratelimit.client_address finds it.
+    "NUM_PROXIES": SEVA_TRUSTED_PROXY_COUNT,
 }
+
+# ------------------------------------------------------------------------------
+# API tokens (seva.api.models.ApiToken): good for this many days, then sign in again
+# ------------------------------------------------------------------------------
+SEVA_API_TOKEN_DAYS = env_int("SEVA_API_TOKEN_DAYS", 30, minimum=1)
 
 # The OpenAPI description at /api/schema/ and Swagger UI at /api/docs/ (seva.api.schema).
 SPECTACULAR_SETTINGS = {
@@ -251,7 +323,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Services, applications, officers' queues and the RTS board of Seva. Sign in with "
         "`Authorization: Token <token>` (POST a username and password to "
-        "`/api/v1/auth/token/`) or a browser session. Every refusal has the body "
+        "`/api/v1/auth/token/`, naming the `device`) or a browser session. A token expires "
+        "(`expires_at`) and stops working when the password changes; list yours at "
+        "`/api/v1/auth/tokens/`, revoke one there, and end the one you use with "
+        "`POST /api/v1/auth/logout/`. Failed sign-ins are counted per account and per "
+        "address: past the limit even the right password answers 429 until the time it "
+        "gives. Every refusal has the body "
         '`{"detail": "...", "errors": {"field.path": ["..."]}}`, `errors` only for invalid '
         "input. Lists are paged with `page` and `page_size`."
     ),

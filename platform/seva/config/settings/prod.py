@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env_bool, env_list
+from .base import DATABASES, cache_from_url, env_bool, env_list
 
 
 def _required(name: str) -> str:
@@ -29,6 +29,12 @@ _required("DATABASE_URL")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL=postgres://...")
 CELERY_BROKER_URL = _required("CELERY_BROKER_URL")
+
+# ------------------------------------------------------------------------------
+# One Redis cache for every process: limits kept in a process's memory are multiplied by
+# the number of processes and forgotten on every restart.
+# ------------------------------------------------------------------------------
+CACHES = {"default": cache_from_url(_required("SEVA_CACHE_URL"))}
 
 # ------------------------------------------------------------------------------
 # Security
