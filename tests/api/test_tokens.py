@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from seva.api.models import ApiToken
+from tests.accounts.flow import a_wrong_code, newest_code_sent
 
 TOKEN = "/api/v1/auth/token/"
 TOKENS = "/api/v1/auth/tokens/"
@@ -190,15 +191,16 @@ def signed_in(user, username: str) -> Client:
 
 @pytest.mark.django_db
 def test_the_state_admin_revokes_one_token_or_all_of_an_officers(user):
-    desk = issue("tehsildar.ambala", "desk")
-    phone = issue("tehsildar.ambala", "phone")
+    # The patwari needs no second factor: the password alone issues the tokens.
+    desk = issue("patwari.ambala", "desk")
+    phone = issue("patwari.ambala", "phone")
     clerks = issue("clerk.ambala", "desk")
     admin = signed_in(user, "admin")
 
-    page = admin.get(ADMIN_PAGE, {"q": "tehsildar.ambala"})
+    page = admin.get(ADMIN_PAGE, {"q": "patwari.ambala"})
     assert page.status_code == 200
     text = page.content.decode()
-    assert "tehsildar.ambala" in text and "desk" in text and "phone" in text
+    assert "patwari.ambala" in text and "desk" in text and "phone" in text
     assert "clerk.ambala" not in text
     assert f'data-token="{desk["id"]}"' in text and f'data-token="{phone["id"]}"' in text
     assert desk["token"].split(".", 1)[1] not in text
@@ -207,7 +209,7 @@ def test_the_state_admin_revokes_one_token_or_all_of_an_officers(user):
     assert revoked.status_code == 302
     assert not works(desk["token"]) and works(phone["token"])
 
-    officer = user("tehsildar.ambala")
+    officer = user("patwari.ambala")
     assert admin.post(f"{ADMIN_PAGE}people/{officer.pk}/revoke/").status_code == 302
     assert not works(phone["token"])
     assert works(clerks["token"])
@@ -229,3 +231,42 @@ def test_officers_cannot_see_or_revoke_others_tokens_in_the_workspace(user, user
         assert (response.status_code, response["Location"]) == (302, "/admin/")
     assert works(desk["token"])
     assert "API tokens" not in client.get("/admin/").content.decode()
+
+
+# ------------------------------------------------------------------------------
+# Officers who need a second factor give it to get a token too
+# ------------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_an_officer_who_needs_a_second_factor_gets_a_token_only_with_the_code():
+    """The password alone is not a token for a tehsildar (who approves): the endpoint asks
+    for the code, sends one by SMS on request, refuses a wrong one (counted), and issues
+    the token for the right one."""
+    body = {"username": "tehsildar.ambala", "password": PASSWORD, "device": "Laptop"}
+    client = APIClient()
+    asked = client.post(TOKEN, body, format="json")
+    assert asked.status_code == 400, asked.content
+    assert list(asked.json()["errors"]) == ["code"]
+    assert "token" not in asked.json()
+    sent = client.post(TOKEN, {**body, "send_code": True}, format="json")
+    assert sent.status_code == 400 and "XXXXXX02" in sent.json()["errors"]["code"][0]
+    code = newest_code_sent("9000000102")
+    wrong = client.post(TOKEN, {**body, "code": a_wrong_code(code)}, format="json")
+    assert wrong.status_code == 400 and "code" in wrong.json()["errors"]
+    assert not ApiToken.objects.filter(user__username="tehsildar.ambala").exists()
+    right = client.post(TOKEN, {**body, "code": code}, format="json")
+    assert right.status_code == 200, right.content
+    assert works(right.json()["token"])
+
+
+@pytest.mark.django_db
+def test_an_officer_locked_out_of_codes_gets_403_and_no_token():
+    body = {"username": "tehsildar.ambala", "password": PASSWORD}
+    client = APIClient()
+    client.post(TOKEN, {**body, "send_code": True}, format="json")
+    code = newest_code_sent("9000000102")
+    for _ in range(5):
+        client.post(TOKEN, {**body, "code": a_wrong_code(code)}, format="json")
+    locked = client.post(TOKEN, {**body, "code": code}, format="json")
+    assert locked.status_code == 403, locked.content
+    assert "token" not in locked.json()
+    assert not ApiToken.objects.filter(user__username="tehsildar.ambala").exists()

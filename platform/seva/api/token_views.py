@@ -35,6 +35,22 @@ class TokenRequestInput(serializers.Serializer):
             "the same name replaces that device's token."
         ),
     )
+    code = serializers.CharField(
+        max_length=12,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "Officers who must give a second factor: the 6-digit code from their "
+            "authenticator app, or from the SMS that `send_code` asks for. Without it such an "
+            "officer is answered 400 with `errors.code`."
+        ),
+    )
+    send_code = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Send the second factor's code by SMS to the officer's registered mobile.",
+    )
 
 
 def _token_json(token: ApiToken, *, current: ApiToken | None = None) -> dict:
@@ -73,12 +89,15 @@ class TokenApi(APIView):
         description=(
             "Each call issues a new token, good for `SEVA_API_TOKEN_DAYS` days (see "
             "`expires_at`) or until the password changes, the token is revoked or its holder "
-            "signs out. Name the `device`: one token is kept per named device."
+            "signs out. Name the `device`: one token is kept per named device. Officers "
+            "whose role decides (and the state admin) give their second factor as `code` "
+            "(ask for it by SMS with `send_code`); wrong codes are counted, and after too many "
+            "the officer is refused with 403 for a while, the right code too."
         ),
         request=TokenRequestInput,
         responses={
             200: doc.TokenIssued,
-            **doc.refusals(*doc.BODY),
+            **doc.refusals(*doc.BODY, 403),
             429: _SIGN_IN_REFUSED,
         },
     )
@@ -91,6 +110,8 @@ class TokenApi(APIView):
             username=given["username"],
             password=given["password"],
             device=given["device"],
+            code=given["code"],
+            send_code=given["send_code"],
         )
         record = issued.record
         return Response(

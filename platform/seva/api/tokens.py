@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from rest_framework import exceptions, status
 
+from seva.accounts.services import second_factor_for_token
 from seva.core.errors import NotFound, ValidationFailed
 from seva.portal.signin_limits import lockout_ends, lockout_message
 
@@ -88,13 +89,19 @@ def _live(tokens: QuerySet[ApiToken], user: AbstractBaseUser, now: dt.datetime) 
 # Signing in for a token
 # ------------------------------------------------------------------------------
 def api_token_sign_in(
-    *, request: HttpRequest, username: str, password: str, device: str = ""
+    *,
+    request: HttpRequest,
+    username: str,
+    password: str,
+    device: str = "",
+    code: str = "",
+    send_code: bool = False,
 ) -> IssuedToken:
     """POST /api/v1/auth/token/: the password checked through authenticate(), where the
-    sign-in lock-outs hold (and this try is counted), then a new token for the device.
-
-    Any further check a sign-in needs (an officer's second factor) belongs here, after the
-    password and before the token is issued."""
+    sign-in lock-outs hold (and this try is counted); then, for an officer who needs one,
+    the second factor (`code`, from an authenticator app or an SMS sent when `send_code`;
+    seva.accounts counts wrong codes and locks out); then a new token for the device.
+    Not in a transaction: a wrong code's count must stay although this raises."""
     user = authenticate(request=request, username=username, password=password)
     if user is None:
         if getattr(request, "axes_locked_out", False):
@@ -103,6 +110,7 @@ def api_token_sign_in(
         raise ValidationFailed(
             {"non_field_errors": ["Unable to sign in with the username and password given."]}
         )
+    second_factor_for_token(user=user, code=code, send_sms=send_code)
     return api_token_issue(user=user, device=device)
 
 

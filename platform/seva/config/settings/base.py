@@ -478,6 +478,7 @@ LOGGING = {
     # Wagtail logs every page it creates and every background index job: too chatty for a
     # sync of hundreds of services.
     "loggers": {
+        "axes": {"level": "WARNING"},  # its start-up banner on every command
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
     },
