@@ -10,11 +10,13 @@ import copy
 import datetime as dt
 import html
 import re
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.db.models import Q
 from django.test import Client
@@ -257,7 +259,9 @@ def test_the_acknowledgement_names_the_centre_the_operator_the_fee_and_the_due_d
         timezone.localtime(application.rts_due_at).strftime("%d-%m-%Y"),
     ):
         assert shown in body, shown
-    assert "@media print" in body and "data-print" in body
+    # Printed, the slip drops the workspace around it (the counter's stylesheet, linked).
+    assert "data-print" in body and "/static/channels/counter.css" in body
+    assert "@media print" in Path(finders.find("channels/counter.css")).read_text()
 
 
 def test_an_existing_citizen_is_found_by_mobile_not_registered_again(user):

@@ -855,6 +855,8 @@ def test_access(row: Row, actor: Actor, files: Files):
 # Completeness: no URL of Seva's is left out of the matrix
 # ------------------------------------------------------------------------------
 NOT_ABOUT_AN_APPLICATION = {
+    "portal:csp-report": "browsers' reports of content the policy blocked; logged, nothing "
+    "shown (tests/config/test_csp.py)",
     "portal:login": "signing in by OTP",
     "portal:login-verify": "signing in by OTP",
     "portal:logout": "signing out",

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser import AXE_SOURCE, CHROMIUM, CHROMIUM_FLAGS, SCREENSHOT_DIR, Site
+from .browser import AXE_SOURCE, CHROMIUM, CHROMIUM_FLAGS, SCREENSHOT_DIR, Site, watch_context
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 
@@ -199,8 +199,9 @@ def chromium(browser_tools):
 
 
 @contextlib.contextmanager
-def _browser_page(chromium, base_url: str, test_name: str, *, javascript: bool):
-    """A fresh browser context on a cheap phone's screen (360 CSS pixels wide), one page."""
+def _browser_page(chromium, site: Site, base_url: str, test_name: str, *, javascript: bool):
+    """A fresh browser context on a cheap phone's screen (360 CSS pixels wide), one page,
+    listened to for policy violations and requests to other hosts (browser.audit)."""
     context = chromium.new_context(
         base_url=base_url,
         viewport={"width": 360, "height": 740},
@@ -209,6 +210,7 @@ def _browser_page(chromium, base_url: str, test_name: str, *, javascript: bool):
         locale="en-IN",
     )
     context.set_default_timeout(15_000)
+    watch_context(context, own_origins={site.base_url, site.second_theme_url})
     page = context.new_page()
     page.seva_test_name = test_name
     page.seva_javascript = javascript
@@ -220,18 +222,20 @@ def _browser_page(chromium, base_url: str, test_name: str, *, javascript: bool):
 
 @pytest.fixture
 def page(chromium, site, request):
-    with _browser_page(chromium, site.base_url, request.node.name, javascript=True) as page:
+    with _browser_page(chromium, site, site.base_url, request.node.name, javascript=True) as page:
         yield page
 
 
 @pytest.fixture
 def second_theme_page(chromium, site, request):
     """A page on the second Wagtail Site, drawn in the saffron theme."""
-    with _browser_page(chromium, site.second_theme_url, request.node.name, javascript=True) as page:
+    with _browser_page(
+        chromium, site, site.second_theme_url, request.node.name, javascript=True
+    ) as page:
         yield page
 
 
 @pytest.fixture
 def page_without_javascript(chromium, site, request):
-    with _browser_page(chromium, site.base_url, request.node.name, javascript=False) as page:
+    with _browser_page(chromium, site, site.base_url, request.node.name, javascript=False) as page:
         yield page

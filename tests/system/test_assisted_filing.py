@@ -103,7 +103,9 @@ def test_an_operator_files_for_a_citizen_at_the_counter_and_prints_the_acknowled
     assert not page.is_visible("#wagtail-sidebar")
     assert not page.is_visible("[data-print]")
     assert page.is_visible(".reference")
-    page.screenshot(path=str(artefact_path(page, "acknowledgement-print.png")), full_page=True)
+    page.screenshot(
+        path=str(artefact_path(page, "acknowledgement-print.png")), full_page=True, caret="initial"
+    )
     page.pdf(path=str(artefact_path(page, "acknowledgement.pdf")))
     page.emulate_media(media="screen")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import AccessibilityViolation, audit, axe_violations
+from .browser import AccessibilityViolation, ContentSecurityPolicyViolation, audit, axe_violations
 from .citizen import switch_language
 
 PUBLIC_PAGES = [
@@ -41,15 +41,40 @@ def test_the_second_theme_is_drawn_and_accessible(second_theme_page, language):
 def test_the_checker_catches_an_unlabelled_field_and_low_contrast(page):
     page.goto("/")
     assert axe_violations(page) == []
+    # The faint colours are set through the CSSOM, which the page's policy allows (a style=""
+    # attribute would be blocked, and caught by the next test).
     page.evaluate(
         """() => {
             const main = document.querySelector('main');
-            main.insertAdjacentHTML('beforeend',
-                '<input type="text" name="nameless">' +
-                '<p style="color:#bbb;background:#fff">Faint text</p>');
+            main.insertAdjacentHTML('beforeend', '<input type="text" name="nameless">');
+            const faint = document.createElement('p');
+            faint.textContent = 'Faint text';
+            faint.style.color = '#bbb';
+            faint.style.background = '#fff';
+            main.append(faint);
         }"""
     )
     found = "\n".join(axe_violations(page))
     assert "label" in found and "color-contrast" in found
     with pytest.raises(AccessibilityViolation):
         audit(page, "broken-on-purpose", language="en")
+
+
+def test_the_checker_catches_what_the_policy_blocks(page):
+    """A style="" attribute and an inline script without the nonce, added as an injection
+    would add them: the policy blocks both, and the audit fails on the reports."""
+    page.goto("/")
+    audit(page, "home", language="en")
+    page.evaluate(
+        """() => {
+            const main = document.querySelector('main');
+            main.insertAdjacentHTML('beforeend', '<p style="color: red">Injected</p>');
+            const script = document.createElement('script');
+            script.textContent = 'document.title = "injected"';
+            main.append(script);
+        }"""
+    )
+    with pytest.raises(ContentSecurityPolicyViolation) as raised:
+        audit(page, "blocked-on-purpose", language="en")
+    assert "style-src" in str(raised.value) and "script-src" in str(raised.value)
+    assert page.title() != "injected"

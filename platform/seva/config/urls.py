@@ -1,3 +1,4 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -26,9 +27,14 @@ urlpatterns = [
     path("api/v1/", include("seva.api.urls")),
     # The API's OpenAPI description, and Swagger UI on it (assets from drf-spectacular-sidecar).
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Swagger UI draws its icons as data: images; only this page's policy allows them.
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
+        csp_update({"img-src": ["data:"]})(
+            SpectacularSwaggerView.as_view(
+                url_name="api-schema", template_name="api/swagger_ui.html"
+            )
+        ),
         name="api-docs",
     ),
     path("", include("seva.portal.urls")),

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.utils import translation
 from wagtail.models import Site
 
+from . import selectors
 from .themes import current_theme
 
 
@@ -14,7 +15,7 @@ def portal(request) -> dict:
             (code, translation.get_language_info(code)["name_local"])
             for code, _ in settings.LANGUAGES
         ],
-        "demo_sms_box": settings.SEVA_DEMO_SMS_BOX,
+        "demo_sms_box": selectors.demo_sms_box_open(),
     }
 
 

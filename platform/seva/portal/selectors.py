@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -324,6 +325,12 @@ def citizen_profile_of(user) -> CitizenProfile | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return CitizenProfile.objects.filter(user=user).first()
+
+
+def demo_sms_box_open() -> bool:
+    """The demo SMS box shows sign-in codes to anyone who asks: only in a demo, with the box
+    turned on and DEBUG on (`make run`). Production settings refuse to start with it on."""
+    return bool(settings.SEVA_DEMO_SMS_BOX and settings.DEBUG)
 
 
 def demo_sms(*, mobile: str = "") -> list[OutboxMessage]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import eligibility_views, views
+from . import csp_reports, eligibility_views, views
 
 app_name = "portal"
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("track/", views.track, name="track"),
     path("documents/<str:token>/", views.document_download, name="document"),
     path("demo/sms/", views.demo_sms_box, name="demo-sms"),
+    path("csp-report/", csp_reports.csp_report, name="csp-report"),
 ]

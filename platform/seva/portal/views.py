@@ -522,7 +522,7 @@ def document_download(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def demo_sms_box(request: HttpRequest) -> HttpResponse:
-    if not settings.SEVA_DEMO_SMS_BOX:
+    if not selectors.demo_sms_box_open():
         raise Http404("The demo SMS box is turned off.")
     mobile = request.GET.get("mobile", "").strip()
     return render(

@@ -563,7 +563,7 @@ def workflow_svg(doc: dict[str, Any], *, language: str = "en", id_prefix: str = 
             f'<svg xmlns="http://www.w3.org/2000/svg" class="wf-diagram" role="img" '
             f'aria-labelledby="{p}-title {p}-desc" '
             f'viewBox="{_n(left)} {_n(top)} {_n(width)} {_n(height)}" '
-            f'width="{_n(width)}" height="{_n(height)}" style="max-width:100%;height:auto" '
+            f'width="{_n(width)}" height="{_n(height)}" '
             f'font-family="system-ui, -apple-system, Segoe UI, Noto Sans, sans-serif">',
             f'<title id="{p}-title">{_esc(title)}</title>',
             f'<desc id="{p}-desc">{_esc(_description(graph, language))}</desc>',

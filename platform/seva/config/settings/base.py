@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, REPORT_SAMPLE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -106,6 +107,7 @@ THIRD_PARTY_APPS = [
     "django_otp",  # officers' second factor (seva.accounts)
     "django_otp.plugins.otp_totp",
     "axes",  # failed sign-ins counted, lock-outs (see "Sign-in lock-outs" below)
+    "csp",  # the Content-Security-Policy header (see its block below)
 ]
 
 DJANGO_APPS = [
@@ -122,6 +124,7 @@ INSTALLED_APPS = SEVA_APPS + WAGTAIL_APPS + THIRD_PARTY_APPS + DJANGO_APPS
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -285,6 +288,32 @@ WAGTAILADMIN_BASE_URL = os.environ.get("SEVA_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "jpg", "jpeg", "png"]
 WAGTAIL_I18N_ENABLED = False
+
+# ------------------------------------------------------------------------------
+# Content-Security-Policy (django-csp), the same in every environment so that the browser
+# suite, which runs the dev settings, sees what production sends (docs/security.md).
+# Nothing from outside the project; scripts and styles only from our own files, or inline
+# with the response's nonce ({{ request.csp_nonce }}); no style="" or on...="" attributes.
+# The middleware sits after WhiteNoise: static files carry no policy of their own.
+# ------------------------------------------------------------------------------
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        # 'report-sample': a report carries the first 40 characters of what was blocked.
+        "script-src": [SELF, NONCE, REPORT_SAMPLE],
+        "style-src": [SELF, NONCE, REPORT_SAMPLE],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],  # Wagtail's preview frames our own pages
+        "report-uri": "/csp-report/",  # logged by seva.portal.csp_reports
+    },
+}
+# Avatars are Wagtail's own picture, never fetched from gravatar.com with the officer's
+# hashed e-mail; and the admin does not ask releases.wagtail.org for a newer version.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # ------------------------------------------------------------------------------
 # Django REST framework

@@ -44,9 +44,27 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))  # noqa: F405
+# Every host under Seva's own (e.g. *.seva.haryana.gov.in) is served over HTTPS too. The
+# header applies to the host that sends it and the hosts below it, never to haryana.gov.in.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is a decision about the whole registrable domain (only an apex domain can be
+# submitted, and leaving the list takes months): the state's web team takes it, not this
+# application. Off unless they ask, and the deployment check that nudges towards it is
+# silenced for that reason (docs/security.md).
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# ------------------------------------------------------------------------------
+# Demo-only features stay out: the demo SMS box shows every sign-in code to anyone
+# ------------------------------------------------------------------------------
+if SEVA_DEMO_SMS_BOX:  # noqa: F405
+    raise ImproperlyConfigured(
+        "SEVA_DEMO_SMS_BOX is on: the demo SMS box shows every sign-in code and must never "
+        "run in production. Unset SEVA_DEMO_SMS_BOX."
+    )
