@@ -115,14 +115,15 @@ def test_the_services_the_token_endpoint_calls(user):
     message = second_factor_sms_send(user=officer)
     assert message.recipient == "9000000102"
     code = newest_code_sent("9000000102")
+    # While that code is unused, another waits a minute.
+    with pytest.raises(SecondFactorRefused, match="You can ask for another"):
+        second_factor_sms_send(user=officer)
     with pytest.raises(ValidationFailed) as refused:
         second_factor_verify(user=officer, code=a_wrong_code(code))
     assert refused.value.errors["code"]
     assert second_factor_verify(user=officer, code=code).persistent_id.startswith(
         "accounts.smsdevice/"
     )
-    with pytest.raises(SecondFactorRefused, match="You can ask for another"):
-        second_factor_sms_send(user=officer)
 
 
 def test_an_officer_without_a_mobile_gets_no_sms_from_the_api(user):

@@ -339,6 +339,37 @@ def _sms_of(reference: str) -> list[str]:
     )
 
 
+@pytest.mark.django_db
+def test_a_send_arriving_after_the_first_was_done_is_shown_what_it_made(user):
+    """The second tap lands after the first one's answer (or the citizen goes back and sends
+    again): no second application, no 404, but the first one's acknowledgement."""
+    citizen = user("citizen")
+    service = Service.objects.get(code=CODE)
+    draft = drafts.draft_for(user=citizen, service=service, language="en")
+    drafts.draft_save(draft=draft, data=example_with_documents(service, citizen))
+    browser = Client()
+    browser.force_login(citizen)
+    first = browser.post(f"/apply/draft/{draft.pk}/check/")
+    application = Application.objects.get(draft_id=draft.pk)
+    acknowledgement = f"/my/{application.reference}/acknowledgement/"
+    assert (first.status_code, first["Location"]) == (302, acknowledgement)
+    for again in (
+        browser.post(f"/apply/draft/{draft.pk}/check/"),
+        browser.get(f"/apply/draft/{draft.pk}/applicant/"),
+    ):
+        assert (again.status_code, again["Location"]) == (302, acknowledgement)
+    shown = browser.get(acknowledgement).content.decode()
+    assert (
+        f"This application was already sent. Its reference number is {application.reference}"
+        in shown
+    )
+    assert Application.objects.filter(applicant=citizen, draft_id=draft.pk).count() == 1
+    # Somebody else's hand on the same address answers as for a draft that never was.
+    other = Client()
+    other.force_login(user("citizen2"))
+    assert other.post(f"/apply/draft/{draft.pk}/check/").status_code == 404
+
+
 @needs_postgres
 @pytest.mark.postgres
 @pytest.mark.django_db

@@ -93,10 +93,15 @@ def test_many_accounts_tried_from_one_address_lock_the_address():
 
 
 @pytest.mark.django_db
-def test_the_django_admin_sign_in_is_held_too():
+def test_the_django_admin_sign_in_checks_no_password_and_sends_to_the_workspaces():
+    """The Django admin's sign-in is no second door: it checks nothing and sends the person
+    to the workspace's, where the lock-outs (and the second factor) hold."""
     for attempt in range(3):
-        django_admin_login("admin", f"guess-{attempt}", "10.3.3.3")
-    page = django_admin_login("admin", PASSWORD, "10.3.3.4")
+        page = django_admin_login("admin", f"guess-{attempt}", "10.3.3.3")
+        assert page.status_code == 302 and page["Location"].startswith(WORKSPACE_LOGIN)
+    for attempt in range(3):
+        workspace_login("admin", f"guess-{attempt}", "10.3.3.3")
+    page = workspace_login("admin", PASSWORD, "10.3.3.4")
     assert page.status_code == 429
     assert "Too many failed sign-ins" in page.content.decode()
 
@@ -151,5 +156,8 @@ def test_signing_in_clears_the_accounts_count_but_not_the_addresses():
 
 @pytest.mark.django_db
 def test_demo_logins_still_sign_in_with_the_demo_password():
-    assert signed_in(workspace_login("tehsildar.ambala", PASSWORD, "10.7.7.7"))
+    assert signed_in(workspace_login("patwari.ambala", PASSWORD, "10.7.7.7"))
+    # The tehsildar decides: the password takes them on to their second factor.
+    decider = workspace_login("tehsildar.ambala", PASSWORD, "10.7.7.7")
+    assert decider.status_code == 302 and decider["Location"] == "/admin/login/code/"
     assert api_login("citizen", PASSWORD, "10.7.7.7").status_code == 200

@@ -172,8 +172,8 @@ def device_confirm(*, user, device_id: str, code: str, first_device: bool) -> De
 def second_factor_sms_send(*, user, device_id: str | None = None) -> OutboxMessage:
     """Send a new code by SMS, through the outbox, to the officer's SMS device (`device_id`,
     which may be one being enrolled, else their first confirmed one). The newest code sent
-    replaces any earlier one. A new code waits a minute after the last; a few go out an hour.
-    """
+    replaces any earlier one. A new code waits a minute after the last while that one is
+    unused; a few go out an hour."""
     with transaction.atomic():
         guard = _guard(user)
         if device_id is not None:
@@ -188,7 +188,12 @@ def second_factor_sms_send(*, user, device_id: str | None = None) -> OutboxMessa
         now = timezone.now()
         _refuse_if_locked(guard, now)
         wait = dt.timedelta(seconds=settings.SEVA_SECOND_FACTOR_SMS_RESEND_SECONDS)
-        if guard.last_sms_at and guard.last_sms_at + wait > now:
+        # The minute's wait is for a code still waiting to be used; once one was used, the
+        # next sign-in gets a fresh code at once (the hourly cap still holds).
+        unused = (
+            bool(device.code_hash) and device.valid_until is not None and device.valid_until > now
+        )
+        if unused and guard.last_sms_at and guard.last_sms_at + wait > now:
             seconds = int((guard.last_sms_at + wait - now).total_seconds()) + 1
             raise SecondFactorRefused(
                 f"A code was sent just now. You can ask for another in {seconds} seconds."

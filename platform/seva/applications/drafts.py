@@ -15,8 +15,9 @@ from seva.definitions.selectors import form_validator_for, workflow_for
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.validation import validate_form_data, with_kept_masked_values
 
+from .errors import DraftAlreadySent
 from .models import Application, ApplicationDraft
-from .services import DraftAlreadySent, application_act, application_submit
+from .services import application_act, application_submit
 
 
 def draft_for(
@@ -47,11 +48,16 @@ def draft_for(
 
 
 def draft_get(*, user, draft_id) -> ApplicationDraft:
+    """The user's draft. One they sent already (a second tap on "Send" arriving after the
+    first was done) raises DraftAlreadySent with what it made; any other, NotFound."""
     try:
         return ApplicationDraft.objects.select_related(
             "service", "service_version", "correcting"
         ).get(pk=draft_id, user=user)
     except ApplicationDraft.DoesNotExist:
+        sent = Application.objects.filter(draft_id=draft_id, applicant=user).first()
+        if sent is not None:
+            raise DraftAlreadySent(sent.reference) from None
         raise NotFound(_("No such draft.")) from None
 
 

@@ -57,19 +57,6 @@ from .selectors import acting_roles, clock_pauses, condition_holds, guard_refusa
 LEVEL_ORDER = list(JurisdictionLevel.values)
 
 
-class DraftAlreadySent(Conflict):
-    """A draft (a citizen's, or a service centre's) was sent by another request a moment ago
-    (a second tap on "Send"): `reference` is the application that request made, or
-    corrected."""
-
-    def __init__(self, reference: str) -> None:
-        self.reference = reference
-        super().__init__(
-            _("This application was already sent. Its reference number is %(ref)s.")
-            % {"ref": reference}
-        )
-
-
 @dataclass(frozen=True)
 class _Submission:
     """The step from NEW into the workflow's initial state, in the FSM's terms."""

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from seva.applications.documents import document_fields
+from seva.applications.errors import DraftAlreadySent
 from seva.applications.models import Application, Document
 from seva.core.errors import ActionNotAllowed, NotFound
 from seva.definitions.models import Service, ServiceKind
@@ -62,9 +63,21 @@ def _drafts_of(operator) -> QuerySet[AssistedDraft]:
 
 
 def assisted_draft_get(*, operator, draft_id) -> AssistedDraft:
+    """The operator's filing in progress. One filed already at their centre (a second press
+    of "File" arriving after the first was done) raises DraftAlreadySent; any other,
+    NotFound."""
     try:
         return _drafts_of(operator).get(pk=draft_id)
     except AssistedDraft.DoesNotExist:
+        filed = (
+            AssistedFiling.objects.filter(
+                centre=centre_of_operator(operator), application__draft_id=draft_id
+            )
+            .select_related("application")
+            .first()
+        )
+        if filed is not None:
+            raise DraftAlreadySent(filed.application.reference) from None
         raise NotFound("No such filing in progress at your counter.") from None
 
 

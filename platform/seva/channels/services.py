@@ -17,8 +17,9 @@ from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from seva.applications.errors import DraftAlreadySent
 from seva.applications.models import Application, Channel
-from seva.applications.services import DraftAlreadySent, application_submit
+from seva.applications.services import application_submit
 from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
 from seva.definitions.models import Service, ServiceKind
 from seva.definitions.selectors import form_validator_for

@@ -13,6 +13,8 @@ reference. Only active helpline agents reach them."""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -22,7 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from seva.applications.documents import step_answers_read
-from seva.applications.services import DraftAlreadySent
+from seva.applications.errors import DraftAlreadySent
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.selectors import service_get
 from seva.formschemas import rendering
@@ -55,12 +57,30 @@ def _centre(request: HttpRequest) -> ServiceCentre:
         raise PermissionDenied(exc.message) from exc
 
 
-def _draft(request: HttpRequest, draft_id) -> AssistedDraft:
-    _centre(request)
-    try:
-        return selectors.assisted_draft_get(operator=request.user, draft_id=draft_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+def _with_draft(*, ready: bool = False):
+    """A view of one of the operator's filings in progress, called with the draft: 404 if it
+    is not at their counter; the acknowledgement if it was filed already (a second press of
+    "File" arriving after the first was done). With `ready`, only once the citizen consented
+    and a service is chosen; else the page where the draft continues."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, draft_id, **kwargs) -> HttpResponse:
+            _centre(request)
+            try:
+                draft = selectors.assisted_draft_get(operator=request.user, draft_id=draft_id)
+            except DraftAlreadySent as exc:
+                messages.info(request, exc.message)
+                return redirect("channels:acknowledgement", reference=exc.reference)
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+            if ready and (not draft.has_consent or draft.service_version is None):
+                return redirect(_next_page(draft))
+            return view(request, draft, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 def _next_page(draft: AssistedDraft) -> str:
@@ -134,8 +154,8 @@ def start_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def consent_view(request: HttpRequest, draft_id) -> HttpResponse:
-    draft = _draft(request, draft_id)
+@_with_draft()
+def consent_view(request: HttpRequest, draft: AssistedDraft) -> HttpResponse:
     if draft.has_consent:
         return redirect(_next_page(draft))
     if request.method == "POST" and "resend" in request.POST:
@@ -170,9 +190,9 @@ def consent_view(request: HttpRequest, draft_id) -> HttpResponse:
 # ------------------------------------------------------------------------------
 # The service and its form
 # ------------------------------------------------------------------------------
-def service_view(request: HttpRequest, draft_id) -> HttpResponse:
+@_with_draft()
+def service_view(request: HttpRequest, draft: AssistedDraft) -> HttpResponse:
     """Another service than the one the citizen consented to: a new code names it."""
-    draft = _draft(request, draft_id)
     if not draft.has_consent:
         return redirect("channels:consent", draft_id=draft.id)
     form = ServiceChoiceForm(
@@ -214,18 +234,8 @@ def _citizen(draft: AssistedDraft) -> dict:
     }
 
 
-def _ready(request: HttpRequest, draft_id) -> AssistedDraft | HttpResponse:
-    """The draft, once the citizen has consented and a service is chosen; else where to go."""
-    draft = _draft(request, draft_id)
-    if not draft.has_consent or draft.service_version is None:
-        return redirect(_next_page(draft))
-    return draft
-
-
-def step_view(request: HttpRequest, draft_id, step_id: str) -> HttpResponse:
-    draft = _ready(request, draft_id)
-    if isinstance(draft, HttpResponse):
-        return draft
+@_with_draft(ready=True)
+def step_view(request: HttpRequest, draft: AssistedDraft, step_id: str) -> HttpResponse:
     schema = draft.service_version.form_schema
     steps = rendering.form_steps(schema, LANGUAGE)
     step = next((s for s in steps if s.id == step_id), None)
@@ -281,10 +291,8 @@ def step_view(request: HttpRequest, draft_id, step_id: str) -> HttpResponse:
 # ------------------------------------------------------------------------------
 # Check, fee and filing
 # ------------------------------------------------------------------------------
-def check_view(request: HttpRequest, draft_id) -> HttpResponse:
-    draft = _ready(request, draft_id)
-    if isinstance(draft, HttpResponse):
-        return draft
+@_with_draft(ready=True)
+def check_view(request: HttpRequest, draft: AssistedDraft) -> HttpResponse:
     schema = draft.service_version.form_schema
     steps = rendering.form_steps(schema, LANGUAGE)
     errors = services.assisted_draft_errors(draft=draft)
@@ -355,8 +363,8 @@ def check_view(request: HttpRequest, draft_id) -> HttpResponse:
 
 
 @require_POST
-def discard_view(request: HttpRequest, draft_id) -> HttpResponse:
-    draft = _draft(request, draft_id)
+@_with_draft()
+def discard_view(request: HttpRequest, draft: AssistedDraft) -> HttpResponse:
     services.assisted_draft_discard(draft=draft)
     messages.success(request, "The filing in progress was deleted.")
     return redirect("channels:start")

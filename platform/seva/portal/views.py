@@ -4,6 +4,8 @@ or selector, and renders."""
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from seva.applications import drafts
 from seva.applications.documents import step_answers_read
+from seva.applications.errors import DraftAlreadySent
 from seva.applications.models import ApplicationDraft
 from seva.applications.services import application_act_from_form
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
@@ -158,11 +161,23 @@ def _first_step(draft: ApplicationDraft, language: str):
     return rendering.form_steps(draft.service_version.form_schema, language)[0]
 
 
-def _draft_or_404(request: HttpRequest, draft_id) -> ApplicationDraft:
-    try:
-        return drafts.draft_get(user=request.user, draft_id=draft_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+def _with_draft(view):
+    """A view of one of the citizen's drafts, called with the draft: 404 if it is not theirs;
+    the acknowledgement of what it made if they sent it already (a second tap on "Send"
+    arriving after the first was done, or the back button)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, draft_id, **kwargs) -> HttpResponse:
+        try:
+            draft = drafts.draft_get(user=request.user, draft_id=draft_id)
+        except DraftAlreadySent as exc:
+            messages.info(request, exc.message)
+            return redirect("portal:acknowledgement", reference=exc.reference)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        return view(request, draft, **kwargs)
+
+    return wrapped
 
 
 def _documents(draft: ApplicationDraft) -> dict[str, dict]:
@@ -172,8 +187,8 @@ def _documents(draft: ApplicationDraft) -> dict[str, dict]:
 
 
 @login_required
-def apply_step(request: HttpRequest, draft_id, step_id: str) -> HttpResponse:
-    draft = _draft_or_404(request, draft_id)
+@_with_draft
+def apply_step(request: HttpRequest, draft: ApplicationDraft, step_id: str) -> HttpResponse:
     language = _language(request)
     schema = draft.service_version.form_schema
     steps = rendering.form_steps(schema, language)
@@ -236,8 +251,8 @@ def apply_step(request: HttpRequest, draft_id, step_id: str) -> HttpResponse:
 
 
 @login_required
-def apply_check(request: HttpRequest, draft_id) -> HttpResponse:
-    draft = _draft_or_404(request, draft_id)
+@_with_draft
+def apply_check(request: HttpRequest, draft: ApplicationDraft) -> HttpResponse:
     language = _language(request)
     schema = draft.service_version.form_schema
     errors = drafts.draft_errors(draft=draft)
@@ -248,7 +263,7 @@ def apply_check(request: HttpRequest, draft_id) -> HttpResponse:
         except ValidationFailed as exc:
             errors = {k.removeprefix("data."): v for k, v in exc.errors.items()}
             status = 400
-        except drafts.DraftAlreadySent as exc:
+        except DraftAlreadySent as exc:
             # A second tap on "Send": the citizen sees what the first one made.
             messages.info(request, exc.message)
             if draft.correcting_id:
@@ -291,8 +306,8 @@ def apply_check(request: HttpRequest, draft_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def apply_discard(request: HttpRequest, draft_id) -> HttpResponse:
-    draft = _draft_or_404(request, draft_id)
+@_with_draft
+def apply_discard(request: HttpRequest, draft: ApplicationDraft) -> HttpResponse:
     drafts.draft_discard(draft=draft)
     messages.success(request, _("The draft was deleted."))
     return redirect("portal:my-applications")
