@@ -390,6 +390,25 @@ def devices_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _device_confirmed(request: HttpRequest, form: CodeForm, device, *, done: str) -> bool:
+    """Check the first code of a device the signed-in officer is adding: True once it is
+    confirmed (and said so), else the form carries the refusal."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        services.device_confirm(
+            user=request.user,
+            device_id=device.persistent_id,
+            code=form.cleaned_data["code"],
+            first_device=False,
+        )
+    except (ActionNotAllowed, ValidationFailed) as exc:
+        _code_errors(form, exc)
+        return False
+    messages.success(request, done)
+    return True
+
+
 def device_add_app_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST" and "code" not in request.POST:
@@ -399,19 +418,8 @@ def device_add_app_view(request: HttpRequest) -> HttpResponse:
     if device is None:
         return redirect("second_factor:devices")
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.device_confirm(
-                user=user,
-                device_id=device.persistent_id,
-                code=form.cleaned_data["code"],
-                first_device=False,
-            )
-        except (ActionNotAllowed, ValidationFailed) as exc:
-            _code_errors(form, exc)
-        else:
-            messages.success(request, "Your authenticator app is set up.")
-            return redirect("second_factor:devices")
+    if _device_confirmed(request, form, device, done="Your authenticator app is set up."):
+        return redirect("second_factor:devices")
     return render(
         request,
         "accounts/device_add_app.html",
@@ -438,19 +446,8 @@ def device_add_sms_view(request: HttpRequest) -> HttpResponse:
     if device is None:
         return redirect("second_factor:devices")
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.device_confirm(
-                user=user,
-                device_id=device.persistent_id,
-                code=form.cleaned_data["code"],
-                first_device=False,
-            )
-        except (ActionNotAllowed, ValidationFailed) as exc:
-            _code_errors(form, exc)
-        else:
-            messages.success(request, "Your codes can now come by SMS.")
-            return redirect("second_factor:devices")
+    if _device_confirmed(request, form, device, done="Your codes can now come by SMS."):
+        return redirect("second_factor:devices")
     return render(
         request,
         "accounts/device_add_sms.html",
