@@ -10,6 +10,19 @@ from openpyxl.styles import Font
 
 from .boards import BoardFilters, BoardRow
 
+# A spreadsheet reads a cell that begins with one of these as a formula (or, for tab and
+# carriage return, strips them and then may); text from definitions and people (service and
+# office names) could then compute, or call out of, the sheet of whoever opens the export.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral_text(value):
+    """A text cell as plain text in any spreadsheet: one beginning with a formula character
+    gets a leading apostrophe (OWASP's advice for CSV). Numbers are left as numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 COLUMNS = (
     ("Rank", "rank"),
     ("Name", "name"),
@@ -64,10 +77,10 @@ def _title(filters: BoardFilters) -> str:
 def board_csv(rows: list[BoardRow], filters: BoardFilters) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_title(filters)])
-    writer.writerow(_headings(rows, filters))
+    writer.writerow([neutral_text(_title(filters))])
+    writer.writerow([neutral_text(heading) for heading in _headings(rows, filters)])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in _values(row, filters)])
+        writer.writerow(["" if v is None else neutral_text(v) for v in _values(row, filters)])
     return out.getvalue()
 
 
@@ -80,7 +93,11 @@ def board_xlsx(rows: list[BoardRow], filters: BoardFilters) -> bytes:
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(_values(row, filters))
+        sheet.append([neutral_text(value) for value in _values(row, filters)])
+        for cell in sheet[sheet.max_row]:
+            # Written as text, never as a formula, whatever it begins with.
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
