@@ -51,7 +51,7 @@ class DocumentsTaken(Conflict):
         self.reference = reference
         super().__init__(
             _(
-                "These documents were sent a moment ago with application %(ref)s. Look it up "
+                "These documents were already sent with application %(ref)s. Look it up "
                 "instead of sending it again; for a new application upload them again."
             )
             % {"ref": reference}
@@ -259,17 +259,20 @@ def documents_check_claimable(
 ) -> tuple[list[Document], dict[str, list[str]]]:
     """The documents `data` refers to, if each was uploaded by one of `owners`, is not part of
     another application (a correction may keep `application`'s own), and fits its field;
-    else errors keyed `data.<path>`."""
+    else errors keyed `data.<path>`. An upload already sent with another application raises
+    DocumentsTaken naming it: that is the answer to the same request sent twice, whether the
+    second arrives while the first is being filed (then `documents_lock` catches it) or after."""
     owner_ids = {o.pk for o in owners if o is not None}
     found, errors = [], {}
     for path, token, field_schema in document_fields(schema, data):
         document = Document.objects.filter(token=token, owner_id__in=owner_ids).first()
         spec = field_schema.get("x-file") or {}
-        taken = document is not None and document.application_id not in (
+        if document is not None and document.application_id not in (
             None,
             getattr(application, "pk", None),
-        )
-        if document is None or taken:
+        ):
+            raise DocumentsTaken(Application.objects.get(pk=document.application_id).reference)
+        if document is None:
             errors[f"data.{path}"] = [_("Upload the document again.")]
         elif document.content_type not in spec.get("accept", []) or document.size > spec.get(
             "max_bytes", 0
