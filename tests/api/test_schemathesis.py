@@ -6,6 +6,8 @@ description gives for that operation. One test for each operation."""
 
 from __future__ import annotations
 
+import json
+
 import hypothesis
 import pytest
 import schemathesis
@@ -138,3 +140,68 @@ def known_references(context, path_parameters):
 @hypothesis.settings(deadline=None, suppress_health_check=list(hypothesis.HealthCheck))
 def test_every_operation_answers_as_described(case, callers, real_references, one_connection):
     case.call_and_validate(headers=_headers(callers, case.operation.path), checks=CHECKS)
+
+
+# ------------------------------------------------------------------------------
+# Odd input: the same operations, with every string the generator made replaced by input no
+# endpoint can use (a NUL, a lone surrogate, a body nested far deeper than any form). Each
+# must be refused as a client error in the API's JSON, never a server error.
+# ------------------------------------------------------------------------------
+# Stands for a lone surrogate in a JSON body (see the test); in an address it is a NUL.
+SURROGATE_MARK = "\x00\x01surrogate\x01\x00"
+ODD_STRINGS = ["\x00", "a\x00b", SURROGATE_MARK]
+DEEP: object = "deep"
+for _level in range(60):
+    DEEP = [DEEP]
+
+
+def _oddly(value, odd: str):
+    if isinstance(value, str):
+        return odd
+    if isinstance(value, dict):
+        return {key: _oddly(item, odd) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_oddly(item, odd) for item in value]
+    return value
+
+
+odd_schema = schemathesis.openapi.from_dict(
+    SchemaGenerator().get_schema(request=None, public=True),
+    config=schemathesis.Config.from_dict(
+        {"generation": {**CONFIG["generation"], "max-examples": 8, "mode": "positive"}}
+    ),
+)
+odd_schema.app = schema.app
+
+
+@odd_schema.hook("flatmap_case")
+def odd_input(context, case):
+    def poisoned(choice):
+        odd, deep = choice
+        case.path_parameters = _oddly(case.path_parameters, odd)
+        case.query = _oddly(case.query, odd)
+        if isinstance(case.body, dict | list):
+            case.body = {"data": DEEP} if deep else _oddly(case.body, odd)
+        return case
+
+    return st.sampled_from([(odd, deep) for odd in ODD_STRINGS for deep in (False, True)]).map(
+        poisoned
+    )
+
+
+@odd_schema.parametrize()
+@hypothesis.settings(deadline=None, suppress_health_check=list(hypothesis.HealthCheck))
+def test_odd_input_is_refused_in_json_never_with_a_server_error(case, callers, one_connection):
+    headers = _headers(callers, case.operation.path)
+    body = json.dumps(case.body) if "json" in (case.media_type or "") else ""
+    marked = json.dumps(SURROGATE_MARK)[1:-1]
+    if marked in body:
+        # A lone surrogate has no UTF-8 bytes, so schemathesis cannot carry one; JSON can, as
+        # an escape, and that is how a client sends it.
+        response = case.call(headers=headers, data=body.replace(marked, "\\ud800").encode())
+    else:
+        response = case.call(headers=headers)
+    assert response.status_code < 500, (case.method, case.formatted_path, response.text[:300])
+    if response.status_code >= 400:
+        content_type = {k.lower(): v for k, v in response.headers.items()}["content-type"]
+        assert content_type[0].startswith("application/json"), response.text

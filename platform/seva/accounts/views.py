@@ -25,7 +25,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -35,6 +34,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.admin.views.account import password_reset_enabled
 
 from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
+from seva.core.redirects import local_next
 
 from . import selectors, services
 from .forms import CodeForm, PasswordForm
@@ -45,15 +45,6 @@ WORKSPACE = "/admin/"
 WRONG_PASSWORD = (
     "Please enter a correct username and password. Note that both fields may be case-sensitive."
 )
-
-
-def _safe_next(request: HttpRequest, default: str = WORKSPACE) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 # ------------------------------------------------------------------------------
@@ -150,7 +141,7 @@ def _code_errors(form: CodeForm, exc: Exception) -> None:
 @sensitive_post_parameters("password")
 @never_cache
 def sign_in_view(request: HttpRequest) -> HttpResponse:
-    next_url = _safe_next(request)
+    next_url = local_next(request, WORKSPACE)
     if request.user.is_authenticated and request.user.has_perm("wagtailadmin.access_admin"):
         return redirect(next_url)
     form = PasswordForm(request.POST or None)
@@ -200,7 +191,7 @@ def _sms_send(request: HttpRequest, user, device: SmsDevice, *, announce: bool =
 
 def django_admin_sign_in_view(request: HttpRequest) -> HttpResponse:
     """The Django admin's own sign-in would take a password alone: it sends to ours."""
-    next_url = _safe_next(request, default=reverse("admin:index"))
+    next_url = local_next(request, default=reverse("admin:index"))
     return redirect(f"{reverse('accounts:sign-in')}?next={next_url}")
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views import defaults
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -31,6 +34,7 @@ from seva.applications.selectors import (
 )
 from seva.applications.services import application_act, application_submit
 from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
+from seva.core.oddinput import OddInput
 from seva.dashboards.boards import rts_board
 from seva.dashboards.filters import board_filters_from, board_row_json
 from seva.definitions.selectors import service_get, service_list
@@ -415,6 +419,34 @@ class DashboardRtsApi(APIView):
                 "rows": [board_row_json(row, filters) for row in rows],
             }
         )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The project's handler400: input no view can use (seva.core.oddinput), a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE (413), or another request Django refuses. Under /api/ the
+    API's error body, elsewhere the portal's page; the message is ours, never the exception's
+    own text, which may name settings."""
+    if isinstance(exception, RequestDataTooBig):
+        code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        heading = _("Too much sent at once")
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024) or 1
+        message = _(
+            "The request is larger than %(limit)s MB. Send less at once, or upload large "
+            "files one by one."
+        ) % {"limit": limit}
+    else:
+        code = status.HTTP_400_BAD_REQUEST
+        heading = _("This request cannot be used")
+        message = (
+            str(exception)
+            if isinstance(exception, OddInput)
+            else _("The request could not be understood. Go back and try again.")
+        )
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=code)
+    return render(
+        request, "portal/bad_request.html", {"heading": heading, "message": message}, status=code
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -52,3 +52,5 @@ urlpatterns += [path("", include(wagtail_urls))]
 
 # A path under /api/ that nothing answers gets the API's JSON 404, any other the site's page.
 handler404 = api_views.page_not_found
+# Input no view can use, or a body too large: the API's JSON under /api/, else the portal's page.
+handler400 = api_views.bad_request

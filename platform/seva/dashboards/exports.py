@@ -23,6 +23,7 @@ def neutral_text(value):
         return "'" + value
     return value
 
+
 COLUMNS = (
     ("Rank", "rank"),
     ("Name", "name"),

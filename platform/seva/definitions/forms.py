@@ -15,6 +15,7 @@ import yaml
 from django import forms
 from django.forms import formset_factory
 
+from seva.core.oddinput import MAX_JSON_DEPTH, OddInput, json_loads_checked
 from seva.formschemas.builder import (
     KINDS,
     LEVELS,
@@ -64,6 +65,11 @@ def _text(en: str, hi: str) -> dict[str, str]:
     return {"en": en.strip(), "hi": hi.strip()}
 
 
+# Definitions typed here (a form's schema, a field's own JSON Schema) may nest deeper than
+# the answers they collect.
+DEFINITION_DEPTH = 2 * MAX_JSON_DEPTH
+
+
 def _dump_yaml(doc) -> str:
     return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
 
@@ -75,6 +81,10 @@ def _dump_json(doc) -> str:
 def parse_yaml(text: str, field: str) -> dict:
     try:
         doc = yaml.safe_load(text)
+    except RecursionError:
+        raise forms.ValidationError(
+            f"This YAML is nested more than any definition needs (over {DEFINITION_DEPTH} levels)."
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -88,7 +98,9 @@ def parse_yaml(text: str, field: str) -> dict:
 
 def parse_json(text: str) -> dict:
     try:
-        doc = json.loads(text)
+        doc = json_loads_checked(text, what="This JSON", max_depth=DEFINITION_DEPTH)
+    except OddInput as exc:
+        raise forms.ValidationError(str(exc)) from exc
     except json.JSONDecodeError as exc:
         raise forms.ValidationError(
             f"This is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
@@ -456,7 +468,11 @@ class FieldRowForm(forms.Form):
             data["sub_list"] = rows
         if kind == "custom":
             try:
-                data["custom_schema"] = json.loads(data.get("schema_json") or "")
+                data["custom_schema"] = json_loads_checked(
+                    data.get("schema_json") or "", what="This JSON", max_depth=DEFINITION_DEPTH
+                )
+            except OddInput as exc:
+                self.add_error("schema_json", str(exc))
             except json.JSONDecodeError as exc:
                 self.add_error(
                     "schema_json",

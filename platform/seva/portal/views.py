@@ -14,7 +14,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,6 +23,7 @@ from seva.applications.errors import DraftAlreadySent
 from seva.applications.models import ApplicationDraft
 from seva.applications.services import application_act_from_form
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
+from seva.core.redirects import local_next
 from seva.definitions.selectors import service_get
 from seva.formschemas import rendering
 from seva.formschemas.conditions import prune_hidden
@@ -47,21 +47,12 @@ def _language(request: HttpRequest) -> str:
     return (translation.get_language() or "en")[:2]
 
 
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 # ------------------------------------------------------------------------------
 # Signing in by OTP
 # ------------------------------------------------------------------------------
 def login_start(request: HttpRequest) -> HttpResponse:
     form = MobileForm(request.POST or None)
-    next_url = _safe_next(request, reverse("portal:my-applications"))
+    next_url = local_next(request, reverse("portal:my-applications"))
     if request.method == "POST" and form.is_valid():
         if too_many(request, "otp-send", limit=10, per_seconds=3600):
             form.add_error("mobile", _("Too many requests from this connection. Try again later."))
@@ -89,7 +80,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     if not mobile:
         return redirect("portal:login")
     form = OtpForm(request.POST or None)
-    next_url = _safe_next(request, reverse("portal:my-applications"))
+    next_url = local_next(request, reverse("portal:my-applications"))
     if request.method == "POST" and form.is_valid():
         try:
             user = otp_verify(mobile=mobile, code=form.cleaned_data["code"])
@@ -132,7 +123,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     """Switch language; remembered in a cookie and, for a signed-in citizen, for their SMS."""
     language = request.POST.get("language", "")
-    response = redirect(_safe_next(request, "/"))
+    response = redirect(local_next(request, "/"))
     if language in dict(settings.LANGUAGES):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
