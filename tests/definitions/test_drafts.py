@@ -285,3 +285,20 @@ def test_files_with_a_problem_are_refused_on_import_with_file_and_line(user):
         draft_import(user=user("admin.revenue"), files=files)
     assert any("nowhere" in p.message and name in p.message for p in refused.value.problems)
     assert not ServiceVersion.objects.filter(source=VersionSource.ADMIN).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("folder", ["form_schemas/", "workflows_yaml/"])
+def test_a_file_nested_without_end_is_refused_on_import_naming_it(user, folder):
+    """Brackets opened thousands of times made the parser recurse until the import failed
+    with a server error; now the file is named and nothing is made."""
+    files = version_files(Service.objects.get(code="income-certificate").current_version)
+    name = next(n for n in files if n.startswith(folder))
+    files[name] = '{"a": ' + "[" * 5000 + "]" * 5000 + "}"
+    with pytest.raises(DraftEditRefused) as refused:
+        draft_import(user=user("admin.revenue"), files=files)
+    assert any(
+        name in p.message and "nested deeper than any definition can be" in p.message
+        for p in refused.value.problems
+    ), [p.message for p in refused.value.problems]
+    assert not ServiceVersion.objects.filter(source=VersionSource.ADMIN).exists()

@@ -177,6 +177,36 @@ def test_raw_json_that_does_not_parse_or_breaks_a_rule_is_refused_beside_the_tex
 
 
 @pytest.mark.django_db
+def test_raw_json_or_yaml_nested_without_end_or_holding_a_lone_surrogate_is_refused_beside_it(
+    client, user, draft
+):
+    """Typed or pasted definitions are read with the same guards as any input: nesting that
+    would make the parser recurse, and a character that cannot be stored, get a message
+    beside the text instead of a server error."""
+    client.force_login(user("admin.revenue"))
+    before = draft.revisions.count()
+    url = reverse("definitions:draft-form", args=[draft.pk])
+    deep = '{"type": "object", "x": ' + "[" * 5000 + "]" * 5000 + "}"
+    response = client.post(url, {"text": deep, "save_raw": "1"})
+    assert response.status_code == 400
+    beside = _errors_beside(response.content.decode(), "id_text")
+    assert "This JSON is nested more than 64 levels deep." in beside
+
+    response = client.post(url, {"text": '{"title": "\\ud800"}', "save_raw": "1"})
+    assert response.status_code == 400
+    beside = _errors_beside(response.content.decode(), "id_text")
+    assert "The field “title” contains a broken character (a lone surrogate)" in beside
+
+    workflow = reverse("definitions:draft-workflow", args=[draft.pk])
+    response = client.post(workflow, {"text": "a: " + "[" * 5000 + "]" * 5000, "save_raw": "1"})
+    assert response.status_code == 400
+    beside = _errors_beside(response.content.decode(), "id_text")
+    assert "This YAML is nested more than any definition needs" in beside
+    draft.refresh_from_db()
+    assert draft.revisions.count() == before
+
+
+@pytest.mark.django_db
 def test_a_workflow_edit_naming_an_unknown_role_or_leaving_a_state_unreachable_is_refused(
     client, user, draft
 ):

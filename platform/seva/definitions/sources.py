@@ -139,6 +139,15 @@ def _second_occurrence_line(text: str, key: str) -> int | None:
 
 def read_source(path: Path, name: str, kind: Kind) -> tuple[SourceFile, list[DefinitionProblem]]:
     """Parse one file. A file that does not parse comes back with `data` None and a problem."""
+    try:
+        return _read_source(path, name, kind)
+    except RecursionError:
+        # Brackets opened thousands of times: the parsers recurse once a level.
+        source = SourceFile(path=path, name=name, kind=kind)
+        return source, [DefinitionProblem(name, "", "is nested deeper than any definition can be")]
+
+
+def _read_source(path: Path, name: str, kind: Kind) -> tuple[SourceFile, list[DefinitionProblem]]:
     source = SourceFile(path=path, name=name, kind=kind)
     try:
         source.text = path.read_text(encoding="utf-8")
