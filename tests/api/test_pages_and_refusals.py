@@ -92,12 +92,14 @@ def test_the_queue_keeps_its_counts_and_pages_like_the_other_lists(api, user):
 
 
 @pytest.mark.django_db
-def test_a_reference_with_a_nul_character_is_simply_not_found(api, user):
+def test_a_reference_with_a_nul_character_is_refused_as_unusable(api, user):
     reference = _file(user)
     for suffix in ("", "actions/"):
         response = api("citizen").get(f"/api/v1/applications/{reference}%00/{suffix}")
-        assert response.status_code == 404
-        assert response.json() == {"detail": "Not found."}
+        assert response.status_code == 400
+        assert response.json() == {
+            "detail": "The address contains a NUL character, which cannot be used."
+        }
 
 
 @pytest.mark.django_db
@@ -124,7 +126,7 @@ def test_form_answers_with_a_nul_character_are_refused_not_stored(api, user):
         "/api/v1/applications/", {"service": CODE, "data": data}, format="json"
     )
     assert response.status_code == 400
-    assert set(response.json()["errors"]) == {"data"}
+    assert set(response.json()["errors"]) == {"data.applicant.name"}
 
 
 @pytest.mark.django_db

@@ -181,6 +181,7 @@ def test_a_nul_in_json_is_refused_naming_the_field(api):
     body = json.dumps({"service": CODE, "data": {"applicant": {"name": "Ram\x00"}}})
     answer = api("citizen").post("/api/v1/applications/", body, content_type="application/json")
     assert _is_json(answer) == f"The field “data.applicant.name” {NUL_MESSAGE}."
+    assert answer.json()["errors"] == {"data.applicant.name": [answer.json()["detail"]]}
 
 
 @pytest.mark.django_db

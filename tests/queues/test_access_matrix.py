@@ -496,9 +496,10 @@ def _api_application_writes(visit: Visit) -> None:
 
 @row("api-submit-claiming-its-documents", "api:application-list", "POST")
 def _api_submit(visit: Visit) -> None:
-    """A new application that names the Ambala file's documents: refused to everyone, its
-    applicant included (they belong to that file now), exactly as for tokens that do not
-    exist, and the documents stay with their file."""
+    """A new application that names the Ambala file's documents: refused to everyone. Their
+    owner, the applicant, is told the documents went with that file (409 naming it: the
+    answer to the same application sent twice); anyone else is answered exactly as for
+    tokens that do not exist. The documents stay with their file."""
     files = visit.files
     before = trace(files.ambala)
     count = Application.objects.count()
@@ -511,6 +512,9 @@ def _api_submit(visit: Visit) -> None:
     response = visit.api("POST", "/api/v1/applications/", payload)
     if visit.anonymous:
         assert_sent_to_sign_in(response, "api")
+    elif visit.applies():
+        assert response.status_code == 409, response.json()
+        assert files.ambala.reference in response.json()["detail"]
     else:
         assert response.status_code == 400, response.json()
         assert sorted(response.json()["errors"]) == [

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, SevaError, ValidationFailed
+from seva.core.oddinput import OddInput
 
 _STATUS = {
     ValidationFailed: status.HTTP_400_BAD_REQUEST,
@@ -53,7 +54,18 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix.rstrip(".") or "non_field_errors": [str(detail)]}
 
 
+def odd_input_body(exc: OddInput) -> dict[str, Any]:
+    """The refusal of input no endpoint can use: the message, and under `errors` the field
+    it was found in, when it was in one."""
+    body: dict[str, Any] = {"detail": str(exc)}
+    if exc.field:
+        body["errors"] = {exc.field: [str(exc)]}
+    return body
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, OddInput):
+        return Response(odd_input_body(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, SevaError):
         body: dict[str, Any] = {"detail": exc.message}
         if isinstance(exc, ValidationFailed):

@@ -45,6 +45,7 @@ from seva.queues.selectors import QueueFilters, queue_for
 from . import schema as doc
 from . import serializers as s
 from .authentication import PartnerKeyAuthentication
+from .errors import odd_input_body
 from .idempotency import idempotent
 from .models import PartnerKey
 from .pagination import PageNumberPagination, QueuePagination
@@ -443,7 +444,8 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
             else _("The request could not be understood. Go back and try again.")
         )
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=code)
+        body = odd_input_body(exception) if isinstance(exception, OddInput) else {"detail": message}
+        return JsonResponse(body, status=code)
     return render(
         request, "portal/bad_request.html", {"heading": heading, "message": message}, status=code
     )

@@ -27,7 +27,12 @@ FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data"
 
 
 class OddInput(BadRequest):
-    """A request carrying input nothing can use; `str()` is the message for the person."""
+    """A request carrying input nothing can use; `str()` is the message for the person and
+    `field` the parameter or field it was found in (a dotted path in JSON), if any."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def text_problem(text: str) -> str | None:
@@ -41,8 +46,8 @@ def text_problem(text: str) -> str | None:
     return None
 
 
-def _refuse(where: str, problem: str) -> OddInput:
-    return OddInput(_("%(where)s %(problem)s.") % {"where": where, "problem": problem})
+def _refuse(where: str, problem: str, field: str | None = None) -> OddInput:
+    return OddInput(_("%(where)s %(problem)s.") % {"where": where, "problem": problem}, field=field)
 
 
 class OddInputMiddleware:
@@ -74,7 +79,7 @@ def _check_field(kind: str, name: str, values: list[str]) -> None:
         problem = text_problem(text)
         if problem:
             shown = name.replace("\x00", "\\0").encode("utf-8", "backslashreplace").decode()
-            raise _refuse(f"{kind} “{shown[:60]}”", problem)
+            raise _refuse(f"{kind} “{shown[:60]}”", problem, field=shown[:60])
 
 
 def json_loads_checked(
@@ -101,7 +106,7 @@ def json_loads_checked(
             problem = text_problem(item)
             if problem:
                 where = _("The field “%(path)s”") % {"path": path} if path else what
-                raise _refuse(where, problem)
+                raise _refuse(where, problem, field=path or None)
     return value
 
 
