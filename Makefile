@@ -14,7 +14,7 @@ PORT ?= 8000
 help:
 	@echo "make run    set up, then start the web server and a Celery worker with beat"
 	@echo "make test   set up, then run the whole test suite"
-	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+	@echo "make lint   ruff check, ruff format --check, the floors (lint-imports), makemigrations --check"
 	@echo "make messages  update the Hindi catalogue (platform/seva/locale) and compile it"
 
 # ---------------------------------------------------------------------------
@@ -73,6 +73,7 @@ test: setup
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 	$(MANAGE) makemigrations --check --dry-run
 
 format: install

@@ -12,8 +12,9 @@ from django.test import override_settings
 
 from seva.applications.services import application_submit
 from seva.definitions.models import Service
+from seva.definitions.sms import VAR_TOKEN
 from seva.notifications.dlt import sms_cost, template_problems
-from seva.notifications.sms import VAR_TOKEN, render_sms
+from seva.notifications.sms import render_sms
 from tests.applications.walk import sample_services
 from tests.definitions.test_check_definitions import SERVICE, expect, root  # noqa: F401
 from tests.helpers import example_with_documents
@@ -123,7 +124,7 @@ def test_every_template_renders_to_exactly_its_registered_form(user, code):
 
 
 def test_the_platforms_own_templates_pass_the_dlt_rules_and_a_broken_one_fails_the_check():
-    from seva.core.checks import settings_sms_follow_dlt_rules
+    from seva.notifications.checks import settings_sms_follow_dlt_rules
 
     assert settings_sms_follow_dlt_rules() == []
     broken = {

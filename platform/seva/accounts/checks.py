@@ -8,8 +8,8 @@ import re
 from django.conf import settings
 from django.core.checks import Error, register
 
+from seva.definitions.sms import variable_count
 from seva.notifications.dlt import template_problems
-from seva.notifications.sms import variable_count
 
 # A DLT template ends with the sender's signature, e.g. "-HRSEVA".
 SIGNATURE = re.compile(r"-[A-Z]{6}$")

@@ -21,9 +21,9 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
+from seva.definitions.sms import fill_template
 from seva.notifications.models import Channel, OutboxMessage
 from seva.notifications.services import outbox_deliver_after_commit
-from seva.notifications.sms import fill_template
 
 from .models import SecondFactorGuard, SmsDevice, code_digest
 from .selectors import (

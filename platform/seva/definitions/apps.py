@@ -5,3 +5,6 @@ class DefinitionsConfig(AppConfig):
     name = "seva.definitions"
     label = "definitions"
     verbose_name = "Service definitions"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)

@@ -19,11 +19,10 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 
 from seva.formschemas.lint import LANGUAGE_NAMES, field_schema, lint_form_schema
 from seva.formschemas.validation import UnsupportedSchema, build_validator
-from seva.notifications.dlt import template_problems
-from seva.notifications.sms import SMS_VARIABLES, VAR_TOKEN, variable_count
 from seva.workflows.lint import lint_workflow
 
 from .eligibility import FACTS
+from .sms import SMS_VARIABLES, VAR_TOKEN, template_problems, variable_count
 from .sources import DefinitionProblem, Kind, SourceFile, pointer_join, read_source
 
 METASCHEMA_DIR = Path(__file__).parent / "metaschemas"

@@ -23,7 +23,6 @@ from seva.formschemas.builder import example_for
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.lint import LANGUAGE_NAMES
 from seva.formschemas.validation import UnsupportedSchema, build_validator, validate_form_data
-from seva.notifications.sms import SMS_VARIABLES
 from seva.org.selectors import state_calendar
 from seva.portal.pages import portal_pages_sync
 from seva.workflows.diagram import workflow_findings, workflow_svg
@@ -55,6 +54,7 @@ from .services import (
     draft_update,
     version_republish,
 )
+from .sms import SMS_VARIABLES
 
 
 def _services(request: HttpRequest):

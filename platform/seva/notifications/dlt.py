@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import DatabaseError
 
+from seva.definitions.sms import SMS_TEMPLATE_CHECKS, VAR_TOKEN
+
 from .models import SmsSettings
 from .selectors import SmsSettingsInForce, sms_settings, sms_settings_from
-from .sms import VAR_TOKEN
 
 MAX_VALUE_CHARS = 30  # a DLT variable holds at most 30 characters
 
@@ -117,6 +118,7 @@ def link_allowed(url: str, prefixes: tuple[str, ...]) -> bool:
     return url.lower().startswith(tuple(prefix.lower() for prefix in prefixes))
 
 
+@SMS_TEMPLATE_CHECKS.register("dlt")
 def template_problems(template: dict, *, service: dict, language: str) -> list[str]:
     """Each DLT rule the template breaks, in words naming the rule."""
     text, names = template["text"], template["variables"]

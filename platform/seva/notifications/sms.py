@@ -1,27 +1,17 @@
-"""SMS templates as registered on TRAI's DLT platform, and the values that fill them.
-
-A registered template writes each value as `{#var#}`; the definition lists, in order,
-which named value fills each one. The names are this registry's.
-"""
+"""The values that fill a service's SMS templates, registered by name in
+`seva.definitions.sms.SMS_VARIABLES` (where the template language lives), and the text an
+application's SMS reads."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from seva.core.registry import Registry
+from seva.definitions.sms import SMS_VARIABLES, fill_template
 
 if TYPE_CHECKING:
     from seva.applications.models import Application
-
-VAR_TOKEN = "{#var#}"
-VAR_RE = re.compile(re.escape(VAR_TOKEN))
-
-SmsValue = Callable[["Application", str], str]
-SMS_VARIABLES: Registry[SmsValue] = Registry("SMS variable")
 
 
 def _date(value) -> str:
@@ -57,21 +47,6 @@ def _applicant_name(application: Application, language: str) -> str:
 @SMS_VARIABLES.register("fee_amount")
 def _fee_amount(application: Application, language: str) -> str:
     return str((application.service_version.service_doc.get("fee") or {}).get("amount", 0))
-
-
-def variable_count(text: str) -> int:
-    return len(VAR_RE.findall(text))
-
-
-def fill_template(text: str, values: list[str]) -> str:
-    """Put `values` into the `{#var#}` slots of `text`, in order."""
-    parts = text.split(VAR_TOKEN)
-    if len(parts) - 1 != len(values):
-        raise ValueError(f"template has {len(parts) - 1} slots, got {len(values)} values")
-    filled = [parts[0]]
-    for value, rest in zip(values, parts[1:], strict=True):
-        filled += [value, rest]
-    return "".join(filled)
 
 
 def render_sms(application: Application, template: dict, language: str) -> str:

@@ -21,10 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
+from seva.definitions.sms import fill_template
 from seva.formschemas.formats import is_mobile
 from seva.notifications.models import Channel, OutboxMessage
 from seva.notifications.services import outbox_deliver_after_commit
-from seva.notifications.sms import fill_template
 
 from .models import CitizenProfile, OtpChallenge, OtpLockout
 

@@ -13,6 +13,13 @@ import yaml
 from django.conf import settings
 from django.core.checks import Error, register
 
+from seva.formschemas.formats import SUPPORTED_FORMATS
+from seva.formschemas.widgets import WIDGETS
+from seva.workflows.guards import GUARDS
+
+from .eligibility import FACTS
+from .sms import SMS_VARIABLES
+
 
 def _load(path: Path) -> Any:
     try:
@@ -34,12 +41,6 @@ def _walk(node: Any) -> Iterator[dict]:
 
 @register("seva")
 def definitions_use_registered_names(app_configs=None, **kwargs) -> list[Error]:
-    from seva.definitions.eligibility import FACTS
-    from seva.formschemas.formats import SUPPORTED_FORMATS
-    from seva.formschemas.widgets import WIDGETS
-    from seva.notifications.sms import SMS_VARIABLES
-    from seva.workflows.guards import GUARDS
-
     root = Path(settings.SEVA_DEFINITIONS_ROOT)
     errors: list[Error] = []
 
@@ -76,41 +77,4 @@ def definitions_use_registered_names(app_configs=None, **kwargs) -> list[Error]:
                 unknown("widget", node["x-widget"], path, WIDGETS.names())
             if isinstance(node.get("format"), str) and node["format"] not in SUPPORTED_FORMATS:
                 unknown("format", node["format"], path, sorted(SUPPORTED_FORMATS))
-    return errors
-
-
-@register("seva")
-def settings_sms_follow_dlt_rules(app_configs=None, **kwargs) -> list[Error]:
-    """The SMS templates kept in settings (alerts, digests, feedback requests, sign-in and
-    consent codes) obey the same DLT rules as the services' own, in every language."""
-    from seva.notifications.dlt import VALUE_CHARS, template_problems
-    from seva.notifications.sms import SMS_VARIABLES, variable_count
-
-    errors: list[Error] = []
-    templates = {
-        f"SEVA_ALERT_SMS['{event}']": per_language
-        for event, per_language in settings.SEVA_ALERT_SMS.items()
-    }
-    templates["SEVA_OTP_SMS"] = {
-        language: {**template, "variables": ["otp"]}
-        for language, template in settings.SEVA_OTP_SMS.items()
-    }
-    templates["SEVA_CONSENT_SMS"] = settings.SEVA_CONSENT_SMS
-    for name, per_language in templates.items():
-        for language in settings.SEVA_LANGUAGES:
-            template = per_language.get(language)
-            where = f"{name}['{language}']"
-            if template is None:
-                errors.append(Error(f"{where} is missing.", id="seva.E002"))
-                continue
-            problems = template_problems(template, service={}, language=language)
-            if variable_count(template["text"]) != len(template["variables"]):
-                problems.append(
-                    f"the text has {variable_count(template['text'])} {{#var#}} slots for "
-                    f"{len(template['variables'])} variables"
-                )
-            for variable in template["variables"]:
-                if variable not in VALUE_CHARS and variable not in {*SMS_VARIABLES, "otp"}:
-                    problems.append(f"'{variable}' is not a value Seva can fill")
-            errors += [Error(f"{where}: {problem}", id="seva.E002") for problem in problems]
     return errors

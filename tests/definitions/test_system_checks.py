@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-from seva.core.checks import definitions_use_registered_names
+from seva.definitions.checks import definitions_use_registered_names
 
 REPO = Path(__file__).resolve().parents[2]
 
