@@ -20,11 +20,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from seva.applications.models import Application, Feedback
-from seva.applications.services import application_act, application_submit
+from seva.applications.services import application_act, application_submit, feedback_give
 from seva.dashboards.boards import BoardFilters, rts_board
 from seva.dashboards.selectors import rollups_differences
 from seva.definitions.models import Service
-from seva.portal.services import feedback_give
 from tests.helpers import example_with_documents, ist
 
 D = Decimal

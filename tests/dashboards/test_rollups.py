@@ -40,7 +40,7 @@ from seva.dashboards.services import (
 from seva.definitions.models import Service
 from seva.definitions.selectors import workflow_for
 from seva.org.models import Holiday, Jurisdiction
-from seva.queues.routing import postings_present
+from seva.org.routing import postings_present
 from tests.helpers import example_with_documents, ist
 
 SERVICES = ["income-certificate", "birth-registration", "public-grievance", "water-connection"]

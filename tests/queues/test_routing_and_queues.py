@@ -13,7 +13,7 @@ from django.utils import timezone
 from seva.applications.models import Application
 from seva.definitions.models import Service
 from seva.org.models import Jurisdiction, Leave, Posting, PostingKind, Role
-from seva.queues.routing import HolderFlag
+from seva.org.routing import HolderFlag
 from seva.queues.selectors import Colour, QueueFilters, queue_for
 from tests.applications.walk import (
     Walk,

@@ -88,7 +88,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         Role, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     escalation_level = models.PositiveSmallIntegerField(default=0)
-    # Why the holder is who it is when not the usual: see seva.queues.routing.HolderFlag.
+    # Why the holder is who it is when not the usual: see seva.org.routing.HolderFlag.
     holder_flag = models.CharField(max_length=20, blank=True)
 
     submitted_at = models.DateTimeField()

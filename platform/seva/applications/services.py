@@ -17,13 +17,6 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from seva.core.errors import ActionNotAllowed, Conflict, ValidationFailed
-from seva.dashboards.services import (
-    open_position,
-    rollups_on_action,
-    rollups_on_change,
-    rollups_on_feedback,
-    rollups_on_submit,
-)
 from seva.definitions.models import Service
 from seva.definitions.selectors import form_validator_for, workflow_for
 from seva.formschemas import rendering
@@ -35,13 +28,13 @@ from seva.formschemas.validation import (
     validate_form_data,
     with_kept_masked_values,
 )
-from seva.notifications.services import sms_enqueue_for_event
 from seva.org.models import Jurisdiction, JurisdictionLevel
+from seva.org.routing import HolderFlag, route_holder
 from seva.org.selectors import jurisdiction_ancestor_at, working_calendar_for
-from seva.queues.routing import HolderFlag, route_holder
 from seva.workflows.clock import DayType, Pause, WorkingCalendar, due_date
 from seva.workflows.engine import CITIZEN, SYSTEM, State, Transition, Workflow
 
+from . import events as lifecycle
 from .documents import (
     ATTACHMENT_FIELD,
     attachment_upload,
@@ -128,7 +121,7 @@ def _enter_state(
     application.holder_flag = HolderFlag.NONE
     if state.role:
         # The state's role, or a named officer role (back to the sender), if somebody is
-        # there to hold it; else additional charge, else up the ladder (queues.routing).
+        # there to hold it; else additional charge, else up the ladder (org.routing).
         routing = route_holder(
             state=state,
             role_code=holder or state.role,
@@ -183,7 +176,7 @@ def _notify(
     application: Application, *, events: tuple[str, ...], event_row: ApplicationEvent
 ) -> None:
     for event in events:
-        sms_enqueue_for_event(application=application, event=event, cause=event_row)
+        lifecycle.sms_due.notify(lifecycle.SmsDue(application, event, event_row))
 
 
 def _field(data: dict, dotted: str) -> Any:
@@ -320,7 +313,7 @@ def application_submit(
             action="submit",
             from_state=NEW,
         )
-        rollups_on_submit(application)
+        lifecycle.submitted.notify(lifecycle.Submitted(application))
         _notify(application, events=initial.sms_on_enter, event_row=event)
     return application
 
@@ -433,7 +426,7 @@ def application_act(
 
         target = workflow.state(transition.target)
         from_state = current.state
-        position = open_position(current)
+        position = lifecycle.open_position(current)
         on_time = None if current.stage_due_at is None else at <= current.stage_due_at
         sender = _sender_of(current) if transition.back_to_sender else None
         try:
@@ -457,15 +450,14 @@ def application_act(
         except ConcurrentTransition as exc:
             raise Conflict() from exc
         if transition.counts_as:
-            rollups_on_action(current, transition.counts_as, within=on_time, at=at)
+            lifecycle.acted.notify(lifecycle.Acted(current, transition.counts_as, on_time, at))
         if transition.counts_as == "consent" and recorded.get("rating"):
             # The citizen's rating at closure is their feedback on the file.
-            rollups_on_feedback(
-                Feedback.objects.create(
-                    application=current, rating=int(recorded["rating"]), created_at=at
-                )
+            feedback = Feedback.objects.create(
+                application=current, rating=int(recorded["rating"]), created_at=at
             )
-        rollups_on_change(current, before=position)
+            lifecycle.rated.notify(lifecycle.Rated(feedback))
+        lifecycle.moved.notify(lifecycle.Moved(current, position))
         event = _record(
             current,
             kind=ApplicationEvent.Kind.ACTION,
@@ -627,10 +619,10 @@ def applications_recompute_deadlines(
                 if current.stage_due_at
                 else None,
             }
-            position = open_position(current)
+            position = lifecycle.open_position(current)
             current.rts_due_at, current.stage_due_at = rts_due, stage_due
             current.save(update_fields=["rts_due_at", "stage_due_at", "updated_at"])
-            rollups_on_change(current, before=position)
+            lifecycle.moved.notify(lifecycle.Moved(current, position))
             _record(
                 current,
                 kind=ApplicationEvent.Kind.DEADLINES_RECOMPUTED,
@@ -644,3 +636,24 @@ def applications_recompute_deadlines(
             )
             changed += 1
     return changed
+
+
+def feedback_give(*, application, rating: int, comment: str, at: dt.datetime | None = None):
+    """The citizen's rating of a closed application, and what they say of it: the one way
+    feedback is written (a rating given with consent at closure is the other door into
+    `Feedback`, in `application_act`)."""
+    if not application.is_closed:
+        raise ActionNotAllowed(_("You can rate the service once your application is closed."))
+    if Feedback.objects.filter(application=application).exists():
+        raise ActionNotAllowed(_("You have already given feedback on this application."))
+    if rating not in range(1, 6):
+        raise ValidationFailed({"rating": [_("Choose a rating from 1 to 5.")]})
+    with transaction.atomic():
+        feedback = Feedback.objects.create(
+            application=application,
+            rating=rating,
+            comment=comment.strip(),
+            created_at=at or timezone.now(),
+        )
+        lifecycle.rated.notify(lifecycle.Rated(feedback))
+    return feedback

@@ -5,3 +5,7 @@ class DashboardsConfig(AppConfig):
     name = "seva.dashboards"
     label = "dashboards"
     verbose_name = "RTS dashboards"
+
+    def ready(self) -> None:
+        # Registers the rollups' listeners on applications' events.
+        from . import services  # noqa: F401

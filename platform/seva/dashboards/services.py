@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, Q, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+
+from seva.applications import events as lifecycle
+from seva.applications.events import OpenPosition, open_position
 
 from .models import (
     PAST_DUE,
@@ -56,24 +58,6 @@ ROLLUPS = {
     "area open": (RtsAreaOpen, (*AREA, "rts_due_on", "paused"), ("open_count",)),
     "area total": (RtsAreaTotal, AREA, (*FLOWS, "open_count")),
 }
-
-
-@dataclass(frozen=True)
-class OpenPosition:
-    """Where an open application counts in `RtsOpen`."""
-
-    rts_due_on: dt.date
-    paused: bool
-
-
-def open_position(application: Application) -> OpenPosition | None:
-    """None once the application is closed: it no longer counts as underway."""
-    if application.closed_at is not None:
-        return None
-    return OpenPosition(
-        rts_due_on=timezone.localdate(application.rts_due_at),
-        paused=application.clock_paused_at is not None,
-    )
 
 
 def _dimensions(application: Application) -> dict:
@@ -518,3 +502,26 @@ def rollups_rebuild() -> dict[str, int]:
         for sql, params in statements:
             cursor.execute(sql, params)
     return {name: model.objects.count() for name, (model, _k, _c) in ROLLUPS.items()}
+
+
+# ------------------------------------------------------------------------------
+# What the rollups hear from applications (registered when Django starts: apps.py)
+# ------------------------------------------------------------------------------
+@lifecycle.submitted.register("rts-rollups")
+def _on_submitted(event: lifecycle.Submitted) -> None:
+    rollups_on_submit(event.application)
+
+
+@lifecycle.acted.register("rts-rollups")
+def _on_acted(event: lifecycle.Acted) -> None:
+    rollups_on_action(event.application, event.counts_as, within=event.within, at=event.at)
+
+
+@lifecycle.rated.register("rts-rollups")
+def _on_rated(event: lifecycle.Rated) -> None:
+    rollups_on_feedback(event.feedback)
+
+
+@lifecycle.moved.register("rts-rollups")
+def _on_moved(event: lifecycle.Moved) -> None:
+    rollups_on_change(event.application, before=event.before)

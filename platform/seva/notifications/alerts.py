@@ -33,8 +33,8 @@ from django.utils.translation import gettext as _
 from seva.applications.models import Application
 from seva.definitions.selectors import workflow_for
 from seva.org.models import Jurisdiction, OfficerProfile, Oversight, Posting
+from seva.org.routing import postings_present
 from seva.org.selectors import district_of, working_calendar_for
-from seva.queues.routing import postings_present
 from seva.workflows.clock import DayType, WorkingCalendar, days_used
 
 from .dlt import MAX_VALUE_CHARS

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from seva.applications import events as lifecycle
 from seva.applications.models import Application
 
 from .backends import PermanentFailure, TemporaryFailure, email_send, sms_backend
@@ -251,3 +252,9 @@ def outbox_delivery_report(
     message.delivered_at = (at or timezone.now()) if delivered else None
     message.save(update_fields=["delivery_status", "delivered_at"])
     return message
+
+
+@lifecycle.sms_due.register("outbox")
+def _on_sms_due(event: lifecycle.SmsDue) -> None:
+    """The workflow's SMS to the applicant, written to the outbox in the same transaction."""
+    sms_enqueue_for_event(application=event.application, event=event.event, cause=event.cause)

@@ -217,25 +217,3 @@ def citizen_message_choices_set(*, user, language: str, other_messages: bool) ->
 def citizen_language_set(*, user, language: str) -> None:
     if language in dict(settings.LANGUAGES):
         CitizenProfile.objects.filter(user=user).update(language=language)
-
-
-def feedback_give(*, application, rating: int, comment: str, at: dt.datetime | None = None):
-    from seva.applications.models import Feedback
-
-    if not application.is_closed:
-        raise ActionNotAllowed(_("You can rate the service once your application is closed."))
-    if Feedback.objects.filter(application=application).exists():
-        raise ActionNotAllowed(_("You have already given feedback on this application."))
-    if rating not in range(1, 6):
-        raise ValidationFailed({"rating": [_("Choose a rating from 1 to 5.")]})
-    from seva.dashboards.services import rollups_on_feedback
-
-    with transaction.atomic():
-        feedback = Feedback.objects.create(
-            application=application,
-            rating=rating,
-            comment=comment.strip(),
-            created_at=at or timezone.now(),
-        )
-        rollups_on_feedback(feedback)
-    return feedback

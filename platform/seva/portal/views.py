@@ -21,7 +21,7 @@ from seva.applications import drafts
 from seva.applications.documents import step_answers_read
 from seva.applications.errors import DraftAlreadySent
 from seva.applications.models import ApplicationDraft
-from seva.applications.services import application_act_from_form
+from seva.applications.services import application_act_from_form, feedback_give
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.core.redirects import local_next
 from seva.definitions.selectors import service_get
@@ -35,7 +35,6 @@ from .services import (
     SignInRefused,
     citizen_language_set,
     citizen_message_choices_set,
-    feedback_give,
     otp_request,
     otp_verify,
 )

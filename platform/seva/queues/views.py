@@ -21,9 +21,9 @@ from seva.applications.services import application_act_from_form
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.selectors import workflow_for
 from seva.formschemas import rendering
+from seva.org.routing import FLAG_LABELS
 from seva.portal import selectors as presenters
 
-from .routing import FLAG_LABELS
 from .selectors import COLOUR_LABELS, Colour, QueueFilters, queue_filter_choices, queue_for
 
 QUEUE_PAGE_SIZE = 50
