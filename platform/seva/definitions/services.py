@@ -23,6 +23,7 @@ from .draft_checks import (
     bundle_from_files,
     bundle_problems,
 )
+from .events import services_changed_on_commit
 from .lint import DefinitionProblem, load_definitions
 from .models import (
     OPEN_DRAFT_STATUSES,
@@ -199,6 +200,7 @@ def definitions_sync(*, root: Path | None = None) -> SyncReport:
             current_version=version, current_set_in_admin=False
         )
         report.created.append(f"{code} v{version.number}")
+    services_changed_on_commit("sync")
     return report
 
 
@@ -649,6 +651,7 @@ def draft_publish(*, draft: ServiceDraft, user) -> ServiceVersion:
     draft.status, draft.service, draft.published_version = DraftStatus.PUBLISHED, service, version
     draft.updated_at = timezone.now()
     draft.save()
+    services_changed_on_commit("publish")
     return version
 
 

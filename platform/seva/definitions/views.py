@@ -24,7 +24,6 @@ from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.lint import LANGUAGE_NAMES
 from seva.formschemas.validation import UnsupportedSchema, build_validator, validate_form_data
 from seva.org.selectors import state_calendar
-from seva.portal.pages import portal_pages_sync
 from seva.workflows.diagram import workflow_findings, workflow_svg
 from seva.workflows.dryrun import dry_run
 from seva.workflows.engine import compile_workflow
@@ -610,7 +609,6 @@ def draft_action_view(request: HttpRequest, draft_id: int, action: str) -> HttpR
             messages.success(request, "Sent to the department's approver for review.")
         elif action == "publish":
             version = draft_publish(draft=draft, user=request.user)
-            portal_pages_sync()
             messages.success(
                 request,
                 f"Published as v{version.number}: new applications are filed on it from now.",

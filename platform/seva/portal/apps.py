@@ -5,3 +5,7 @@ class PortalConfig(AppConfig):
     name = "seva.portal"
     label = "portal"
     verbose_name = "Citizen portal"
+
+    def ready(self) -> None:
+        # Registers the pages' listener: they follow the services the definitions offer.
+        from . import pages  # noqa: F401

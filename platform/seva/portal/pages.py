@@ -13,16 +13,21 @@ step with the definitions, and unpublishes: it never writes or deletes an editor
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from seva.definitions.events import ServicesChanged, services_changed
 from seva.definitions.models import Service
 from seva.org.models import Department
 
 from .models import CataloguePage, DepartmentPage, HomePage, ServicePage
+
+logger = logging.getLogger(__name__)
 
 HOME_SLUG = "home"
 CATALOGUE_SLUG = "services"
@@ -169,3 +174,10 @@ def portal_pages_sync() -> dict[str, int]:
             # A service moved to another department moves with its page (and its texts).
             _keep_in_step(page, title=title, parent=parent)
     return created
+
+
+@services_changed.register("portal-pages")
+def _on_services_changed(event: ServicesChanged) -> None:
+    created = portal_pages_sync()
+    if any(created.values()):
+        logger.info("portal pages created: %s", sum(created.values()))

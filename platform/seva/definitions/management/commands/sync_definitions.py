@@ -3,7 +3,6 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from seva.definitions.services import DefinitionsInvalid, definitions_sync
-from seva.portal.pages import portal_pages_sync
 
 
 class Command(BaseCommand):
@@ -34,7 +33,5 @@ class Command(BaseCommand):
             "written"
         )
         self.stdout.write(self.style.SUCCESS(summary) if report.changed_anything else summary)
-        # Every published service gets its portal page, so a new service needs no other step.
-        created = portal_pages_sync()
-        if any(created.values()):
-            self.stdout.write(f"portal pages created: {sum(created.values())}")
+        # Every published service gets its portal page (the portal listens for the sync),
+        # so a new service needs no other step.
