@@ -26,8 +26,8 @@ from django.utils.crypto import salted_hmac
 from rest_framework import exceptions, status
 
 from seva.accounts.services import second_factor_for_token
+from seva.accounts.signin_limits import lockout_ends, lockout_message
 from seva.core.errors import NotFound, ValidationFailed
-from seva.portal.signin_limits import lockout_ends, lockout_message
 
 from .models import ApiToken
 
@@ -52,7 +52,7 @@ class TokenRefused(Exception):
 
 
 class SignInLocked(exceptions.APIException):
-    """Too many failed sign-ins for the account or from the address (seva.portal.signin_limits):
+    """Too many failed sign-ins for the account or from the address (seva.accounts.signin_limits):
     429 with Retry-After, in the API's error body."""
 
     status_code = status.HTTP_429_TOO_MANY_REQUESTS

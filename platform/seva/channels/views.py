@@ -23,13 +23,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from seva.accounts.ratelimit import hit
 from seva.applications.documents import step_answers_read
 from seva.applications.errors import DraftAlreadySent
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.selectors import service_get
 from seva.formschemas import rendering
 from seva.formschemas.conditions import prune_hidden
-from seva.portal.ratelimit import hit
 from seva.portal.services import SignInRefused
 
 from . import selectors, services

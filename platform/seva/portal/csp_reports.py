@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import ratelimit
+from seva.accounts import ratelimit
 
 logger = logging.getLogger("seva.csp")
 

@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from seva.accounts.ratelimit import hit, over, too_many
 from seva.applications import drafts
 from seva.applications.documents import step_answers_read
 from seva.applications.errors import DraftAlreadySent
@@ -30,7 +31,6 @@ from seva.formschemas.conditions import prune_hidden
 
 from . import selectors
 from .forms import FeedbackForm, MessageChoicesForm, MobileForm, OtpForm, TrackForm
-from .ratelimit import hit, over, too_many
 from .services import (
     SignInRefused,
     citizen_language_set,

@@ -222,7 +222,7 @@ LOGIN_URL = "/login/"
 # per address, each against its own limit, on every way in that checks a password
 # (the workspace's and the Django admin's sign-in pages, POST /api/v1/auth/token/, any view
 # that calls authenticate()). Past either limit even the right password is refused until
-# the cool-off has passed since the last try. seva.portal.signin_limits.
+# the cool-off has passed since the last try. seva.accounts.signin_limits.
 # ------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account or address before any password is checked.
@@ -233,11 +233,11 @@ SEVA_LOGIN_FAILURES_PER_ACCOUNT = env_int("SEVA_LOGIN_FAILURES_PER_ACCOUNT", 5, 
 # Higher: a district office signs in from behind one address.
 SEVA_LOGIN_FAILURES_PER_ADDRESS = env_int("SEVA_LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("SEVA_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
-AXES_HANDLER = "seva.portal.signin_limits.AccountAndAddressHandler"
+AXES_HANDLER = "seva.accounts.signin_limits.AccountAndAddressHandler"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # what axes logs; the handler counts
 AXES_FAILURE_LIMIT = SEVA_LOGIN_FAILURES_PER_ACCOUNT  # reported by axes; the handler applies both
-AXES_CLIENT_IP_CALLABLE = "seva.portal.ratelimit.client_address"
-AXES_LOCKOUT_CALLABLE = "seva.portal.signin_limits.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "seva.accounts.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "seva.accounts.signin_limits.lockout_response"
 AXES_RESET_ON_SUCCESS = True  # the account's count, not the address's (the handler's choice)
 AXES_ENABLE_ADMIN = False  # the counts live in the cache: axes' own tables stay empty
 
@@ -345,7 +345,7 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("SEVA_API_ANON_RATE", "120/minute"),
         "user": os.environ.get("SEVA_API_USER_RATE", "600/minute"),
     },
-    # The anonymous throttle's address, as seva.portal.ratelimit.client_address finds it.
+    # The anonymous throttle's address, as seva.accounts.ratelimit.client_address finds it.
     "NUM_PROXIES": SEVA_TRUSTED_PROXY_COUNT,
 }
 

@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
-from seva.portal.ratelimit import client_address
+from seva.accounts.ratelimit import client_address
 
 
 def _request(remote: str, forwarded: str | None = None):

@@ -173,7 +173,7 @@ def lockout_response(
     else:
         response = render(
             request,
-            "portal/signin_locked.html",
+            "accounts/signin_locked.html",
             {"message": message, "sign_in_url": request.path},
             status=429,
         )
