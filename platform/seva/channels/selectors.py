@@ -12,6 +12,7 @@ from django.utils import timezone
 from seva.applications.documents import document_fields
 from seva.applications.errors import DraftAlreadySent
 from seva.applications.models import Application, Document
+from seva.applications.presenters import public_status
 from seva.core.errors import ActionNotAllowed, NotFound
 from seva.definitions.models import Service, ServiceKind
 from seva.definitions.selectors import service_list, workflow_for
@@ -312,8 +313,6 @@ def status_for_caller(*, mobile: str, reference: str = "", limit: int = 20) -> l
     """What public tracking would show the caller: with a reference, that application if it
     was made with this mobile; without, every application made with this mobile, newest
     first. Never an application whose registered mobile is another."""
-    from seva.portal.selectors import public_status
-
     if reference:
         references = [reference]
     else:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from seva.accounts.ratelimit import hit, over, too_many
-from seva.applications import drafts
+from seva.applications import drafts, presenters
 from seva.applications.documents import step_answers_read
 from seva.applications.errors import DraftAlreadySent
 from seva.applications.models import ApplicationDraft
@@ -371,7 +371,7 @@ def my_application(request: HttpRequest, reference: str) -> HttpResponse:
         "portal/my_application.html",
         {
             "application": application,
-            "view": selectors.application_view(
+            "view": presenters.application_view(
                 application=application, user=request.user, language=language
             ),
             "feedback_form": FeedbackForm() if selectors.feedback_open(application) else None,
@@ -387,7 +387,7 @@ def acknowledgement(request: HttpRequest, reference: str) -> HttpResponse:
         "portal/acknowledgement.html",
         {
             "application": application,
-            "view": selectors.application_view(
+            "view": presenters.application_view(
                 application=application, user=request.user, language=_language(request)
             ),
         },
@@ -405,7 +405,7 @@ def citizen_act(request: HttpRequest, reference: str) -> HttpResponse:
             application=application, user=request.user, action=action, post=request.POST
         )
     except ValidationFailed as exc:
-        view = selectors.application_view(
+        view = presenters.application_view(
             application=application,
             user=request.user,
             language=language,
@@ -459,7 +459,7 @@ def feedback(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, _("Thank you for your feedback."))
         return redirect("portal:my-application", reference=reference)
-    view = selectors.application_view(
+    view = presenters.application_view(
         application=application, user=request.user, language=_language(request)
     )
     return render(
@@ -489,7 +489,7 @@ def track(request: HttpRequest) -> HttpResponse:
             if over(wrong_key, limit=5):
                 result = None
             else:
-                result = selectors.public_status(
+                result = presenters.public_status(
                     reference=reference,
                     mobile=form.cleaned_data["mobile"],
                     language=_language(request),

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from seva.applications import presenters
 from seva.applications.models import Application
 from seva.applications.selectors import application_get_for
 from seva.applications.services import application_act_from_form
@@ -22,7 +23,6 @@ from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFai
 from seva.definitions.selectors import workflow_for
 from seva.formschemas import rendering
 from seva.org.routing import FLAG_LABELS
-from seva.portal import selectors as presenters
 
 from .selectors import COLOUR_LABELS, Colour, QueueFilters, queue_filter_choices, queue_for
 
