@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from seva.org.events import HolidaysChanged, holidays_changed
 from seva.org.models import Jurisdiction
 
 from .documents import documents_delete_unclaimed
@@ -24,3 +25,9 @@ def delete_unclaimed_uploads() -> int:
     """Hourly (CELERY_BEAT_SCHEDULE): uploads no application claimed and no draft names,
     once older than SEVA_UNCLAIMED_UPLOADS_KEPT_HOURS, go with their files."""
     return documents_delete_unclaimed()
+
+
+@holidays_changed.register("recompute-deadlines")
+def _on_holidays_changed(event: HolidaysChanged) -> None:
+    """Recompute the open files' deadlines in the background, after the holiday commits."""
+    recompute_deadlines.delay(district_id=event.district_id)

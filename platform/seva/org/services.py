@@ -4,12 +4,14 @@ and adding a holiday (which moves the deadlines of open files in its area)."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 
 from seva.core.errors import ValidationFailed
 
+from .events import HolidaysChanged, holidays_changed
 from .models import LEVEL_DEPTH, Holiday, Jurisdiction, JurisdictionLevel
 
 
@@ -126,7 +128,6 @@ def holiday_add(
 
 def holiday_deadlines_follow(*, district_id: int | None) -> None:
     """A holiday was declared, moved or cancelled in a district (every district when None):
-    once that is committed, recompute the deadlines of the open files there."""
-    from seva.applications.tasks import recompute_deadlines
-
-    transaction.on_commit(lambda: recompute_deadlines.delay(district_id=district_id))
+    once that is committed, the listeners hear of it (applications recomputes the deadlines
+    of the open files there)."""
+    transaction.on_commit(partial(holidays_changed.notify, HolidaysChanged(district_id)))
