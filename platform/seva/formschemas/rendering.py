@@ -34,7 +34,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from seva.core.registry import Registry
-from seva.org.models import Jurisdiction, JurisdictionLevel
 
 from . import conditions
 from .formats import DOCUMENT_RE, is_masked_aadhaar, mask_aadhaar
@@ -54,10 +53,6 @@ _DIGIT_FORMATS = frozenset({"mobile", "pincode", "aadhaar"})
 _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]{1,20}(?:\.[0-9]{0,20})?|\.[0-9]{1,20})")
 _INDEX_RE = re.compile(r"[0-9]{1,6}")
 _DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-# Below this level a place list is grouped by district.
-_GROUPED_LEVELS = frozenset(
-    {JurisdictionLevel.SUBDIVISION, JurisdictionLevel.TEHSIL, JurisdictionLevel.VILLAGE}
-)
 
 
 # ------------------------------------------------------------------------------
@@ -903,7 +898,13 @@ _PLACE_CHOICES: dict[tuple[str, str], list[tuple[str, list[tuple[str, str]]]]] =
 _PLACE_NAMES: dict[tuple[str, str], dict[str, str]] = {}
 
 
-def jurisdiction_choices(level: str, language: str) -> list[tuple[str, list[tuple[str, str]]]]:
+# Where the places come from: the organisation's tree registers its loader ("jurisdictions")
+# when Django starts (seva.org.places); a form only names a level.
+PlaceGroups = list[tuple[str, list[tuple[str, str]]]]
+PLACE_SOURCES: Registry[Callable[[str, str], PlaceGroups]] = Registry("place source")
+
+
+def jurisdiction_choices(level: str, language: str) -> PlaceGroups:
     """[(district name, [(code, place name)])] for every place at `level`, by name.
 
     Above the district level there is one group with an empty name. Read once per
@@ -912,42 +913,13 @@ def jurisdiction_choices(level: str, language: str) -> list[tuple[str, list[tupl
     """
     key = (level, language)
     if key not in _PLACE_CHOICES:
-        _PLACE_CHOICES[key] = _load_places(level, language)
+        _PLACE_CHOICES[key] = PLACE_SOURCES.get("jurisdictions")(level, language)
     return _PLACE_CHOICES[key]
 
 
 def clear_jurisdiction_choices() -> None:
     _PLACE_CHOICES.clear()
     _PLACE_NAMES.clear()
-
-
-def _load_places(level: str, language: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    def name(name_en: str, name_hi: str) -> str:
-        return (name_hi if language == "hi" else "") or name_en
-
-    places = Jurisdiction.objects.filter(level=level).values_list(
-        "code", "name_en", "name_hi", "path"
-    )
-    if level not in _GROUPED_LEVELS:
-        return [("", sorted(((c, name(en, hi)) for c, en, hi, _p in places), key=_by_name))]
-    districts = {
-        code: name(en, hi)
-        for code, en, hi in Jurisdiction.objects.filter(
-            level=JurisdictionLevel.DISTRICT
-        ).values_list("code", "name_en", "name_hi")
-    }
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for code, en, hi, path in places:
-        district = next((c for c in path.strip("/").split("/") if c in districts), "")
-        groups.setdefault(districts.get(district, ""), []).append((code, name(en, hi)))
-    return [
-        (group, sorted(options, key=_by_name))
-        for group, options in sorted(groups.items(), key=lambda item: item[0].casefold())
-    ]
-
-
-def _by_name(option: tuple[str, str]) -> str:
-    return option[1].casefold()
 
 
 def _jurisdiction_names(level: str, language: str) -> dict[str, str]:

@@ -5,3 +5,7 @@ class OrgConfig(AppConfig):
     name = "seva.org"
     label = "org"
     verbose_name = "Organisation"
+
+    def ready(self) -> None:
+        # Registers the jurisdiction tree as the form layer's source of places.
+        from . import places  # noqa: F401
