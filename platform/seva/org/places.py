@@ -43,4 +43,3 @@ def places_at(level: str, language: str) -> PlaceGroups:
 
 def _by_name(option: tuple[str, str]) -> str:
     return option[1].casefold()
-
