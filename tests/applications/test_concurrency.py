@@ -29,11 +29,11 @@ from seva.applications.models import (
 from seva.applications.services import application_act, application_submit
 from seva.channels.models import AssistedDraft, AssistedFiling
 from seva.channels.services import assisted_draft_save, consent_code_send, consent_verify
+from seva.citizens.models import OtpChallenge
 from seva.core.errors import Conflict
 from seva.definitions.models import Service
 from seva.notifications.models import OutboxMessage
 from seva.org.models import Posting, PostingKind
-from seva.portal.models import OtpChallenge
 from tests.helpers import example_with_documents
 from tests.threads import cleanup, committed, needs_postgres, run_together
 

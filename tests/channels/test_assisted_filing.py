@@ -37,11 +37,11 @@ from seva.channels.services import (
     consent_verify,
     operator_access_sync,
 )
+from seva.citizens.models import CitizenProfile, OtpChallenge
 from seva.core.errors import ActionNotAllowed
 from seva.definitions.models import Service
 from seva.notifications.models import OutboxMessage
 from seva.org.models import Holiday, Jurisdiction
-from seva.portal.models import CitizenProfile, OtpChallenge
 from seva.queues.selectors import queue_for
 from tests.helpers import example_with_documents, expected_due_date
 from tests.portal.flow import step_post, steps_of

@@ -17,10 +17,10 @@ from seva.applications.models import Application, ApplicationEvent, Channel
 from seva.applications.services import application_submit
 from seva.channels.models import HelplineAgent, HelplineCall, HelplineCallKind
 from seva.channels.services import helpline_agent_access_sync, helpline_grievance_register
+from seva.citizens.models import CitizenProfile
 from seva.core.errors import ActionNotAllowed, ValidationFailed
 from seva.definitions.models import Service
 from seva.notifications.models import OutboxMessage
-from seva.portal.models import CitizenProfile
 from seva.queues.selectors import queue_for
 from tests.helpers import example_with_documents
 from tests.portal.flow import flatten

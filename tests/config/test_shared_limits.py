@@ -34,9 +34,9 @@ from seva.api.models import ApiToken, Partner
 from seva.api.services import partner_create, partner_key_issue
 from seva.api.tokens import api_token_issue
 from seva.applications.services import application_submit
+from seva.citizens.models import OtpChallenge
 from seva.definitions.models import Service
 from seva.notifications.models import OutboxMessage
-from seva.portal.models import OtpChallenge
 from tests.helpers import example_with_documents
 from tests.threads import cleanup, committed, needs_postgres
 

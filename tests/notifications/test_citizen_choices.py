@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from seva.applications.models import Application, Feedback
 from seva.applications.services import application_act, application_submit
+from seva.citizens.models import CitizenProfile
 from seva.definitions.models import Service
 from seva.notifications.models import OutboxMessage
 from seva.notifications.services import feedback_requests_send
-from seva.portal.models import CitizenProfile
 from tests.helpers import example_with_documents
 
 

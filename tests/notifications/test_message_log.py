@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from seva.citizens.services import otp_request
 from seva.notifications.models import OutboxMessage, OutboxStatus
-from seva.portal.services import otp_request
 from tests.queues.test_workspace import signed_in
 
 from .test_delivery import _received_sms, _submit

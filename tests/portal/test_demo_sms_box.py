@@ -9,7 +9,7 @@ import re
 import pytest
 from django.test import override_settings
 
-from seva.portal.services import otp_request
+from seva.citizens.services import otp_request
 
 MOBILE = "9812345678"  # the demo citizen's
 

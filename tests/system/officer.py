@@ -131,8 +131,8 @@ def _file_waiting_for_decision(*, applicant, name, office, decision_from, area):
 
     from seva.applications.documents import document_upload
     from seva.applications.services import application_act, application_submit
+    from seva.citizens.models import CitizenProfile
     from seva.definitions.models import Service
-    from seva.portal.models import CitizenProfile
     from tests.helpers import PDF_BYTES, png_bytes
 
     User = get_user_model()

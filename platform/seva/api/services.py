@@ -106,7 +106,7 @@ def _filed(partner: Partner, partner_reference: str) -> Application | None:
 def _applicant_for(service: Service, data: Any):
     """The citizen the application is for: the account of the mobile on the form (made if
     new), so that it shows in their applications and they get its SMS."""
-    from seva.portal.services import citizen_for_mobile
+    from seva.citizens.services import citizen_for_mobile
 
     field = service.current_version.service_doc["applicant"]["mobile_field"]
     mobile: Any = data

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django import forms
 
+from seva.citizens.forms import MobileField
 from seva.org.forms import OrgAdminForm
-from seva.portal.forms import MobileField
 
 
 class CitizenMobileForm(forms.Form):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from seva.applications.errors import DraftAlreadySent
 from seva.applications.models import Application, Channel
 from seva.applications.services import application_submit
+from seva.citizens.services import citizen_for_mobile, otp_request, otp_verify
 from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
 from seva.definitions.models import Service, ServiceKind
 from seva.definitions.selectors import form_validator_for
@@ -28,7 +29,6 @@ from seva.formschemas.formats import is_mobile
 from seva.formschemas.paths import set_path
 from seva.formschemas.validation import validate_form_data
 from seva.notifications.dlt import MAX_VALUE_CHARS
-from seva.portal.services import citizen_for_mobile, otp_request, otp_verify
 
 from .models import (
     AssistedDraft,

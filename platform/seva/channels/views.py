@@ -26,11 +26,11 @@ from django.views.decorators.http import require_POST
 from seva.accounts.ratelimit import hit
 from seva.applications.documents import step_answers_read
 from seva.applications.errors import DraftAlreadySent
+from seva.citizens.services import SignInRefused
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.selectors import service_get
 from seva.formschemas import rendering
 from seva.formschemas.conditions import prune_hidden
-from seva.portal.services import SignInRefused
 
 from . import selectors, services
 from .forms import (
@@ -46,7 +46,7 @@ from .models import AssistedDraft, ServiceCentre
 LANGUAGE = selectors.LANGUAGE
 FILED_PAGE_SIZE = 50
 # Codes one operator may send in an hour, across citizens: a busy counter sends many, a
-# script sends far more. Each number's own limits (portal.services) apply as well.
+# script sends far more. Each number's own limits (citizens.services) apply as well.
 CODES_PER_OPERATOR_PER_HOUR = 60
 
 

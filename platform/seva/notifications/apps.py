@@ -8,5 +8,6 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the SMS values, the DLT check of SMS templates (both named in the
-        # definitions' registries) and the system checks of the SMS settings.
-        from . import checks, dlt, sms  # noqa: F401
+        # definitions' registries), the system checks of the SMS settings, and the outbox's
+        # listeners on applications' events and citizens' sign-in codes.
+        from . import checks, dlt, services, sms  # noqa: F401

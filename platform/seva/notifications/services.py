@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from seva.applications import events as lifecycle
 from seva.applications.models import Application
+from seva.citizens import events as citizens_events
+from seva.citizens.models import CitizenProfile
 
 from .backends import PermanentFailure, TemporaryFailure, email_send, sms_backend
 from .models import Channel, OutboxMessage, OutboxStatus
@@ -96,8 +98,6 @@ def citizen_choices(application: Application) -> tuple[str, bool]:
     not about its status are welcome. The choices of whoever holds the mobile number the
     SMS go to, if they have an account, else the applicant's; with neither, the language
     the application was made in."""
-    from seva.portal.models import CitizenProfile  # the portal keeps citizens' accounts
-
     profiles = CitizenProfile.objects.only("language", "other_messages")
     chosen = profiles.filter(mobile=application.applicant_mobile).first()
     if chosen is None and application.applicant_id:
@@ -258,3 +258,20 @@ def outbox_delivery_report(
 def _on_sms_due(event: lifecycle.SmsDue) -> None:
     """The workflow's SMS to the applicant, written to the outbox in the same transaction."""
     sms_enqueue_for_event(application=event.application, event=event.event, cause=event.cause)
+
+
+@citizens_events.code_due.register("outbox")
+def _on_code_due(event: citizens_events.CodeDue) -> None:
+    """A citizen's sign-in or consent code: an SMS row in the same transaction, sent after
+    commit."""
+    message = OutboxMessage.objects.create(
+        channel=Channel.SMS,
+        recipient=event.mobile,
+        language=event.language,
+        event="otp",
+        dlt_template_id=event.dlt_template_id,
+        body=event.body,
+        idempotency_key=event.idempotency_key,
+        created_at=event.at,
+    )
+    outbox_deliver_after_commit(message)

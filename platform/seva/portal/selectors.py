@@ -20,8 +20,6 @@ from seva.definitions.selectors import workflow_for
 from seva.formschemas import rendering
 from seva.notifications.models import Channel, OutboxMessage
 
-from .models import CitizenProfile
-
 
 def own_application(*, user, reference: str) -> Application:
     try:
@@ -30,11 +28,6 @@ def own_application(*, user, reference: str) -> Application:
         ).get(reference=reference, applicant=user)
     except Application.DoesNotExist:
         raise NotFound(_("No application %(ref)s of yours.") % {"ref": reference}) from None
-
-
-def language_of(user) -> str | None:
-    profile = CitizenProfile.objects.filter(user=user).first()
-    return profile.language if profile else None
 
 
 def applications_summary(*, user, language: str) -> list[dict]:
@@ -82,12 +75,6 @@ def document_names(*, user, data: dict, schema: dict) -> dict[str, dict]:
     tokens = [token for _path, token, _schema in document_fields(schema, data)]
     documents = Document.objects.filter(token__in=tokens, owner=user)
     return {d.token: {"name": d.original_name, "size": d.size} for d in documents}
-
-
-def citizen_profile_of(user) -> CitizenProfile | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return CitizenProfile.objects.filter(user=user).first()
 
 
 def demo_sms_box_open() -> bool:

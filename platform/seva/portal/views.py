@@ -23,6 +23,16 @@ from seva.applications.documents import step_answers_read
 from seva.applications.errors import DraftAlreadySent
 from seva.applications.models import ApplicationDraft
 from seva.applications.services import application_act_from_form, feedback_give
+from seva.citizens.forms import MobileForm, OtpForm
+from seva.citizens.services import (
+    SignInRefused,
+    citizen_language_of,
+    citizen_language_set,
+    citizen_message_choices_set,
+    citizen_profile_of,
+    otp_request,
+    otp_verify,
+)
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.core.redirects import local_next
 from seva.definitions.selectors import service_get
@@ -30,14 +40,7 @@ from seva.formschemas import rendering
 from seva.formschemas.conditions import prune_hidden
 
 from . import selectors
-from .forms import FeedbackForm, MessageChoicesForm, MobileForm, OtpForm, TrackForm
-from .services import (
-    SignInRefused,
-    citizen_language_set,
-    citizen_message_choices_set,
-    otp_request,
-    otp_verify,
-)
+from .forms import FeedbackForm, MessageChoicesForm, TrackForm
 
 SESSION_MOBILE = "seva_signin_mobile"
 
@@ -98,7 +101,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
                 citizen_language_set(user=user, language=chosen)
                 language = chosen
             else:
-                language = selectors.language_of(user)
+                language = citizen_language_of(user)
             response = redirect(next_url)
             if language:
                 response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
@@ -324,7 +327,7 @@ def my_applications(request: HttpRequest) -> HttpResponse:
 def message_choices(request: HttpRequest) -> HttpResponse:
     """A citizen chooses the language of their SMS and whether to get messages that are not
     about their applications' status."""
-    profile = selectors.citizen_profile_of(request.user)
+    profile = citizen_profile_of(request.user)
     if profile is None:
         raise Http404(_("Only citizens who sign in with their mobile number have messages."))
     initial = {

@@ -73,6 +73,7 @@ SEVA_APPS = [
     "seva.definitions",
     "seva.formschemas",
     "seva.workflows",
+    "seva.citizens",
     "seva.applications",
     "seva.notifications",
     "seva.queues",

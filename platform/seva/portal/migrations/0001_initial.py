@@ -7,109 +7,236 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('definitions', '0001_initial'),
-        ('org', '0001_initial'),
-        ('wagtailcore', '0098_apitoken'),
+        ("definitions", "0001_initial"),
+        ("org", "0001_initial"),
+        ("wagtailcore", "0098_apitoken"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CataloguePage',
+            name="CataloguePage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro_en', wagtail.fields.RichTextField(blank=True, verbose_name='Introduction (English)')),
-                ('intro_hi', wagtail.fields.RichTextField(blank=True, verbose_name='Introduction (Hindi)')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "intro_en",
+                    wagtail.fields.RichTextField(blank=True, verbose_name="Introduction (English)"),
+                ),
+                (
+                    "intro_hi",
+                    wagtail.fields.RichTextField(blank=True, verbose_name="Introduction (Hindi)"),
+                ),
             ],
             options={
-                'verbose_name': 'service catalogue',
+                "verbose_name": "service catalogue",
             },
-            bases=('wagtailcore.page', models.Model),
+            bases=("wagtailcore.page", models.Model),
         ),
         migrations.CreateModel(
-            name='HomePage',
+            name="HomePage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro_en', wagtail.fields.RichTextField(blank=True, verbose_name='Introduction (English)')),
-                ('intro_hi', wagtail.fields.RichTextField(blank=True, verbose_name='Introduction (Hindi)')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "intro_en",
+                    wagtail.fields.RichTextField(blank=True, verbose_name="Introduction (English)"),
+                ),
+                (
+                    "intro_hi",
+                    wagtail.fields.RichTextField(blank=True, verbose_name="Introduction (Hindi)"),
+                ),
             ],
             options={
-                'verbose_name': 'home page',
+                "verbose_name": "home page",
             },
-            bases=('wagtailcore.page', models.Model),
+            bases=("wagtailcore.page", models.Model),
         ),
         migrations.CreateModel(
-            name='OtpLockout',
+            name="OtpLockout",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mobile', models.CharField(max_length=10, unique=True)),
-                ('until', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("mobile", models.CharField(max_length=10, unique=True)),
+                ("until", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='CitizenProfile',
+            name="CitizenProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mobile', models.CharField(max_length=10, unique=True)),
-                ('language', models.CharField(default='en', max_length=8)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='citizen', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("mobile", models.CharField(max_length=10, unique=True)),
+                ("language", models.CharField(default="en", max_length=8)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="citizen",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DepartmentPage',
+            name="DepartmentPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro_en', wagtail.fields.RichTextField(blank=True, verbose_name='Introduction (English)')),
-                ('intro_hi', wagtail.fields.RichTextField(blank=True, verbose_name='Introduction (Hindi)')),
-                ('department', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='page', to='org.department')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "intro_en",
+                    wagtail.fields.RichTextField(blank=True, verbose_name="Introduction (English)"),
+                ),
+                (
+                    "intro_hi",
+                    wagtail.fields.RichTextField(blank=True, verbose_name="Introduction (Hindi)"),
+                ),
+                (
+                    "department",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="page",
+                        to="org.department",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'department page',
+                "verbose_name": "department page",
             },
-            bases=('wagtailcore.page', models.Model),
+            bases=("wagtailcore.page", models.Model),
         ),
         migrations.CreateModel(
-            name='OtpChallenge',
+            name="OtpChallenge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mobile', models.CharField(db_index=True, max_length=10)),
-                ('code_hash', models.CharField(help_text='salt$hmac-sha256 of the code', max_length=100)),
-                ('created_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('failed_attempts', models.PositiveSmallIntegerField(default=0)),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("mobile", models.CharField(db_index=True, max_length=10)),
+                (
+                    "code_hash",
+                    models.CharField(help_text="salt$hmac-sha256 of the code", max_length=100),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                ("failed_attempts", models.PositiveSmallIntegerField(default=0)),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['mobile', '-created_at'], name='otp_mobile_recent_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["mobile", "-created_at"], name="otp_mobile_recent_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ServicePage',
+            name="ServicePage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('extra_en', wagtail.fields.RichTextField(blank=True, verbose_name='More about this service (English)')),
-                ('extra_hi', wagtail.fields.RichTextField(blank=True, verbose_name='More about this service (Hindi)')),
-                ('service', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='page', to='definitions.service')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "extra_en",
+                    wagtail.fields.RichTextField(
+                        blank=True, verbose_name="More about this service (English)"
+                    ),
+                ),
+                (
+                    "extra_hi",
+                    wagtail.fields.RichTextField(
+                        blank=True, verbose_name="More about this service (Hindi)"
+                    ),
+                ),
+                (
+                    "service",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="page",
+                        to="definitions.service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service page',
+                "verbose_name": "service page",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='SiteTheme',
+            name="SiteTheme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('theme', models.CharField(default='default', help_text='A folder under themes/: its templates and static files override the defaults.', max_length=40)),
-                ('site', models.OneToOneField(editable=False, on_delete=django.db.models.deletion.CASCADE, to='wagtailcore.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "theme",
+                    models.CharField(
+                        default="default",
+                        help_text="A folder under themes/: its templates and static files override the defaults.",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "site",
+                    models.OneToOneField(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="wagtailcore.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'site theme',
+                "verbose_name": "site theme",
             },
         ),
     ]

@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0001_initial'),
+        ("portal", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='sitetheme',
-            name='theme',
-            field=models.CharField(default='default', help_text='A folder under themes/: its templates and static files override the defaults.', max_length=40, validators=[seva.portal.themes.validate_theme]),
+            model_name="sitetheme",
+            name="theme",
+            field=models.CharField(
+                default="default",
+                help_text="A folder under themes/: its templates and static files override the defaults.",
+                max_length=40,
+                validators=[seva.portal.themes.validate_theme],
+            ),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0002_site_theme_must_exist'),
+        ("portal", "0002_site_theme_must_exist"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='citizenprofile',
-            name='other_messages',
+            model_name="citizenprofile",
+            name="other_messages",
             field=models.BooleanField(default=True),
         ),
         migrations.AlterField(
-            model_name='citizenprofile',
-            name='language',
-            field=models.CharField(blank=True, default='', max_length=8),
+            model_name="citizenprofile",
+            name="language",
+            field=models.CharField(blank=True, default="", max_length=8),
         ),
     ]

@@ -7,8 +7,8 @@ from django.db import transaction
 from seva.accounts.demo import DEMO_SECOND_FACTOR_MOBILE, demo_second_factor_seed
 from seva.api.demo import demo_key_file, demo_partner_seed
 from seva.channels.demo import demo_channels_seed
+from seva.citizens.services import citizen_profile_ensure
 from seva.org.demo import demo_citizen_mobiles, demo_seed
-from seva.portal.services import citizen_profile_ensure
 
 
 class Command(BaseCommand):

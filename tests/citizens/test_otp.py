@@ -11,10 +11,10 @@ import pytest
 import time_machine
 from django.db.models import Sum
 
+from seva.citizens.models import CitizenProfile, OtpChallenge, OtpLockout
+from seva.citizens.services import SignInRefused, otp_request, otp_verify
 from seva.core.errors import ValidationFailed
 from seva.notifications.models import OutboxMessage
-from seva.portal.models import CitizenProfile, OtpChallenge, OtpLockout
-from seva.portal.services import SignInRefused, otp_request, otp_verify
 from tests.helpers import ist
 from tests.threads import committed, needs_postgres, run_together
 

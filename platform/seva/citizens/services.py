@@ -2,7 +2,8 @@
 
 The code is 6 digits, valid for 5 minutes, and stored only as a salted, keyed hash. Five
 wrong codes for one number within the lock-out window lock that number out; new codes can
-be asked for only after a pause and a few times an hour. The SMS goes through the outbox.
+be asked for only after a pause and a few times an hour. The SMS goes through the outbox
+(the notifications app hears `events.code_due`).
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from django.utils.translation import gettext as _
 from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
 from seva.definitions.sms import fill_template
 from seva.formschemas.formats import is_mobile
-from seva.notifications.models import Channel, OutboxMessage
-from seva.notifications.services import outbox_deliver_after_commit
 
+from .events import CodeDue, code_due
 from .models import CitizenProfile, OtpChallenge, OtpLockout
 
 
@@ -106,17 +106,16 @@ def otp_request(
             created_at=now,
             expires_at=now + dt.timedelta(seconds=settings.SEVA_OTP_VALID_SECONDS),
         )
-        message = OutboxMessage.objects.create(
-            channel=Channel.SMS,
-            recipient=mobile,
-            language=language,
-            event="otp",
-            dlt_template_id=template["dlt_template_id"],
-            body=fill_template(template["text"], [code, *values]),
-            idempotency_key=f"otp:{challenge.pk}",
-            created_at=now,
+        code_due.notify(
+            CodeDue(
+                mobile=mobile,
+                language=language,
+                dlt_template_id=template["dlt_template_id"],
+                body=fill_template(template["text"], [code, *values]),
+                idempotency_key=f"otp:{challenge.pk}",
+                at=now,
+            )
         )
-        outbox_deliver_after_commit(message)
     return challenge
 
 
@@ -217,3 +216,15 @@ def citizen_message_choices_set(*, user, language: str, other_messages: bool) ->
 def citizen_language_set(*, user, language: str) -> None:
     if language in dict(settings.LANGUAGES):
         CitizenProfile.objects.filter(user=user).update(language=language)
+
+
+def citizen_language_of(user) -> str | None:
+    """The language the citizen chose, if they did."""
+    profile = CitizenProfile.objects.filter(user=user).first()
+    return profile.language if profile else None
+
+
+def citizen_profile_of(user) -> CitizenProfile | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return CitizenProfile.objects.filter(user=user).first()
