@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Staff sign-in (second factor)"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system check of the SMS templates)
+        from . import checks  # noqa: F401, PLC0415  (registers the system check of the SMS templates)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from seva.applications.models import Application, Channel
 from seva.applications.services import application_submit
+from seva.citizens.services import citizen_for_mobile
 from seva.core.errors import ActionNotAllowed, ValidationFailed
 from seva.definitions.models import Service
 
@@ -106,8 +107,6 @@ def _filed(partner: Partner, partner_reference: str) -> Application | None:
 def _applicant_for(service: Service, data: Any):
     """The citizen the application is for: the account of the mobile on the form (made if
     new), so that it shows in their applications and they get its SMS."""
-    from seva.citizens.services import citizen_for_mobile
-
     field = service.current_version.service_doc["applicant"]["mobile_field"]
     mobile: Any = data
     for part in field.split("."):

@@ -8,4 +8,4 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the listener that recomputes deadlines when the holidays change.
-        from . import tasks  # noqa: F401
+        from . import tasks  # noqa: F401, PLC0415

@@ -10,7 +10,13 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import (
+    GET_STATE,
+    ConcurrentTransitionMixin,
+    FSMField,
+    TransitionNotAllowed,
+    transition,
+)
 
 from seva.definitions.models import Service, ServiceVersion
 from seva.org.models import Department, Jurisdiction, Role
@@ -144,8 +150,6 @@ class Application(ConcurrentTransitionMixin, models.Model):
         django-fsm sets the field, and ConcurrentTransitionMixin refuses the save if another
         transaction moved the application first."""
         if self.state not in step.sources:
-            from django_fsm import TransitionNotAllowed
-
             raise TransitionNotAllowed(f"'{step.action}' does not leave state '{self.state}'")
 
 

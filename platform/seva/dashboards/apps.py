@@ -8,4 +8,4 @@ class DashboardsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the rollups' listeners on applications' events.
-        from . import services  # noqa: F401
+        from . import services  # noqa: F401, PLC0415

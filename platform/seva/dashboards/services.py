@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from seva.applications import events as lifecycle
 from seva.applications.events import OpenPosition, open_position
+from seva.applications.models import Application, ApplicationEvent, Feedback
+from seva.definitions.models import Service
 
 from .models import (
     PAST_DUE,
@@ -213,7 +215,6 @@ def _row_key(values: dict) -> dict:
 def expected_rollups() -> dict[str, dict[tuple, dict]]:
     """Every rollup table counted directly from the applications table, keyed by the
     table's unique key, zero rows left out: {"daily": ..., "open": ..., "area daily": ...}."""
-    from seva.applications.models import Application, ApplicationEvent, Feedback
 
     daily: dict[tuple, dict] = defaultdict(dict)
     received = (
@@ -402,8 +403,6 @@ def stored_rollups() -> dict[str, dict[tuple, dict]]:
 def rollups_rebuild() -> dict[str, int]:
     """Replace the rollups with a direct count, in the database (a few statements whatever
     the number of files). Returns the number of rows of each table."""
-    from seva.applications.models import Application, ApplicationEvent, Feedback
-    from seva.definitions.models import Service
 
     ops = connection.ops
     tz = timezone.get_current_timezone_name()

@@ -7,4 +7,4 @@ class DefinitionsConfig(AppConfig):
     verbose_name = "Service definitions"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks  # noqa: F401, PLC0415  (registers the system checks)

@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 
 from seva.formschemas.lint import LANGUAGE_NAMES, field_schema, lint_form_schema
 from seva.formschemas.validation import UnsupportedSchema, build_validator
+from seva.workflows.engine import compile_workflow
 from seva.workflows.lint import lint_workflow
 
 from .eligibility import FACTS
@@ -386,8 +387,6 @@ def _service_cross_checks(dset: DefinitionSet, source: SourceFile) -> list[Defin
     if form is not None and isinstance(form.data, dict):
         problems += _form_field_checks(source, form.data)
     if workflow is not None:
-        from seva.workflows.engine import compile_workflow
-
         try:
             events = compile_workflow(workflow.data).sms_events()
         except (KeyError, TypeError, ValueError):

@@ -7,11 +7,13 @@ from functools import lru_cache
 from django.db.models import QuerySet
 from jsonschema import Draft202012Validator
 
-from seva.core.errors import NotFound
+from seva.core.errors import ActionNotAllowed, NotFound
 from seva.formschemas.validation import build_validator
+from seva.org.models import Department
+from seva.org.selectors import posting_sees_everything, postings_active
 from seva.workflows.engine import Workflow, compile_workflow
 
-from .models import Service, ServiceVersion
+from .models import OPEN_DRAFT_STATUSES, Service, ServiceDraft, ServiceVersion
 
 
 def service_list() -> QuerySet[Service]:
@@ -62,8 +64,6 @@ def departments_seen_by(user) -> set[int] | None:
     """The departments whose services `user` may see in the admin: None for every one (the
     state admin and the CMO: a posting with no department over the state); their own for a
     service administrator or approver. Raises ActionNotAllowed for anybody else."""
-    from seva.core.errors import ActionNotAllowed
-    from seva.org.selectors import posting_sees_everything, postings_active
 
     if getattr(user, "is_superuser", False):
         return None
@@ -88,7 +88,6 @@ def services_managed_by(user) -> QuerySet[Service]:
 
 
 def _service_roles(user, department_id: int) -> set[str]:
-    from seva.org.selectors import postings_active
 
     return {
         p.role.code
@@ -112,12 +111,10 @@ def can_publish_services(user, department) -> bool:
 
 
 def departments_editable_by(user):
-    from seva.org.models import Department
 
     departments = Department.objects.order_by("name_en")
     if getattr(user, "is_superuser", False):
         return departments
-    from seva.org.selectors import postings_active
 
     ids = {p.department_id for p in postings_active(user) if p.role.code == "service_admin"}
     return departments.filter(pk__in=ids)
@@ -125,7 +122,6 @@ def departments_editable_by(user):
 
 def drafts_visible_to(user) -> QuerySet:
     """Open drafts of the departments `user` sees in the admin (see `departments_seen_by`)."""
-    from .models import OPEN_DRAFT_STATUSES, ServiceDraft
 
     drafts = ServiceDraft.objects.select_related("department", "service").filter(
         status__in=OPEN_DRAFT_STATUSES

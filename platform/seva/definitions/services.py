@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from seva.core.errors import ActionNotAllowed, SevaError, ValidationFailed
+from seva.formschemas.builder import FieldDesign, FormDesign, schema_from_design
 from seva.org.models import Department, Role
 from seva.workflows.engine import compile_workflow
 
@@ -257,7 +258,6 @@ def skeleton_bundle(
 ) -> dict[str, dict]:
     """A complete, valid service to start from: applicant's name, mobile and address, a
     declaration; one officer stage that approves or rejects within the RTS period."""
-    from seva.formschemas.builder import FieldDesign, FormDesign, schema_from_design
 
     form = schema_from_design(
         FormDesign(

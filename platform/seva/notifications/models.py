@@ -207,8 +207,8 @@ class SmsSettings(BaseGenericSetting):
         """Refuse rules the platform's own SMS (kept in settings, not editable here) would
         break: the system checks would then fail, and with them every deployment."""
         # Imported here: dlt reads this model (through the selectors).
-        from .dlt import URL_RE, link_allowed, settings_templates
-        from .selectors import sms_settings_from
+        from .dlt import URL_RE, link_allowed, settings_templates  # noqa: PLC0415
+        from .selectors import sms_settings_from  # noqa: PLC0415
 
         rules = sms_settings_from(self)
         templates = list(settings_templates())

@@ -8,4 +8,4 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the jurisdiction tree as the form layer's source of places.
-        from . import places  # noqa: F401
+        from . import places  # noqa: F401, PLC0415

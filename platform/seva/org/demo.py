@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from .models import Department, Jurisdiction, OfficerProfile, Posting, Role
@@ -64,7 +65,6 @@ def _user(username: str, *, first_name: str, last_name: str, **extra):
 def _officers_group():
     """Officers sign in to the staff workspace (the Wagtail admin, where their queue is);
     what they see there is scoped by their postings, not by this group."""
-    from django.contrib.auth.models import Group, Permission
 
     group, _created = Group.objects.get_or_create(name="Officers")
     group.permissions.add(

@@ -8,4 +8,4 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the pages' listener: they follow the services the definitions offer.
-        from . import pages  # noqa: F401
+        from . import pages  # noqa: F401, PLC0415

@@ -60,7 +60,7 @@ class ThemeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from .models import SiteTheme
+        from .models import SiteTheme  # noqa: PLC0415 (the loader is built before models load)
 
         theme = DEFAULT_THEME
         try:

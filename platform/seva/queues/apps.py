@@ -7,6 +7,6 @@ class QueuesConfig(AppConfig):
     verbose_name = "Officer workspace"
 
     def ready(self) -> None:
-        from .wagtail_csp import choosers_without_inline_script  # needs the app registry
+        from .wagtail_csp import choosers_without_inline_script  # noqa: PLC0415 (needs the app registry)
 
         choosers_without_inline_script()
