@@ -421,6 +421,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        # Its table of exchanges, which kombu would otherwise write to ./control.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
         **BROKER_HANDOVER_RETRY,
     }
