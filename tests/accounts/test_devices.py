@@ -9,7 +9,6 @@ import pytest
 from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from seva.accounts.demo import DEMO_SECOND_FACTOR_MOBILE
 from seva.accounts.models import SmsDevice
 from seva.accounts.selectors import devices_of, second_factor_required
 from seva.accounts.services import (
@@ -19,6 +18,7 @@ from seva.accounts.services import (
     second_factor_verify,
 )
 from seva.core.errors import ValidationFailed
+from seva.demo.accounts import DEMO_SECOND_FACTOR_MOBILE
 from seva.org.models import OfficerProfile
 
 from .flow import a_wrong_code, app_code, newest_code_sent, password_given

@@ -234,7 +234,7 @@ def test_a_partner_uploads_the_scanned_documents_of_the_applications_it_files(pa
 def test_the_demo_partner_key_is_kept_outside_the_repository_and_replaced_if_lost(
     settings, tmp_path
 ):
-    from seva.api.demo import demo_key_file, demo_partner_seed
+    from seva.demo.api import demo_key_file, demo_partner_seed
 
     settings.VAR_DIR = tmp_path
     key = demo_partner_seed()

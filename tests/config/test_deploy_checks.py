@@ -138,3 +138,18 @@ def test_production_sends_the_strict_policy_on_every_page():
         for url, (_status, policy) in found.items()
     }
     assert not any(problems.values()), problems
+
+
+def test_production_installs_no_demo_data_roster_or_benchmarks():
+    """seed_demo, the data generator and the benchmarks live in `seva.demo`, which the
+    production settings leave out: an operator cannot load the demo roster (and its published
+    password) into a state's database by mistake."""
+    answer = manage("help", env=production_environment())
+    assert answer.returncode == 0, answer.stderr
+    for command in ("seed_demo", "generate_applications", "queue_benchmark", "dashboard_benchmark"):
+        assert command not in answer.stdout
+    assert "sync_definitions" in answer.stdout  # the product's own commands are there
+
+    refused = manage("seed_demo", "--quiet", env=production_environment())
+    assert refused.returncode != 0
+    assert "Unknown command: 'seed_demo'" in refused.stderr

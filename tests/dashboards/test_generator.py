@@ -11,11 +11,11 @@ from django.db import connection
 from django.utils import timezone
 
 from seva.applications.models import Application
-from seva.dashboards import generator
 from seva.dashboards.boards import BoardFilters, rts_board
-from seva.dashboards.generator import PREFIX, applications_generate
 from seva.dashboards.selectors import rollups_differences
 from seva.definitions.models import Service
+from seva.demo import generator
+from seva.demo.generator import PREFIX, applications_generate
 from seva.org.models import Department, Jurisdiction, JurisdictionLevel
 
 pytestmark = pytest.mark.skipif(

@@ -19,7 +19,7 @@ import yaml
 from django.conf import settings
 from django.utils import timezone
 
-import seva.org
+import seva.demo
 from seva.applications.models import Application, ApplicationEvent
 from seva.applications.services import (
     application_act,
@@ -54,7 +54,7 @@ DECISION_LADDER, DECISION_DAYS = ["tehsildar", "sdm"], 4
 # ------------------------------------------------------------------------------
 def _gazetted_holidays(district: str) -> set[dt.date]:
     """The demo gazette, read from its YAML file: state-wide holidays and the district's."""
-    path = Path(seva.org.__file__).parent / "data" / "holidays.yaml"
+    path = Path(seva.demo.__file__).parent / "data" / "holidays.yaml"
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))["holidays"]
     return {e["date"] for e in entries if e.get("district") in (None, district)}
 

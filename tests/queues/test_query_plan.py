@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from seva.applications.models import Application
-from seva.queues.benchmark import synthetic_files_insert
+from seva.demo.benchmarks.queues import synthetic_files_insert
 from seva.queues.selectors import QueueFilters, queue_colour_counts, queue_for, queue_rows
 
 pytestmark = [

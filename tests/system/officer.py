@@ -13,8 +13,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from seva.accounts.demo import demo_sign_in_mobile
-from seva.org.demo import demo_officer_mobiles
+from seva.demo.accounts import demo_sign_in_mobile
+from seva.demo.org import demo_officer_mobiles
 
 from .browser import audit
 

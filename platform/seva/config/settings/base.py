@@ -82,6 +82,10 @@ SEVA_APPS = [
     "seva.channels",
     "seva.accounts",
     "seva.api",
+    # Demo data, the demo roster, the data generator and the benchmarks (seed_demo,
+    # generate_applications, queue_benchmark, dashboard_benchmark): not the product, and left
+    # out by the production settings.
+    "seva.demo",
 ]
 
 WAGTAIL_APPS = [

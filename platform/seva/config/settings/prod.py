@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, cache_from_url, env_bool, env_list
+from .base import DATABASES, INSTALLED_APPS, cache_from_url, env_bool, env_list
 
 
 def _required(name: str) -> str:
@@ -21,6 +21,11 @@ SECRET_KEY = _required("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Production settings need ALLOWED_HOSTS (comma-separated).")
+
+# ------------------------------------------------------------------------------
+# The product only: demo data, its roster and the benchmarks are not installed
+# ------------------------------------------------------------------------------
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "seva.demo"]
 
 # ------------------------------------------------------------------------------
 # Real parts only: the embedded SQLite and filesystem broker are for demos

@@ -4,11 +4,11 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from seva.accounts.demo import DEMO_SECOND_FACTOR_MOBILE, demo_second_factor_seed
-from seva.api.demo import demo_key_file, demo_partner_seed
-from seva.channels.demo import demo_channels_seed
 from seva.citizens.services import citizen_profile_ensure
-from seva.org.demo import demo_citizen_mobiles, demo_seed
+from seva.demo.accounts import DEMO_SECOND_FACTOR_MOBILE, demo_second_factor_seed
+from seva.demo.api import demo_key_file, demo_partner_seed
+from seva.demo.channels import demo_channels_seed
+from seva.demo.org import demo_citizen_mobiles, demo_seed
 
 
 class Command(BaseCommand):

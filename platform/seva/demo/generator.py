@@ -24,12 +24,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from seva.applications.models import Application
+from seva.dashboards.services import rollups_rebuild
 from seva.definitions.models import Service, ServiceKind, ServiceVersion, VersionSource
 from seva.definitions.selectors import workflow_for
 from seva.definitions.services import service_version_create
 from seva.org.models import Department, Jurisdiction, JurisdictionLevel, Role
-
-from .services import rollups_rebuild
 
 PREFIX = "GEN-"
 DEPARTMENTS = 40

@@ -11,7 +11,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from seva.dashboards.generator import (
+from seva.demo.generator import (
     DEPARTMENTS,
     SERVICES,
     YEARS,

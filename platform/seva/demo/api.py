@@ -9,8 +9,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .models import Partner, PartnerKey
-from .services import partner_create, partner_key_issue, partner_key_revoke
+from seva.api.models import Partner, PartnerKey
+from seva.api.services import partner_create, partner_key_issue, partner_key_revoke
 
 DEMO_PARTNER = "demo-portal"
 DEMO_SERVICES = ["income-certificate", "public-grievance"]

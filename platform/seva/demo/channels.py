@@ -1,6 +1,6 @@
 """Demo service centres, their operators and the helpline's agents, from the
 `service_centres`, `centre_operators` and `helpline_agents` sections of the demo people's
-file (org/data/demo_users.yaml). Run by `seed_demo` after the organisation; idempotent."""
+file (demo/data/demo_users.yaml). Run by `seed_demo` after the organisation; idempotent."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from seva.org.demo import DATA_DIR, DEMO_PASSWORD, EMAIL_DOMAIN, DemoLogin
+from seva.channels.models import CentreOperator, HelplineAgent, ServiceCentre
+from seva.channels.services import helpline_agent_access_sync, operator_access_sync
+from seva.demo.org import DATA_DIR, DEMO_PASSWORD, EMAIL_DOMAIN, DemoLogin
 from seva.org.models import Jurisdiction
-
-from .models import CentreOperator, HelplineAgent, ServiceCentre
-from .services import helpline_agent_access_sync, operator_access_sync
 
 
 @transaction.atomic

@@ -10,10 +10,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from seva.accounts.models import SmsDevice
+from seva.accounts.selectors import roles_needing_second_factor
 from seva.org.models import OfficerProfile, Posting
-
-from .models import SmsDevice
-from .selectors import roles_needing_second_factor
 
 # Where the codes of demo officers without a mobile of their own go (never a real number:
 # the demo's SMS stay in the demo box).

@@ -15,8 +15,7 @@ from django.utils import timezone
 from seva.definitions.models import Service
 from seva.definitions.selectors import workflow_for
 from seva.org.models import Role
-
-from .selectors import QueueFilters, queue_colour_counts, queue_for, queue_rows
+from seva.queues.selectors import QueueFilters, queue_colour_counts, queue_for, queue_rows
 
 SYNTHETIC_PREFIX = "BENCH-"
 

@@ -12,8 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from seva.applications.models import Application
-
-from .boards import BoardFilters, BoardRow, rts_board
+from seva.dashboards.boards import BoardFilters, BoardRow, rts_board
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from django.db import connection
 from django.utils import timezone
 
 from seva.applications.models import Application
-from seva.dashboards.benchmark import board_direct, board_from_rollups, cases
 from seva.dashboards.services import ROLLUPS
-from seva.queues.benchmark import median_ms
+from seva.demo.benchmarks.dashboards import board_direct, board_from_rollups, cases
+from seva.demo.benchmarks.queues import median_ms
 
 TARGET_MS = 50
 TARGET_RATIO = 30

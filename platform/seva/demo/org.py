@@ -15,8 +15,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from .models import Department, Jurisdiction, OfficerProfile, Posting, Role
-from .services import holidays_load, jurisdiction_tree_load
+from seva.org.models import Department, Jurisdiction, OfficerProfile, Posting, Role
+from seva.org.services import holidays_load, jurisdiction_tree_load
 
 DATA_DIR = Path(__file__).parent / "data"
 DEMO_PASSWORD = "seva-demo"  # published in the README on purpose: demo data only

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from seva.queues.benchmark import median_ms, queue_queries, synthetic_files_insert
+from seva.demo.benchmarks.queues import median_ms, queue_queries, synthetic_files_insert
 
 OFFICERS = ("clerk.ambala", "welfare.clerk.ambala", "dswo.ambala")
 
