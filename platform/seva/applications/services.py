@@ -7,7 +7,7 @@ the new deadlines, the RTS rollups and the SMS outbox rows together, or nothing 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from seva.core.errors import ActionNotAllowed, Conflict, ValidationFailed
+from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.models import Service
 from seva.definitions.selectors import form_validator_for, workflow_for
 from seva.formschemas import rendering
@@ -45,7 +45,13 @@ from .documents import (
 )
 from .models import NEW, Application, ApplicationEvent, Channel, Document, Feedback
 from .references import next_reference, reference_prefix
-from .selectors import acting_roles, clock_pauses, condition_holds, guard_refusals
+from .selectors import (
+    acting_roles,
+    application_get_for,
+    clock_pauses,
+    condition_holds,
+    guard_refusals,
+)
 
 LEVEL_ORDER = list(JurisdictionLevel.values)
 
@@ -503,6 +509,56 @@ def application_act_from_form(
         expected_state=post.get("state") or None,
         attachments=attachments,
     )
+
+
+# One bulk action takes at most this many files; the rest of a larger selection is left.
+BULK_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    reference: str
+    ok: bool
+    message: str
+
+
+def application_act_bulk(
+    *,
+    user,
+    action: str,
+    references: Sequence[str],
+    remarks: str = "",
+    states: Mapping[str, str] | None = None,
+) -> list[BulkOutcome]:
+    """One action over the selected files (at most BULK_LIMIT), each checked and done on its
+    own: a file the caller may not see, one whose workflow does not mark the action `bulk`
+    here, or one changed since the page was drawn (`states`: reference -> state shown) is
+    refused with its reason, and the others go ahead."""
+    outcomes = []
+    for reference in list(references)[:BULK_LIMIT]:
+        try:
+            application = application_get_for(user, reference=reference)
+            transition = workflow_for(application.service_version).transition(
+                application.state, action
+            )
+            if transition is None or not transition.bulk:
+                raise ActionNotAllowed("This action cannot be taken in bulk on this file now.")
+            application_act(
+                application=application,
+                user=user,
+                action=action,
+                remarks=remarks,
+                inputs={},
+                expected_state=(states or {}).get(reference) or None,
+            )
+        except (NotFound, ActionNotAllowed, Conflict) as exc:
+            outcomes.append(BulkOutcome(reference, False, exc.message))
+        except ValidationFailed as exc:
+            detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
+            outcomes.append(BulkOutcome(reference, False, detail or exc.message))
+        else:
+            outcomes.append(BulkOutcome(reference, True, "Done."))
+    return outcomes
 
 
 def application_escalate(*, application: Application, at: dt.datetime | None = None) -> bool:

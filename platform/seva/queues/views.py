@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from seva.applications import presenters
 from seva.applications.models import Application
 from seva.applications.selectors import application_get_for
-from seva.applications.services import application_act_from_form
+from seva.applications.services import application_act_bulk, application_act_from_form
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.selectors import workflow_for
 from seva.formschemas import rendering
@@ -189,30 +189,15 @@ def act_view(request: HttpRequest, reference: str) -> HttpResponse:
 def bulk_view(request: HttpRequest) -> HttpResponse:
     """One action over the selected files: each is checked and done on its own, and the
     result of each is shown."""
+    references = request.POST.getlist("reference")
+    results = application_act_bulk(
+        user=request.user,
+        action=request.POST.get("action", ""),
+        references=references,
+        remarks=request.POST.get("remarks", ""),
+        states={r: request.POST.get(f"state-{r}", "") for r in references},
+    )
     action = request.POST.get("action", "")
-    remarks = request.POST.get("remarks", "")
-    results = []
-    for reference in request.POST.getlist("reference")[:200]:
-        try:
-            application = application_get_for(request.user, reference=reference)
-            transition = workflow_for(application.service_version).transition(
-                application.state, action
-            )
-            if transition is None or not transition.bulk:
-                raise ActionNotAllowed("This action cannot be taken in bulk on this file now.")
-            application_act_from_form(
-                application=application,
-                user=request.user,
-                action=action,
-                post={"state": request.POST.get(f"state-{reference}", ""), "remarks": remarks},
-            )
-        except (NotFound, ActionNotAllowed, Conflict) as exc:
-            results.append({"reference": reference, "ok": False, "message": exc.message})
-        except ValidationFailed as exc:
-            detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
-            results.append({"reference": reference, "ok": False, "message": detail or exc.message})
-        else:
-            results.append({"reference": reference, "ok": True, "message": "Done."})
     if not results:
         messages.error(request, "Select at least one application.")
         return redirect("queues:queue")
