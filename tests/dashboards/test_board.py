@@ -17,7 +17,8 @@ import pytest
 import time_machine
 
 from seva.core.errors import ActionNotAllowed
-from seva.dashboards.boards import BoardFilters, rts_board
+from seva.dashboards.boards import BoardFilters
+from seva.dashboards.selectors import rts_board
 from seva.org.models import Jurisdiction
 from tests.helpers import ist
 

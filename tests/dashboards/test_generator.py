@@ -11,8 +11,8 @@ from django.db import connection
 from django.utils import timezone
 
 from seva.applications.models import Application
-from seva.dashboards.boards import BoardFilters, rts_board
-from seva.dashboards.selectors import rollups_differences
+from seva.dashboards.boards import BoardFilters
+from seva.dashboards.selectors import rollups_differences, rts_board
 from seva.definitions.models import Service
 from seva.demo import generator
 from seva.demo.generator import PREFIX, applications_generate

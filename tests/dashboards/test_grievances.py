@@ -21,8 +21,8 @@ from openpyxl import load_workbook
 
 from seva.applications.models import Application, Feedback
 from seva.applications.services import application_act, application_submit, feedback_give
-from seva.dashboards.boards import BoardFilters, rts_board
-from seva.dashboards.selectors import rollups_differences
+from seva.dashboards.boards import BoardFilters
+from seva.dashboards.selectors import rollups_differences, rts_board
 from seva.definitions.models import Service
 from tests.helpers import example_with_documents, ist
 

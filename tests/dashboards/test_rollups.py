@@ -21,7 +21,7 @@ from seva.applications.services import (
 )
 from seva.core.errors import SevaError
 from seva.dashboards import boards
-from seva.dashboards.boards import BoardFilters, rts_board
+from seva.dashboards.boards import BoardFilters
 from seva.dashboards.models import (
     PAST_DUE,
     RtsAreaDaily,
@@ -30,7 +30,7 @@ from seva.dashboards.models import (
     RtsDaily,
     RtsOpen,
 )
-from seva.dashboards.selectors import rollups_differences
+from seva.dashboards.selectors import rollups_differences, rts_board
 from seva.dashboards.services import (
     fold_past_due,
     rollups_fold_past_due,

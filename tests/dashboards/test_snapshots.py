@@ -17,8 +17,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from seva.applications.models import Application
-from seva.dashboards.boards import BoardFilters, board_rows, rts_board
+from seva.dashboards.boards import BoardFilters, board_rows
 from seva.dashboards.models import ScoreSnapshot
+from seva.dashboards.selectors import rts_board
 from seva.dashboards.snapshots import scores_snapshot
 from tests.dashboards.conftest import decide_income
 from tests.helpers import ist

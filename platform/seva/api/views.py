@@ -35,8 +35,8 @@ from seva.applications.selectors import (
 from seva.applications.services import application_act, application_submit
 from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
 from seva.core.oddinput import OddInput
-from seva.dashboards.boards import rts_board
 from seva.dashboards.filters import board_filters_from, board_row_json
+from seva.dashboards.selectors import rts_board
 from seva.definitions.selectors import service_get, service_list
 from seva.formschemas.paths import schema_at
 from seva.notifications.services import outbox_delivery_report

@@ -20,9 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import Q, Sum
-from django.utils import timezone
 
-from seva.core.errors import ActionNotAllowed, ValidationFailed
+from seva.core.errors import ActionNotAllowed
 from seva.definitions.models import Service
 from seva.org.models import Department, Jurisdiction, JurisdictionLevel, Oversight
 from seva.org.selectors import posting_sees_everything, postings_active
@@ -459,35 +458,6 @@ def _coarse_sums(
             )
             for found in cursor.fetchall()
         }
-
-
-def rts_board(
-    *, user, filters: BoardFilters, today: dt.date | None = None, language: str = "en"
-) -> list[BoardRow]:
-    """The board's rows, ranked by score (best first; rows with no score last). By officer,
-    the rows of one office (`filters.office_id`): see seva.dashboards.officers."""
-    if filters.by not in BYS:
-        raise ValidationFailed({"by": [f"Choose one of: {', '.join(BYS)}."]})
-    if filters.kind and filters.kind not in KINDS:
-        raise ValidationFailed({"kind": [f"Choose one of: {', '.join(KINDS)}."]})
-    if filters.start and filters.end and filters.start > filters.end:
-        raise ValidationFailed({"from": ["The start of the range is after its end."]})
-    today = today or timezone.localdate()
-    scope = board_scope(user)
-    if filters.by == "officer":
-        # officers and snapshots build on this module's types; issue 17's leaf module of the
-        # board's types will let these move to the top.
-        from .officers import officer_rows  # noqa: PLC0415
-
-        return officer_rows(filters, scope, today, language)
-    rows = board_rows(filters, scope, today, language)
-    if not scope.children and not (
-        filters.kind or filters.department_id or filters.district_id or filters.tehsil_id
-    ):
-        from .snapshots import history_attach  # noqa: PLC0415 (as above)
-
-        history_attach(rows, filters.by, today)
-    return rows
 
 
 def board_rows(filters: BoardFilters, scope: Q, today: dt.date, language: str) -> list[BoardRow]:

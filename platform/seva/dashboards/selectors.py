@@ -1,10 +1,41 @@
-"""Reads of the RTS rollups."""
+"""Reads of the RTS rollups: the board (the way in for the pages, the exports and the API),
+and the rollups checked against the applications table."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import timezone
 
+from seva.core.errors import ValidationFailed
+
+from .boards import BYS, KINDS, BoardFilters, BoardRow, board_rows, board_scope
+from .officers import officer_rows
 from .services import ROLLUPS, expected_rollups, fold_past_due, stored_rollups
+from .snapshots import history_attach
+
+
+def rts_board(
+    *, user, filters: BoardFilters, today: dt.date | None = None, language: str = "en"
+) -> list[BoardRow]:
+    """The board's rows, ranked by score (best first; rows with no score last). By officer,
+    the rows of one office (`filters.office_id`): see seva.dashboards.officers."""
+    if filters.by not in BYS:
+        raise ValidationFailed({"by": [f"Choose one of: {', '.join(BYS)}."]})
+    if filters.kind and filters.kind not in KINDS:
+        raise ValidationFailed({"kind": [f"Choose one of: {', '.join(KINDS)}."]})
+    if filters.start and filters.end and filters.start > filters.end:
+        raise ValidationFailed({"from": ["The start of the range is after its end."]})
+    today = today or timezone.localdate()
+    scope = board_scope(user)
+    if filters.by == "officer":
+        return officer_rows(filters, scope, today, language)
+    rows = board_rows(filters, scope, today, language)
+    if not scope.children and not (
+        filters.kind or filters.department_id or filters.district_id or filters.tehsil_id
+    ):
+        history_attach(rows, filters.by, today)
+    return rows
 
 
 def rollups_differences(*, limit: int = 50) -> list[str]:

@@ -1,6 +1,6 @@
 """The RTS board in the staff workspace: filters, sortable columns, drill-down (state ->
 district -> tehsil -> office; department -> service) and exports. Thin: the filters come
-from `filters`, the rows from `boards.rts_board`, scoped to the reader."""
+from `filters`, the rows from `selectors.rts_board`, scoped to the reader."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from django.utils.safestring import mark_safe
 
 from seva.core.errors import ActionNotAllowed, ValidationFailed
 
-from .boards import KINDS, BoardFilters, rts_board, score_band
+from .boards import KINDS, BoardFilters, score_band
 from .charts import SERIES, pendency_heat_map, trend_svg, weekly_trend
 from .exports import COLUMNS, GRIEVANCE_COLUMNS, board_csv, board_xlsx, columns_for
 from .filters import board_filters_from
 from .risk import applications_at_risk, offices_at_risk
+from .selectors import rts_board
 
 SORTABLE = {attribute for _heading, attribute in COLUMNS + GRIEVANCE_COLUMNS}
 # Where a row leads: the next level down, keeping the other filters.

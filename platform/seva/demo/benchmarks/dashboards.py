@@ -12,7 +12,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from seva.applications.models import Application
-from seva.dashboards.boards import BoardFilters, BoardRow, rts_board
+from seva.dashboards.boards import BoardFilters, BoardRow
+from seva.dashboards.selectors import rts_board
 
 
 @dataclass(frozen=True)
