@@ -16,6 +16,7 @@ from seva.applications.services import application_submit
 from seva.citizens.services import citizen_for_mobile
 from seva.core.errors import ActionNotAllowed, ValidationFailed
 from seva.definitions.models import Service
+from seva.formschemas.paths import get_path
 
 from .models import Partner, PartnerApplication, PartnerKey
 
@@ -108,9 +109,7 @@ def _applicant_for(service: Service, data: Any):
     """The citizen the application is for: the account of the mobile on the form (made if
     new), so that it shows in their applications and they get its SMS."""
     field = service.current_version.service_doc["applicant"]["mobile_field"]
-    mobile: Any = data
-    for part in field.split("."):
-        mobile = mobile.get(part) if isinstance(mobile, dict) else None
+    mobile = get_path(data, field)
     if not isinstance(mobile, str) or len(mobile) != 10 or not mobile.isdigit():
         raise ValidationFailed({f"data.{field}": ["Give the citizen's 10-digit mobile number."]})
     return citizen_for_mobile(mobile=mobile)

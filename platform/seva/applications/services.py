@@ -22,6 +22,7 @@ from seva.definitions.selectors import form_validator_for, workflow_for
 from seva.formschemas import rendering
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.keywords import DRAFT_2020_12
+from seva.formschemas.paths import get_path
 from seva.formschemas.validation import (
     build_validator,
     mask_sensitive,
@@ -185,20 +186,11 @@ def _notify(
         lifecycle.sms_due.notify(lifecycle.SmsDue(application, event, event_row))
 
 
-def _field(data: dict, dotted: str) -> Any:
-    node: Any = data
-    for part in dotted.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
-
-
 def _route(service_doc: dict, data: dict) -> tuple[Jurisdiction, Jurisdiction]:
     """(office, place): the place the applicant gave, and the office that processes the
     application there, the node at the service's processing level above that place."""
     field = service_doc["applicant"]["jurisdiction_field"]
-    code = _field(data, field)
+    code = get_path(data, field)
     level = service_doc["processing_level"]
     place = Jurisdiction.objects.filter(code=code).first() if isinstance(code, str) else None
     if place is None or LEVEL_ORDER.index(place.level) < LEVEL_ORDER.index(level):
@@ -295,8 +287,8 @@ def application_submit(
             district=district,
             tehsil=tehsil,
             applicant=applicant,
-            applicant_name=str(_field(data, doc["applicant"]["name_field"]) or "")[:200],
-            applicant_mobile=str(_field(data, doc["applicant"]["mobile_field"]) or ""),
+            applicant_name=str(get_path(data, doc["applicant"]["name_field"]) or "")[:200],
+            applicant_mobile=str(get_path(data, doc["applicant"]["mobile_field"]) or ""),
             language=language if language in ("en", "hi") else "en",
             channel=channel,
             filed_by=filed_by or applicant,

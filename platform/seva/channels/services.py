@@ -26,7 +26,7 @@ from seva.definitions.models import Service, ServiceKind
 from seva.definitions.selectors import form_validator_for
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.formats import is_mobile
-from seva.formschemas.paths import set_path
+from seva.formschemas.paths import get_path, set_path
 from seva.formschemas.validation import validate_form_data
 from seva.notifications.dlt import MAX_VALUE_CHARS
 
@@ -176,12 +176,6 @@ def _mobile_field(service_doc: dict) -> str:
     return service_doc["applicant"]["mobile_field"]
 
 
-def _field_value(data: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        data = data.get(part) if isinstance(data, dict) else None
-    return data
-
-
 def _service_set(draft: AssistedDraft, service: Service) -> None:
     """Point the draft at `service`'s current version, its form begun afresh with the
     applicant's mobile filled in with the number that gives consent. No save."""
@@ -288,7 +282,7 @@ def _check_filing(draft: AssistedDraft, *, fee_amount: int | None, receipt: str)
         raise ValidationFailed({"service": ["Choose the service the citizen applies for."]})
     errors = _fee_errors(draft=draft, fee_amount=fee_amount, receipt=receipt)
     mobile_field = _mobile_field(draft.service.current_version.service_doc)
-    given = _field_value(draft.data, mobile_field)
+    given = get_path(draft.data, mobile_field)
     if given is not None and given != draft.mobile:
         errors[f"data.{mobile_field}"] = [
             f"Give the mobile number the citizen confirmed with their code "
@@ -374,7 +368,7 @@ def helpline_grievance_register(
     if service.kind != ServiceKind.GRIEVANCE or version is None:
         raise ValidationFailed({"service": ["The helpline registers grievances only."]})
     mobile_field = _mobile_field(version.service_doc)
-    caller_mobile = _field_value(data, mobile_field)
+    caller_mobile = get_path(data, mobile_field)
     if not (isinstance(caller_mobile, str) and is_mobile(caller_mobile)):
         # The form's own check says the same; the caller's account is not made without it.
         raise ValidationFailed(

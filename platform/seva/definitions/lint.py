@@ -17,7 +17,8 @@ from typing import Any
 from django.conf import settings
 from jsonschema import Draft202012Validator, ValidationError, validators
 
-from seva.formschemas.lint import LANGUAGE_NAMES, field_schema, lint_form_schema
+from seva.formschemas.lint import LANGUAGE_NAMES, lint_form_schema
+from seva.formschemas.paths import schema_at
 from seva.formschemas.validation import UnsupportedSchema, build_validator
 from seva.workflows.engine import compile_workflow
 from seva.workflows.lint import lint_workflow
@@ -408,7 +409,7 @@ def _form_field_checks(source: SourceFile, form: dict) -> list[DefinitionProblem
     expected = {"name_field": None, "mobile_field": "mobile", "jurisdiction_field": "jurisdiction"}
     for key, fmt in expected.items():
         path = data["applicant"][key]
-        schema = field_schema(form, path)
+        schema = schema_at(form, path)
         if schema is None:
             problems.append(
                 source.problem(
@@ -430,7 +431,7 @@ def _form_field_checks(source: SourceFile, form: dict) -> list[DefinitionProblem
                 )
     for index, document in enumerate(data.get("documents") or []):
         if "field" in document:
-            schema = field_schema(form, document["field"])
+            schema = schema_at(form, document["field"])
             if schema is None or schema.get("format") != "document":
                 problems.append(
                     source.problem(

@@ -326,15 +326,3 @@ def lint_form_schema(
                         )
                     )
     return problems
-
-
-def field_schema(schema: dict, dotted: str) -> dict | None:
-    """The subschema of the field at `applicant.name` or `family.age` (rows: the item schema)."""
-    node: Any = schema
-    for part in dotted.split("."):
-        if not isinstance(node, dict):
-            return None
-        if node.get("type") == "array":
-            node = node.get("items") or {}
-        node = (node.get("properties") or {}).get(part)
-    return node if isinstance(node, dict) else None

@@ -523,9 +523,6 @@ LOGGING = {
     # sync of hundreds of services.
     "loggers": {
         "axes": {"level": "WARNING"},  # its start-up banner on every command
-        # pypdf warns of every repairable flaw (a wrong xref offset) in the PDFs citizens
-        # upload; the upload check decides on what it parses, not on the log.
-        "pypdf": {"level": "ERROR"},
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
     },
