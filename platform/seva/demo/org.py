@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from seva.definitions.models import Service
 from seva.org.models import Department, Jurisdiction, OfficerProfile, Posting, Role
 from seva.org.services import holidays_load, jurisdiction_tree_load
 
@@ -147,8 +148,28 @@ def demo_seed() -> list[DemoLogin]:
                 ],
             )
         )
-    logins += _roster_seed(people["roster"], people["roster_names"], named, officers)
+    roster = people["roster"] + _lines_for_other_roles(people["roster"], named)
+    logins += _roster_seed(roster, people["roster_names"], named, officers)
     return logins
+
+
+def _lines_for_other_roles(roster: list[dict], named: set) -> list[dict]:
+    """A roster line for each role in roles.yaml that neither the roster nor a named officer
+    holds (a role a department has just added): at the role's level, in each department whose
+    services' workflows name it, or in none while no service does. So a new role has demo and
+    test officers with no change here."""
+    held = {line["role"] for line in roster} | {role for role, _department, _place in named}
+    departments_of: dict[str, set[str]] = {}
+    for service in Service.objects.filter(current_version__isnull=False).select_related(
+        "department", "current_version"
+    ):
+        for code in service.current_version.roles.values_list("code", flat=True):
+            departments_of.setdefault(code, set()).add(service.department.code)
+    return [
+        {"role": role.code, "department": department, "level": role.level}
+        for role in Role.objects.exclude(code__in=held).order_by("code")
+        for department in sorted(departments_of.get(role.code, ())) or [None]
+    ]
 
 
 def _posting_dict(role: str, department: str | None, jurisdiction: str) -> dict:
@@ -171,7 +192,8 @@ def _roster_seed(roster: list[dict], names: dict, named: set, group) -> list[Dem
             if (line["role"], line["department"], place.code) in named:
                 continue
             username = f"{line['role']}.{place.code.lower()}"
-            wanted.append((username, roles[line["role"]], departments[line["department"]], place))
+            department = departments[line["department"]] if line["department"] else None
+            wanted.append((username, roles[line["role"]], department, place))
 
     usernames = [username for username, *_rest in wanted]
     existing = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
@@ -203,13 +225,13 @@ def _roster_seed(roster: list[dict], names: dict, named: set, group) -> list[Dem
             starts_on=POSTINGS_START,
         )
         for username, role, department, place in wanted
-        if (ids[username], role.id, department.id, place.id) not in held
+        if (ids[username], role.id, getattr(department, "id", None), place.id) not in held
     )
     return [
         DemoLogin(
             username,
             DEMO_PASSWORD,
-            [_posting_dict(role.code, department.code, place.code)],
+            [_posting_dict(role.code, getattr(department, "code", None), place.code)],
             rostered=True,
         )
         for username, role, department, place in wanted
