@@ -14,7 +14,7 @@ PORT ?= 8000
 help:
 	@echo "make run    set up, then start the web server and a Celery worker with beat"
 	@echo "make test   set up, then run the whole test suite"
-	@echo "make lint   ruff check, ruff format --check, the floors (lint-imports), makemigrations --check"
+	@echo "make lint   ruff check, ruff format --check, the floors (lint-imports), mypy, makemigrations --check"
 	@echo "make messages  update the Hindi catalogue (platform/seva/locale) and compile it"
 
 # ---------------------------------------------------------------------------
@@ -74,6 +74,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy -p seva.core -p seva.org -p seva.formschemas -p seva.workflows -p seva.citizens
 	$(MANAGE) makemigrations --check --dry-run
 
 format: install

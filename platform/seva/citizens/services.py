@@ -88,7 +88,7 @@ def otp_request(
             % {"s": seconds}
         )
     if recent.count() >= settings.SEVA_OTP_MAX_SENDS_PER_HOUR:
-        first = recent.order_by("created_at").first()
+        first = recent.earliest("created_at")
         raise SignInRefused(
             _("You have asked for too many codes. You can ask again after %(time)s.")
             % {"time": _local_time(first.created_at + dt.timedelta(hours=1))}

@@ -400,7 +400,9 @@ def schema_from_design(design: FormDesign) -> dict:
         if row.show_when:
             trigger, answer = row.show_when
             value = _answer_value(by_name.get(trigger), answer)
-            then = {"required": [row.name]} if row.required else {"properties": {row.name: {}}}
+            then: dict[str, Any] = (
+                {"required": [row.name]} if row.required else {"properties": {row.name: {}}}
+            )
             conditions.append(
                 {
                     "if": {"properties": {trigger: {"const": value}}, "required": [trigger]},

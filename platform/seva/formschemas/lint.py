@@ -243,7 +243,7 @@ def _step_problems(schema: dict, languages: list[str]) -> list[Problem]:
     problems: list[Problem] = []
     properties = schema.get("properties") or {}
     placed: dict[str, int] = {}
-    ids: set[str] = set()
+    ids: set[Any] = set()
     for index, step in enumerate(steps):
         pointer = _pointer(["x-steps", index])
         if not isinstance(step, dict) or not isinstance(step.get("fields"), list):

@@ -218,7 +218,7 @@ def _parse_group(schema, post, path, *, keep_when_empty, inherited):
 
 
 def _parse_rows(schema, post, path, *, keep_when_empty, inherited):
-    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+    items = schema["items"] if isinstance(schema.get("items"), dict) else {}
     item_branches = [b["items"] for b in inherited if isinstance(b.get("items"), dict)]
     rows = []
     for index, filled in sorted(_posted_rows(post, path).items()):
@@ -246,7 +246,7 @@ def _parse_rows(schema, post, path, *, keep_when_empty, inherited):
 
 
 def _parse_choices(schema, post, path, **_ignored):
-    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+    items = schema["items"] if isinstance(schema.get("items"), dict) else {}
     enum = list(items.get("enum") or [])
     chosen = []
     for raw in _getlist(post, path):
@@ -732,7 +732,7 @@ def _present_group(renderer, schema, value, context, inherited) -> str:
 def _present_repeat(renderer, schema, value, context, inherited) -> str:
     renderer.has_row_buttons = True
     path = context["name"]
-    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+    items = schema["items"] if isinstance(schema.get("items"), dict) else {}
     item_branches = [b["items"] for b in inherited if isinstance(b.get("items"), dict)]
     item_label = _text(schema.get("x-item-label"), renderer.language) or context["label"]
     min_items = schema.get("minItems") if isinstance(schema.get("minItems"), int) else 0
@@ -843,7 +843,7 @@ class _AnswerPresenter:
             self.object_rows(schema, value, path, names, row_label, rows)
             return
         if kind == "rows" and isinstance(value, list):
-            items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+            items = schema["items"] if isinstance(schema.get("items"), dict) else {}
             item_label = _text(schema.get("x-item-label"), self.language) or _text(
                 schema.get("x-label"), self.language
             )
@@ -869,7 +869,7 @@ class _AnswerPresenter:
         if value is None:
             return ""
         if isinstance(value, list):
-            items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+            items = schema["items"] if isinstance(schema.get("items"), dict) else {}
             labels = _enum_labels(schema, self.language)
             return ", ".join(labels.get(_as_text(v)) or self.display(items, v) for v in value)
         fmt = schema.get("format")
@@ -1012,7 +1012,7 @@ def _choices(schema: dict, language: str) -> list[tuple[Any, str]]:
     """(value, label) for each choice: the enum (or the items' enum), or yes/no."""
     labels = _enum_labels(schema, language)
     if _type(schema) == "array":
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        items = schema["items"] if isinstance(schema.get("items"), dict) else {}
         values = list(items.get("enum") or [])
     elif "enum" in schema:
         values = list(schema["enum"])

@@ -64,7 +64,7 @@ def route_holder(
 ) -> Routing:
     """The role that holds the file on entering `state` (starting at `role_code`, which is
     the state's role or a rung of its ladder), and why."""
-    ladder = [state.role, *state.escalate_to]
+    ladder = [role for role in (state.role, *state.escalate_to) if role is not None]
     if role_code not in ladder:  # a role off the ladder (back to the sender): that role only
         ladder = [role_code]
     start = ladder.index(role_code)

@@ -86,9 +86,10 @@ def jurisdiction_tree_load(tree: dict[str, Any]) -> int:
             parent=parent,
         )
         count += 1
-        key, child_level = _CHILDREN.get(level, (None, None))
-        for child in item.get(key, []) if key else []:
-            load(child, child_level, node)
+        if level in _CHILDREN:
+            key, child_level = _CHILDREN[level]
+            for child in item.get(key, []):
+                load(child, child_level, node)
 
     load(tree["state"], JurisdictionLevel.STATE, None)
     return count

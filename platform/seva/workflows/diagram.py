@@ -408,6 +408,7 @@ def _edge(
     source: _Box, target: _Box, actions: tuple[str, ...], *, curved: float, arrow: str, colour: str
 ) -> _Edge:
     """The arrow and its label. `curved` is how far the curve bends (0: a straight line)."""
+    points: tuple[tuple[float, float], ...]
     if source is target:
         # A loop on the right side of the box.
         x, top, bottom = source.x + _BOX_W, source.cy - 18, source.cy + 18
@@ -533,8 +534,8 @@ def workflow_svg(doc: dict[str, Any], *, language: str = "en", id_prefix: str = 
         )
 
     # The drawing's extent: curves and labels may reach past the states.
-    xs = [_MARGIN, _MARGIN + _BOX_W]
-    ys = [_MARGIN, _MARGIN + _START_H + _BOX_H]
+    xs: list[float] = [_MARGIN, _MARGIN + _BOX_W]
+    ys: list[float] = [_MARGIN, _MARGIN + _START_H + _BOX_H]
     for box in boxes.values():
         xs += [box.x, box.x + _BOX_W]
         ys += [box.y, box.y + _BOX_H]
