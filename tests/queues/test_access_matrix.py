@@ -767,7 +767,7 @@ def _portal_track(visit: Visit) -> None:
     assert "Documents being checked" not in body(wrong)
 
 
-@row("portal-demo-sms", "portal:demo-sms", "GET")
+@row("demo-sms", "demo:sms", "GET")
 @override_settings(SEVA_DEMO_SMS_BOX=False)
 def _portal_demo_sms(visit: Visit) -> None:
     """The demo SMS box lists every SMS (references, mobiles) to anyone: it exists for

@@ -1,4 +1,5 @@
 from csp.decorators import csp_update
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -39,6 +40,10 @@ urlpatterns = [
     ),
     path("", include("seva.portal.urls")),
 ]
+
+# The demo SMS box, where the demo app is installed (not in production).
+if apps.is_installed("seva.demo"):
+    urlpatterns.insert(-1, path("", include("seva.demo.urls")))
 
 if settings.DEBUG:
     from django.conf.urls.static import static

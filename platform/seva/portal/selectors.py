@@ -3,6 +3,7 @@ models and the pinned workflow, so that templates stay simple."""
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
@@ -18,7 +19,6 @@ from seva.applications.selectors import (
 from seva.core.errors import NotFound
 from seva.definitions.selectors import workflow_for
 from seva.formschemas import rendering
-from seva.notifications.models import Channel, OutboxMessage
 
 
 def own_application(*, user, reference: str) -> Application:
@@ -79,15 +79,9 @@ def document_names(*, user, data: dict, schema: dict) -> dict[str, dict]:
 
 def demo_sms_box_open() -> bool:
     """The demo SMS box shows sign-in codes to anyone who asks: only in a demo, with the box
-    turned on and DEBUG on (`make run`). Production settings refuse to start with it on."""
-    return bool(settings.SEVA_DEMO_SMS_BOX and settings.DEBUG)
-
-
-def demo_sms(*, mobile: str = "") -> list[OutboxMessage]:
-    messages = OutboxMessage.objects.filter(channel=Channel.SMS).order_by("-created_at", "-id")
-    if mobile:
-        messages = messages.filter(recipient=mobile)
-    return list(messages[:50])
+    turned on, DEBUG on and the demo app installed (`make run`). Production settings refuse
+    to start with it on, and do not install the demo app."""
+    return bool(settings.SEVA_DEMO_SMS_BOX and settings.DEBUG and apps.is_installed("seva.demo"))
 
 
 def check_page_errors(

@@ -23,6 +23,5 @@ urlpatterns = [
     path("my/<str:reference>/feedback/", views.feedback, name="feedback"),
     path("track/", views.track, name="track"),
     path("documents/<str:token>/", views.document_download, name="document"),
-    path("demo/sms/", views.demo_sms_box, name="demo-sms"),
     path("csp-report/", csp_reports.csp_report, name="csp-report"),
 ]

@@ -527,14 +527,3 @@ def document_download(request: HttpRequest, token: str) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def demo_sms_box(request: HttpRequest) -> HttpResponse:
-    if not selectors.demo_sms_box_open():
-        raise Http404("The demo SMS box is turned off.")
-    mobile = request.GET.get("mobile", "").strip()
-    return render(
-        request,
-        "portal/demo_sms.html",
-        {"messages_sent": selectors.demo_sms(mobile=mobile), "mobile": mobile},
-    )
