@@ -15,6 +15,7 @@ import yaml
 from django import forms
 from django.forms import formset_factory
 
+from seva.core.levels import PROCESSING_LEVELS
 from seva.core.oddinput import MAX_JSON_DEPTH, OddInput, json_loads_checked
 from seva.formschemas.builder import (
     KINDS,
@@ -27,11 +28,11 @@ from seva.formschemas.builder import (
     step_id,
 )
 from seva.org.models import Role
+from seva.workflows.engine import Outcome
 
 from .draft_checks import DraftProblem
 
-OUTCOMES = ["approved", "rejected", "closed", "withdrawn"]
-PROCESSING_LEVELS = ["state", "division", "district", "subdivision", "tehsil"]
+OUTCOMES = [outcome.value for outcome in Outcome]
 LANGUAGES = [("en", "English"), ("hi", "Hindi")]
 
 

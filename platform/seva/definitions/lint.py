@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from jsonschema import Draft202012Validator, ValidationError, validators
 
+from seva.core.levels import LEVELS
 from seva.formschemas.lint import LANGUAGE_NAMES, lint_form_schema
 from seva.formschemas.paths import schema_at
 from seva.formschemas.validation import UnsupportedSchema, build_validator
@@ -29,7 +30,6 @@ from .sources import DefinitionProblem, Kind, SourceFile, pointer_join, read_sou
 
 METASCHEMA_DIR = Path(__file__).parent / "metaschemas"
 ORG_DIR = "_org"
-LEVELS = ["state", "division", "district", "subdivision", "tehsil", "village"]
 
 
 # ------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.conf import settings
 
+from seva.core.levels import LEVELS
+
 from .validation import (
     UnsupportedSchema,
     _pointer,
@@ -21,7 +23,6 @@ Problem = tuple[str, str]
 # Uploads are limited to what the portal can check by content.
 ALLOWED_UPLOAD_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-JURISDICTION_LEVELS = ("state", "division", "district", "subdivision", "tehsil", "village")
 LANGUAGE_NAMES = {"en": "English", "hi": "Hindi"}
 
 
@@ -158,14 +159,11 @@ def _field_problems(pointer: str, name: str, schema: dict, languages: list[str])
                         f"max_bytes of {label} must be a whole number from 1 to {MAX_UPLOAD_BYTES}",
                     )
                 )
-    if (
-        schema.get("format") == "jurisdiction"
-        and schema.get("x-jurisdiction-level") not in JURISDICTION_LEVELS
-    ):
+    if schema.get("format") == "jurisdiction" and schema.get("x-jurisdiction-level") not in LEVELS:
         problems.append(
             (
                 pointer,
-                f"{label} picks a place and needs x-jurisdiction-level, one of {', '.join(JURISDICTION_LEVELS)}",
+                f"{label} picks a place and needs x-jurisdiction-level, one of {', '.join(LEVELS)}",
             )
         )
     return problems
