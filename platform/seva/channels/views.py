@@ -29,7 +29,7 @@ from seva.applications.errors import DraftAlreadySent
 from seva.citizens.services import SignInRefused
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.selectors import service_get
-from seva.formschemas import rendering
+from seva.formschemas import rendering, wizard
 from seva.formschemas.conditions import prune_hidden
 
 from . import selectors, services
@@ -238,7 +238,7 @@ def _citizen(draft: AssistedDraft) -> dict:
 def step_view(request: HttpRequest, draft: AssistedDraft, step_id: str) -> HttpResponse:
     schema = draft.service_version.form_schema
     steps = rendering.form_steps(schema, LANGUAGE)
-    step = next((s for s in steps if s.id == step_id), None)
+    step = wizard.step_named(steps, step_id)
     if step is None:
         raise Http404("No such step")
     errors: dict[str, list[str]] = {}
@@ -255,35 +255,27 @@ def step_view(request: HttpRequest, draft: AssistedDraft, step_id: str) -> HttpR
         services.assisted_draft_save(draft=draft, data=data)
         if row_command:
             return redirect(f"{request.path}#main")
-        all_errors = services.assisted_draft_errors(draft=draft, data=data)
-        errors = {k: v for k, v in all_errors.items() if k.split(".")[0] in step.fields}
+        errors = wizard.step_errors(services.assisted_draft_errors(draft=draft, data=data), step)
         errors.update(answers.upload_errors)
         if not errors:
-            following = steps[steps.index(step) + 1 :]
+            following = wizard.step_after(steps, step)
             if following:
-                return redirect("channels:step", draft_id=draft.id, step_id=following[0].id)
+                return redirect("channels:step", draft_id=draft.id, step_id=following.id)
             return redirect("channels:check", draft_id=draft.id)
         status = 400
+    page = wizard.step_page(
+        schema=schema,
+        steps=steps,
+        step=step,
+        data=draft.data,
+        errors=errors,
+        language=LANGUAGE,
+        documents=selectors.draft_document_names(draft=draft),
+    )
     return render(
         request,
         "channels/step.html",
-        {
-            "draft": draft,
-            "citizen": _citizen(draft),
-            "title": rendering.form_title(schema, LANGUAGE),
-            "steps": steps,
-            "step": step,
-            "step_number": steps.index(step) + 1,
-            "fields_html": rendering.render_fields(
-                schema,
-                draft.data,
-                errors,
-                fields=step.fields,
-                language=LANGUAGE,
-                documents=selectors.draft_document_names(draft=draft),
-            ),
-            "error_summary": rendering.error_summary(schema, errors, language=LANGUAGE),
-        },
+        {"draft": draft, "citizen": _citizen(draft), **page},
         status=status,
     )
 

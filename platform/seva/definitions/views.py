@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 
 from seva.core.errors import ActionNotAllowed, ValidationFailed
-from seva.formschemas import rendering
+from seva.formschemas import rendering, wizard
 from seva.formschemas.builder import example_for
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.lint import LANGUAGE_NAMES
@@ -664,16 +664,14 @@ def draft_preview_view(request: HttpRequest, draft_id: int) -> HttpResponse:
     schema = draft.form_schema
     with translation.override(language):
         steps = rendering.form_steps(schema, language)
-        step = next((s for s in steps if s.id == request.GET.get("step")), steps[0])
+        step = wizard.step_named(steps, request.GET.get("step")) or steps[0]
         data: dict = {}
         errors: dict[str, list[str]] = {}
         if request.method == "POST":
             data = prune_hidden(
                 schema, rendering.parse_submission(schema, request.POST, fields=step.fields)
             )
-            every = validate_form_data(build_validator(schema), data)
-            errors = {k: v for k, v in every.items() if k.split(".")[0] in step.fields}
-        position = steps.index(step)
+            errors = wizard.step_errors(validate_form_data(build_validator(schema), data), step)
         return render(
             request,
             "definitions/draft_preview.html",
@@ -683,17 +681,17 @@ def draft_preview_view(request: HttpRequest, draft_id: int) -> HttpResponse:
                 "languages": [
                     (code, LANGUAGE_NAMES.get(code, code)) for code in settings.SEVA_LANGUAGES
                 ],
-                "title": rendering.form_title(schema, language),
-                "steps": steps,
-                "step": step,
-                "step_number": position + 1,
-                "previous": steps[position - 1] if position else None,
-                "next": steps[position + 1] if position + 1 < len(steps) else None,
-                "declaration": rendering.form_declaration(schema, language),
-                "fields_html": rendering.render_fields(
-                    schema, data, errors, fields=step.fields, language=language
+                **wizard.step_page(
+                    schema=schema,
+                    steps=steps,
+                    step=step,
+                    data=data,
+                    errors=errors,
+                    language=language,
                 ),
-                "error_summary": rendering.error_summary(schema, errors, language=language),
+                "previous": wizard.step_before(steps, step),
+                "next": wizard.step_after(steps, step),
+                "declaration": rendering.form_declaration(schema, language),
                 "checked": request.method == "POST",
             },
             status=400 if errors else 200,

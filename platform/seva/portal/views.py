@@ -36,7 +36,7 @@ from seva.citizens.services import (
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.core.redirects import local_next
 from seva.definitions.selectors import service_get
-from seva.formschemas import rendering
+from seva.formschemas import rendering, wizard
 from seva.formschemas.conditions import prune_hidden
 
 from . import selectors
@@ -185,7 +185,7 @@ def apply_step(request: HttpRequest, draft: ApplicationDraft, step_id: str) -> H
     language = _language(request)
     schema = draft.service_version.form_schema
     steps = rendering.form_steps(schema, language)
-    step = next((s for s in steps if s.id == step_id), None)
+    step = wizard.step_named(steps, step_id)
     if step is None:
         raise Http404("No such step")
     errors: dict[str, list[str]] = {}
@@ -210,35 +210,27 @@ def apply_step(request: HttpRequest, draft: ApplicationDraft, step_id: str) -> H
                 _("Your application is saved. You can come back to it from My applications."),
             )
             return redirect("portal:my-applications")
-        all_errors = drafts.draft_errors(draft=draft, data=data)
-        errors = {k: v for k, v in all_errors.items() if k.split(".")[0] in step.fields}
+        errors = wizard.step_errors(drafts.draft_errors(draft=draft, data=data), step)
         errors.update(answers.upload_errors)
         if not errors:
-            following = steps[steps.index(step) + 1 :]
+            following = wizard.step_after(steps, step)
             if following and "to_check" not in request.POST:
-                return redirect("portal:apply-step", draft_id=draft.id, step_id=following[0].id)
+                return redirect("portal:apply-step", draft_id=draft.id, step_id=following.id)
             return redirect("portal:apply-check", draft_id=draft.id)
         status = 400
+    page = wizard.step_page(
+        schema=schema,
+        steps=steps,
+        step=step,
+        data=draft.data,
+        errors=errors,
+        language=language,
+        documents=_documents(draft),
+    )
     return render(
         request,
         "portal/apply_step.html",
-        {
-            "draft": draft,
-            "service": draft.service,
-            "title": rendering.form_title(schema, language),
-            "steps": steps,
-            "step": step,
-            "step_number": steps.index(step) + 1,
-            "fields_html": rendering.render_fields(
-                schema,
-                draft.data,
-                errors,
-                fields=step.fields,
-                language=language,
-                documents=_documents(draft),
-            ),
-            "error_summary": rendering.error_summary(schema, errors, language=language),
-        },
+        {"draft": draft, "service": draft.service, **page},
         status=status,
     )
 
