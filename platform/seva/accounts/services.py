@@ -23,7 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
 from seva.definitions.sms import fill_template
 from seva.notifications.models import Channel, OutboxMessage
-from seva.notifications.services import outbox_deliver_after_commit
+from seva.notifications.services import outbox_enqueue
 
 from .models import SecondFactorGuard, SmsDevice, code_digest
 from .selectors import (
@@ -218,7 +218,7 @@ def second_factor_sms_send(*, user, device_id: str | None = None) -> OutboxMessa
         if language not in settings.SEVA_SECOND_FACTOR_SMS:
             language = "en"
         template = settings.SEVA_SECOND_FACTOR_SMS[language]
-        message = OutboxMessage.objects.create(
+        message = outbox_enqueue(
             channel=Channel.SMS,
             recipient=device.mobile,
             user=user,
@@ -227,9 +227,8 @@ def second_factor_sms_send(*, user, device_id: str | None = None) -> OutboxMessa
             dlt_template_id=template["dlt_template_id"],
             body=fill_template(template["text"], [code]),
             idempotency_key=f"{SMS_EVENT}:{device.pk}:{secrets.token_hex(8)}",
-            created_at=now,
+            at=now,
         )
-        outbox_deliver_after_commit(message)
         guard.last_sms_at = now
         guard.sms_in_window += 1
         guard.save(update_fields=["last_sms_at", "sms_window_started_at", "sms_in_window"])

@@ -220,7 +220,7 @@ def citizen_language_set(*, user, language: str) -> None:
 
 def citizen_language_of(user) -> str | None:
     """The language the citizen chose, if they did."""
-    profile = CitizenProfile.objects.filter(user=user).first()
+    profile = citizen_profile_of(user)
     return profile.language if profile else None
 
 

@@ -5,13 +5,17 @@ The domain declares one `Listeners` per kind of event; a read side or side effec
 dashboards' rollups, the SMS outbox) registers a function on it when Django starts (in its
 AppConfig.ready). `notify` calls each synchronously, in the order they were registered,
 inside the caller's transaction: what a listener writes commits or rolls back with the
-change that caused it, and a listener's error undoes the change.
+change that caused it, and a listener's error undoes the change. `notify_on_commit` waits
+for the commit instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Generic, TypeVar
+
+from django.db import transaction
 
 E = TypeVar("E")
 
@@ -33,6 +37,12 @@ class Listeners(Generic[E]):
     def notify(self, event: E) -> None:
         for listener in self._listeners.values():
             listener(event)
+
+    def notify_on_commit(self, event: E) -> None:
+        """Notify once the caller's transaction commits (at once outside one): for listeners
+        that read what the change wrote, or start work elsewhere, and must hear nothing of a
+        change that rolls back."""
+        transaction.on_commit(partial(self.notify, event))
 
     def names(self) -> list[str]:
         return list(self._listeners)

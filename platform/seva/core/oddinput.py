@@ -74,12 +74,17 @@ def check_request(request: HttpRequest) -> None:
             _check_field(_("The field"), name, values)
 
 
+def _printable(name: str) -> str:
+    """A field's name as it can be shown back: a NUL as \\0, a lone surrogate escaped."""
+    return name.replace("\x00", "\\0").encode("utf-8", "backslashreplace").decode()
+
+
 def _check_field(kind: str, name: str, values: list[str]) -> None:
     for text in [name, *values]:
         problem = text_problem(text)
         if problem:
-            shown = name.replace("\x00", "\\0").encode("utf-8", "backslashreplace").decode()
-            raise _refuse(f"{kind} “{shown[:60]}”", problem, field=shown[:60])
+            shown = _printable(name)[:60]
+            raise _refuse(f"{kind} “{shown}”", problem, field=shown)
 
 
 def json_loads_checked(
@@ -120,7 +125,7 @@ def _walk(value: Any) -> Iterator[tuple[str, int, Any]]:
         if isinstance(item, dict):
             for key, sub in item.items():
                 child = f"{path}.{key}" if path else str(key)
-                shown = child.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\0")
+                shown = _printable(child)
                 yield shown, depth + 1, key
                 stack.append((shown, depth + 1, sub))
         elif isinstance(item, list):

@@ -4,9 +4,6 @@ committed: the portal keeps its pages of the services offered from these."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
-
-from django.db import transaction
 
 from seva.core.listeners import Listeners
 
@@ -20,9 +17,3 @@ class ServicesChanged:
 
 
 services_changed: Listeners[ServicesChanged] = Listeners("services changed")
-
-
-def services_changed_on_commit(why: str) -> None:
-    """Tell the listeners once the caller's transaction commits (at once outside one): a
-    listener reads the new versions, which a rolled-back change never made."""
-    transaction.on_commit(partial(services_changed.notify, ServicesChanged(why)))

@@ -24,7 +24,7 @@ from .draft_checks import (
     bundle_from_files,
     bundle_problems,
 )
-from .events import services_changed_on_commit
+from .events import ServicesChanged, services_changed
 from .lint import DefinitionProblem, load_definitions
 from .models import (
     OPEN_DRAFT_STATUSES,
@@ -201,7 +201,7 @@ def definitions_sync(*, root: Path | None = None) -> SyncReport:
             current_version=version, current_set_in_admin=False
         )
         report.created.append(f"{code} v{version.number}")
-    services_changed_on_commit("sync")
+    services_changed.notify_on_commit(ServicesChanged("sync"))
     return report
 
 
@@ -651,7 +651,7 @@ def draft_publish(*, draft: ServiceDraft, user) -> ServiceVersion:
     draft.status, draft.service, draft.published_version = DraftStatus.PUBLISHED, service, version
     draft.updated_at = timezone.now()
     draft.save()
-    services_changed_on_commit("publish")
+    services_changed.notify_on_commit(ServicesChanged("publish"))
     return version
 
 

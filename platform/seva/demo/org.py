@@ -160,11 +160,11 @@ def _lines_for_other_roles(roster: list[dict], named: set) -> list[dict]:
     test officers with no change here."""
     held = {line["role"] for line in roster} | {role for role, _department, _place in named}
     departments_of: dict[str, set[str]] = {}
-    for service in Service.objects.filter(current_version__isnull=False).select_related(
-        "department", "current_version"
-    ):
-        for code in service.current_version.roles.values_list("code", flat=True):
-            departments_of.setdefault(code, set()).add(service.department.code)
+    named_in_services = Service.objects.filter(current_version__roles__isnull=False).values_list(
+        "current_version__roles__code", "department__code"
+    )
+    for role_code, department_code in named_in_services:
+        departments_of.setdefault(role_code, set()).add(department_code)
     return [
         {"role": role.code, "department": department, "level": role.level}
         for role in Role.objects.exclude(code__in=held).order_by("code")

@@ -264,7 +264,7 @@ def _on_sms_due(event: lifecycle.SmsDue) -> None:
 def _on_code_due(event: citizens_events.CodeDue) -> None:
     """A citizen's sign-in or consent code: an SMS row in the same transaction, sent after
     commit."""
-    message = OutboxMessage.objects.create(
+    outbox_enqueue(
         channel=Channel.SMS,
         recipient=event.mobile,
         language=event.language,
@@ -272,6 +272,5 @@ def _on_code_due(event: citizens_events.CodeDue) -> None:
         dlt_template_id=event.dlt_template_id,
         body=event.body,
         idempotency_key=event.idempotency_key,
-        created_at=event.at,
+        at=event.at,
     )
-    outbox_deliver_after_commit(message)

@@ -4,7 +4,6 @@ and adding a holiday (which moves the deadlines of open files in its area)."""
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -131,4 +130,4 @@ def holiday_deadlines_follow(*, district_id: int | None) -> None:
     """A holiday was declared, moved or cancelled in a district (every district when None):
     once that is committed, the listeners hear of it (applications recomputes the deadlines
     of the open files there)."""
-    transaction.on_commit(partial(holidays_changed.notify, HolidaysChanged(district_id)))
+    holidays_changed.notify_on_commit(HolidaysChanged(district_id))
