@@ -115,12 +115,14 @@ def test_every_template_renders_to_exactly_its_registered_form(user, code):
         data=example_with_documents(service, user("citizen")),
         applicant=user("citizen"),
     )
-    for event, per_language in service.current_version.service_doc["sms"].items():
+    for event, per_language in service.current_version.spec.sms.items():
         for language, template in per_language.items():
-            text = render_sms(application, template, language)
-            match = _registered_pattern(template["text"]).match(text)
+            text = render_sms(
+                application, text=template.text, variables=template.variables, language=language
+            )
+            match = _registered_pattern(template.text).match(text)
             assert match, (code, event, language, text)
-            assert len(match.groups()) == len(template["variables"])
+            assert len(match.groups()) == len(template.variables)
 
 
 def test_the_platforms_own_templates_pass_the_dlt_rules_and_a_broken_one_fails_the_check():

@@ -15,6 +15,7 @@ from seva.applications.selectors import AvailableAction, application_clock
 from seva.dashboards.boards import BYS, KINDS
 from seva.definitions.models import Service
 from seva.definitions.selectors import workflow_for
+from seva.definitions.spec import DocumentNeeded, Eligibility, Texts
 from seva.queues.selectors import Colour
 
 from .pagination import PageInput
@@ -105,7 +106,7 @@ class ActionInput(serializers.Serializer):
 # Output
 # ------------------------------------------------------------------------------
 def service_summary(service: Service) -> dict[str, Any]:
-    doc = service.current_version.service_doc
+    spec = service.current_version.spec
     return {
         "code": service.code,
         "kind": service.kind,
@@ -113,23 +114,49 @@ def service_summary(service: Service) -> dict[str, Any]:
             "code": service.department.code,
             "name": {"en": service.department.name_en, "hi": service.department.name_hi},
         },
-        "name": doc["name"],
+        "name": spec.name,
         "version": service.current_version.number,
-        "rts": {"days": doc["rts"]["days"], "day_type": doc["rts"]["day_type"]},
+        "rts": {"days": spec.rts.days, "day_type": spec.rts.day_type},
     }
 
 
 def service_detail(service: Service) -> dict[str, Any]:
-    doc = service.current_version.service_doc
+    spec = service.current_version.spec
     return {
         **service_summary(service),
-        "description": doc["description"],
-        "eligibility": doc.get("eligibility"),
-        "documents": doc.get("documents", []),
-        "fee": doc.get("fee", {"amount": 0}),
-        "rts": doc["rts"],
-        "processing_level": doc["processing_level"],
+        "description": spec.description,
+        "eligibility": _eligibility(spec.eligibility),
+        "documents": [_document(document) for document in spec.documents],
+        "fee": {"amount": spec.fee.amount, **_note(spec.fee.note)} if spec.fee else {"amount": 0},
+        "rts": {
+            "days": spec.rts.days,
+            "day_type": spec.rts.day_type,
+            "act": spec.rts.act,
+            "designated_officer": spec.rts.designated_officer,
+            "first_appellate_authority": spec.rts.first_appellate_authority,
+            "second_appellate_authority": spec.rts.second_appellate_authority,
+        },
+        "processing_level": spec.processing_level,
     }
+
+
+def _eligibility(eligibility: Eligibility | None) -> dict[str, Any] | None:
+    if eligibility is None:
+        return None
+    rules = [
+        {"id": rule.id, "fact": rule.fact, "condition": rule.condition, "text": rule.text}
+        for rule in eligibility.rules
+    ]
+    return {"summary": eligibility.summary} | ({"rules": rules} if rules else {})
+
+
+def _document(document: DocumentNeeded) -> dict[str, Any]:
+    shown = {"code": document.code, "name": document.name, "required": document.required}
+    return shown | ({"field": document.field} if document.field else {})
+
+
+def _note(note: Texts) -> dict[str, Any]:
+    return {"note": note} if note else {}
 
 
 def _iso(value) -> str | None:
@@ -145,7 +172,7 @@ def application_detail(application: Application) -> dict[str, Any]:
         "reference": application.reference,
         "service": {
             "code": application.service.code,
-            "name": application.service_version.service_doc["name"],
+            "name": application.service_version.spec.name,
             "version": application.service_version.number,
         },
         "state": {"code": application.state, "label": state.label, "terminal": state.terminal},

@@ -108,7 +108,7 @@ def _filed(partner: Partner, partner_reference: str) -> Application | None:
 def _applicant_for(service: Service, data: Any):
     """The citizen the application is for: the account of the mobile on the form (made if
     new), so that it shows in their applications and they get its SMS."""
-    field = service.current_version.service_doc["applicant"]["mobile_field"]
+    field = service.current_version.spec.applicant.mobile_field
     mobile = get_path(data, field)
     if not isinstance(mobile, str) or len(mobile) != 10 or not mobile.isdigit():
         raise ValidationFailed({f"data.{field}": ["Give the citizen's 10-digit mobile number."]})

@@ -93,13 +93,13 @@ def _content_refusal(content: bytes, content_type: str) -> str | None:
             return _("This PDF is damaged and cannot be opened. Upload it again, or a scan.")
         return None
     max_pixels = settings.SEVA_MAX_IMAGE_PIXELS
-    verdict = image_verdict(content, image_format=TYPE_NAMES[content_type], max_pixels=max_pixels)
-    if verdict is ImageVerdict.TOO_MANY_PIXELS:
+    image = image_verdict(content, image_format=TYPE_NAMES[content_type], max_pixels=max_pixels)
+    if image is ImageVerdict.TOO_MANY_PIXELS:
         return _(
             "This image has more pixels than we accept (at most %(max)s megapixels). "
             "Upload a smaller photo or scan."
         ) % {"max": f"{max_pixels / 1_000_000:g}"}
-    if verdict is ImageVerdict.DAMAGED:
+    if image is ImageVerdict.DAMAGED:
         return _("This image is damaged or incomplete. Upload it again.")
     return None
 
@@ -125,18 +125,19 @@ def document_upload(
     """Store an upload for form field `field` after checking its size and real type.
     Raises ValidationFailed keyed by `field` with a message the citizen can act on."""
     max_bytes = min(max_bytes, MAX_UPLOAD_BYTES)
-    if uploaded_file.size > max_bytes:
+    size = uploaded_file.size or 0  # a file received whole always knows its size
+    if size > max_bytes:
         raise ValidationFailed(
             {
                 field: [
                     _(
                         "The file is %(size)s; the largest allowed is %(max)s. Upload a smaller file."
                     )
-                    % {"size": human_size(uploaded_file.size), "max": human_size(max_bytes)}
+                    % {"size": human_size(size), "max": human_size(max_bytes)}
                 ]
             }
         )
-    if uploaded_file.size == 0:
+    if size == 0:
         raise ValidationFailed({field: [_("The file is empty. Choose the file again.")]})
     digest = hashlib.sha256()
     content = bytearray()
@@ -165,7 +166,7 @@ def document_upload(
         field=field,
         original_name=(uploaded_file.name or "upload")[-200:],
         content_type=content_type,
-        size=uploaded_file.size,
+        size=size,
         sha256=digest.hexdigest(),
         uploaded_at=at or timezone.now(),
     )
@@ -177,7 +178,8 @@ def document_upload(
         try:
             document.save()
         except BaseException:
-            document.file.storage.delete(document.file.name)
+            if document.file.name:  # set by the save above
+                document.file.storage.delete(document.file.name)
             raise
     return document
 
@@ -422,7 +424,8 @@ def _delete_if_unclaimed(*, pk: int, since: dt.datetime) -> bool:
         document.delete()
         # Inside the transaction: if the storage fails, the row stays for the next run
         # rather than a row without its file or a file without its row.
-        storage.delete(name)
+        if name:
+            storage.delete(name)
     return True
 
 
@@ -465,7 +468,7 @@ def step_answers_read(
     centre's counter both read a step this way."""
     posted = rendering.parse_submission(schema, request.POST, fields=fields)
     errors: dict[str, list[str]] = {}
-    too_large = getattr(request, "seva_uploads_too_large", set())
+    too_large: set[str] = getattr(request, "seva_uploads_too_large", set())
     for path in sorted(set(request.FILES) | too_large):
         spec = (schema_at(schema, path) or {}).get("x-file")
         if path.split(".")[0] not in fields or not spec:

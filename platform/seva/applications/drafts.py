@@ -30,19 +30,22 @@ def draft_for(
         .first()
     )
     now = at or timezone.now()
+    version = service.current_version
+    if version is None:
+        raise NotFound(_("This service is not open for applications."))
     if draft is None:
         draft = ApplicationDraft.objects.create(
             user=user,
             service=service,
-            service_version=service.current_version,
+            service_version=version,
             language=language,
             created_at=now,
             updated_at=now,
         )
-    elif draft.service_version_id != service.current_version_id:
+    elif draft.service_version_id != version.pk:
         # The service changed since the draft began: new applications go on the newest
         # version, so the draft moves to it (answers it no longer asks for are refused later).
-        draft.service_version = service.current_version
+        draft.service_version = version
         draft.save(update_fields=["service_version", "updated_at"])
     return draft
 
@@ -131,12 +134,13 @@ def draft_submit(*, draft: ApplicationDraft, language: str) -> Application:
             raise NotFound(_("No such draft."))
         raise DraftAlreadySent(sent.reference)
     draft = locked
-    if draft.correcting_id:
-        action = correcting_action(draft.correcting)
+    correcting = draft.correcting
+    if correcting is not None:
+        action = correcting_action(correcting)
         if action is None:
             raise ActionNotAllowed(_("This application is no longer waiting for your corrections."))
         application = application_act(
-            application=draft.correcting, user=draft.user, action=action, inputs=draft.data
+            application=correcting, user=draft.user, action=action, inputs=draft.data
         )
     else:
         application = application_submit(
@@ -155,6 +159,6 @@ def draft_errors(*, draft: ApplicationDraft, data: dict | None = None) -> dict[s
     them; a correction may keep the Aadhaar numbers that are stored masked."""
     schema = draft.service_version.form_schema
     answers = prune_hidden(schema, draft.data if data is None else data)
-    if draft.correcting_id:
+    if draft.correcting is not None:
         answers = with_kept_masked_values(schema, answers, draft.correcting.data)
     return validate_form_data(form_validator_for(draft.service_version), answers)

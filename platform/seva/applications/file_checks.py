@@ -166,8 +166,9 @@ def _reader(data: bytes) -> PdfReader:
         return PdfReader(io.BytesIO(data + b"\nstartxref\n0\n%%EOF\n"), strict=False)
 
 
-def _every_object(reader: PdfReader, data: bytes) -> Iterator[PdfObject]:
-    """Every dictionary, array and name in the file, each indirect object once."""
+def _every_object(reader: PdfReader, data: bytes) -> Iterator[PdfObject | None]:
+    """Every dictionary, array and name in the file, each indirect object once (None for a
+    reference to an object the file does not have)."""
     seen: set[tuple[int, int]] = set()
     pending: list[PdfObject] = [reader.trailer]
     for generation, numbers in reader.xref.items():
@@ -176,7 +177,7 @@ def _every_object(reader: PdfReader, data: bytes) -> Iterator[PdfObject]:
     pending += list(_unlisted_objects(reader, data))
     count = 0
     while pending:
-        obj = pending.pop()
+        obj: PdfObject | None = pending.pop()
         if isinstance(obj, IndirectObject):
             key = (obj.idnum, obj.generation)
             if key in seen:
@@ -229,7 +230,7 @@ def _objects_in_stream(stream: StreamObject, reader: PdfReader) -> list[PdfObjec
     return [read_object(_at(inner, first + int(offset)), reader) for offset in offsets]
 
 
-def _is_active(obj: PdfObject) -> bool:
+def _is_active(obj: PdfObject | None) -> bool:
     if not isinstance(obj, DictionaryObject):
         return False
     for key, value in dict.items(obj):

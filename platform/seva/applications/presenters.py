@@ -4,6 +4,7 @@ and the service centre, and what public tracking shows. Read-only; the interface
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +23,8 @@ from .models import Application
 from .selectors import application_clock, available_actions
 
 
-def in_language(texts: dict | None, language: str) -> str:
-    if not isinstance(texts, dict):
+def in_language(texts: Mapping[str, str] | None, language: str) -> str:
+    if not isinstance(texts, Mapping):
         return ""
     return texts.get(language) or texts.get("en") or ""
 
@@ -146,7 +147,6 @@ def application_view(
 ) -> ApplicationView:
     workflow = workflow_for(application.service_version)
     state = workflow.state(application.state)
-    doc = application.service_version.service_doc
     actions = []
     for available in available_actions(user, application):
         transition = available.transition
@@ -187,7 +187,7 @@ def application_view(
         next_steps = in_language(state.label, language)
     return ApplicationView(
         reference=application.reference,
-        service_name=in_language(doc["name"], language),
+        service_name=in_language(application.service_version.spec.name, language),
         service_code=application.service.code,
         state_label=in_language(state.label, language),
         closed=state.terminal,
@@ -215,7 +215,9 @@ def application_view(
                 "url": reverse("portal:document", args=[d.token]),
                 "size": d.size,
                 # An officer's attachment names the step it came with.
-                "step": _step_label(workflow, d.event.action, language) if d.event_id else "",
+                "step": _step_label(workflow, d.event.action, language)
+                if d.event is not None
+                else "",
             }
             for d in application.documents.select_related("event").order_by("uploaded_at")
         ],
@@ -242,7 +244,7 @@ def public_status(*, reference: str, mobile: str, language: str) -> dict | None:
     state = workflow.state(application.state)
     return {
         "reference": application.reference,
-        "service_name": in_language(application.service_version.service_doc["name"], language),
+        "service_name": in_language(application.service_version.spec.name, language),
         "state_label": in_language(state.label, language),
         "closed": state.terminal,
         "holder": _holder_text(application, language, for_public=True),

@@ -82,7 +82,7 @@ def acting_roles(user, application: Application) -> set[str]:
     roles: set[str] = set()
     if application.applicant_id is not None and application.applicant_id == user.pk:
         roles.add(CITIZEN)
-    holder = application.holder_role.code if application.holder_role_id else None
+    holder = application.holder_role.code if application.holder_role is not None else None
     for posting in postings_active(user):
         if posting.role.code == holder and posting_covers(
             posting,
@@ -151,7 +151,7 @@ def clock_pauses(application: Application) -> list[Pause]:
 @dataclass(frozen=True)
 class ClockReading:
     days_allowed: int
-    day_type: str
+    day_type: DayType
     days_used: int
     days_left: int
     paused: bool
@@ -159,7 +159,7 @@ class ClockReading:
 
 def application_clock(application: Application, *, today: dt.date | None = None) -> ClockReading:
     """The RTS clock as the citizen and officer see it: days used and left, paused or not."""
-    rts = application.service_version.service_doc["rts"]
+    rts = application.service_version.spec.rts
     if application.closed_at:
         until = timezone.localdate(application.closed_at)
     else:
@@ -167,14 +167,14 @@ def application_clock(application: Application, *, today: dt.date | None = None)
     used = days_used(
         start=timezone.localdate(application.submitted_at),
         until=until,
-        day_type=DayType(rts["day_type"]),
+        day_type=rts.day_type,
         calendar=working_calendar_for(application.office),
         pauses=clock_pauses(application),
     )
     return ClockReading(
-        days_allowed=rts["days"],
-        day_type=rts["day_type"],
+        days_allowed=rts.days,
+        day_type=rts.day_type,
         days_used=used,
-        days_left=rts["days"] - used,
+        days_left=rts.days - used,
         paused=application.clock_paused_at is not None,
     )

@@ -19,6 +19,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.models import Service
 from seva.definitions.selectors import form_validator_for, workflow_for
+from seva.definitions.spec import ServiceSpec
 from seva.formschemas import rendering
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.keywords import DRAFT_2020_12
@@ -71,8 +72,8 @@ def end_of_day(day: dt.date) -> dt.datetime:
 
 
 def _rts(application: Application) -> tuple[int, DayType]:
-    rts = application.service_version.service_doc["rts"]
-    return rts["days"], DayType(rts["day_type"])
+    rts = application.service_version.spec.rts
+    return rts.days, rts.day_type
 
 
 def _compute_rts_due(
@@ -186,12 +187,12 @@ def _notify(
         lifecycle.sms_due.notify(lifecycle.SmsDue(application, event, event_row))
 
 
-def _route(service_doc: dict, data: dict) -> tuple[Jurisdiction, Jurisdiction]:
+def _route(spec: ServiceSpec, data: dict) -> tuple[Jurisdiction, Jurisdiction]:
     """(office, place): the place the applicant gave, and the office that processes the
     application there, the node at the service's processing level above that place."""
-    field = service_doc["applicant"]["jurisdiction_field"]
+    field = spec.applicant.jurisdiction_field
     code = get_path(data, field)
-    level = service_doc["processing_level"]
+    level = spec.processing_level
     place = Jurisdiction.objects.filter(code=code).first() if isinstance(code, str) else None
     if place is None or LEVEL_ORDER.index(place.level) < LEVEL_ORDER.index(level):
         raise ValidationFailed({f"data.{field}": [_("Choose a place from the list.")]})
@@ -261,8 +262,8 @@ def application_submit(
     if version is None:
         raise ValidationFailed({"service": [_("This service is not open for applications.")]})
     data, documents = _checked_form_data(version, data, owners=[applicant, filed_by])
-    doc = version.service_doc
-    office, place = _route(doc, data)
+    spec = version.spec
+    office, place = _route(spec, data)
     district, tehsil = _district_and_tehsil(place)
     workflow = workflow_for(version)
     initial = workflow.state(workflow.initial)
@@ -274,7 +275,7 @@ def application_submit(
             reference=next_reference(
                 prefix=reference_prefix(
                     department_short_code=service.department.short_code,
-                    service_reference_code=doc["reference_code"],
+                    service_reference_code=spec.reference_code,
                 ),
                 year=timezone.localdate(at).year,
             ),
@@ -287,8 +288,8 @@ def application_submit(
             district=district,
             tehsil=tehsil,
             applicant=applicant,
-            applicant_name=str(get_path(data, doc["applicant"]["name_field"]) or "")[:200],
-            applicant_mobile=str(get_path(data, doc["applicant"]["mobile_field"]) or ""),
+            applicant_name=str(get_path(data, spec.applicant.name_field) or "")[:200],
+            applicant_mobile=str(get_path(data, spec.applicant.mobile_field) or ""),
             language=language if language in ("en", "hi") else "en",
             channel=channel,
             filed_by=filed_by or applicant,
@@ -391,7 +392,8 @@ def application_act(
         errors: dict[str, list[str]] = {}
         if transition.remarks_required and not remarks:
             errors["remarks"] = [_("Give your remarks for this action.")]
-        corrected, documents, recorded = None, [], inputs
+        documents: list[Document] = []
+        corrected, recorded = None, inputs
         if transition.corrects_form:
             try:
                 corrected, documents = _checked_form_data(
@@ -544,10 +546,10 @@ def application_act_bulk(
                 expected_state=(states or {}).get(reference) or None,
             )
         except (NotFound, ActionNotAllowed, Conflict) as exc:
-            outcomes.append(BulkOutcome(reference, False, exc.message))
+            outcomes.append(BulkOutcome(reference, False, str(exc.message)))
         except ValidationFailed as exc:
             detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
-            outcomes.append(BulkOutcome(reference, False, detail or exc.message))
+            outcomes.append(BulkOutcome(reference, False, detail or str(exc.message)))
         else:
             outcomes.append(BulkOutcome(reference, True, "Done."))
     return outcomes
@@ -567,14 +569,15 @@ def application_escalate(*, application: Application, at: dt.datetime | None = N
             return False
         workflow = workflow_for(current.service_version)
         state = workflow.state(current.state)
-        if not state.can_escalate(current.escalation_level):
+        next_role = state.holder_at_level(current.escalation_level + 1)
+        if next_role is None or not state.can_escalate(current.escalation_level):
             return False
         _days, day_type = _rts(current)
         calendar = working_calendar_for(current.office)
         from_role = current.holder_role.code if current.holder_role_id else ""
         routing = route_holder(
             state=state,
-            role_code=state.holder_at_level(current.escalation_level + 1),
+            role_code=next_role,
             department_id=current.department_id,
             place_path=current.place_path,
             on=timezone.localdate(at),

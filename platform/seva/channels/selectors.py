@@ -177,7 +177,7 @@ def filed_rows(filings) -> list[FiledRow]:
     return [
         FiledRow(
             reference=f.application.reference,
-            service_name=_text(f.application.service_version.service_doc["name"]),
+            service_name=_text(f.application.service_version.spec.name),
             applicant_name=f.application.applicant_name,
             mobile=masked_mobile(f.application.applicant_mobile),
             filed_at=timezone.localtime(f.filed_at),
@@ -213,11 +213,11 @@ class Acknowledgement:
 
 def acknowledgement_for(filing: AssistedFiling) -> Acknowledgement:
     application = filing.application
-    doc = application.service_version.service_doc
+    spec = application.service_version.spec
     centre = filing.centre
     return Acknowledgement(
         reference=application.reference,
-        service_name=_text(doc["name"]),
+        service_name=_text(spec.name),
         applicant_name=application.applicant_name,
         applicant_mobile=masked_mobile(application.applicant_mobile),
         centre_name=centre.name,
@@ -228,9 +228,9 @@ def acknowledgement_for(filing: AssistedFiling) -> Acknowledgement:
         filed_at=timezone.localtime(filing.filed_at),
         consent_verified_at=timezone.localtime(filing.consent_verified_at),
         rts_due_at=timezone.localtime(application.rts_due_at),
-        rts_days=doc["rts"]["days"],
-        rts_day_type=doc["rts"]["day_type"],
-        rts_act=_text(doc["rts"].get("act")),
+        rts_days=spec.rts.days,
+        rts_day_type=spec.rts.day_type,
+        rts_act=_text(spec.rts.act),
         state_label=_state_label(application),
         holder=_holder(application),
     )
@@ -241,21 +241,22 @@ def fee_due(service: Service) -> int:
     version = service.current_version
     if version is None:
         return 0
-    return int((version.service_doc.get("fee") or {}).get("amount") or 0)
+    return version.spec.fee_amount
 
 
 def fee_note(service: Service) -> str:
     version = service.current_version
-    return _text((version.service_doc.get("fee") or {}).get("note")) if version else ""
+    fee = version.spec.fee if version else None
+    return _text(fee.note) if fee else ""
 
 
 def service_name(version) -> str:
-    return _text(version.service_doc["name"]) if version is not None else ""
+    return _text(version.spec.name) if version is not None else ""
 
 
 def service_choices() -> list[tuple[str, str]]:
     return [
-        (s.code, f"{_text(s.current_version.service_doc['name'])} ({s.department.name_en})")
+        (s.code, f"{_text(s.current_version.spec.name)} ({s.department.name_en})")
         for s in services_for_filing()
     ]
 
@@ -341,7 +342,7 @@ def registration_for(call: HelplineCall) -> Registration:
     application = call.application
     return Registration(
         reference=application.reference,
-        service_name=_text(application.service_version.service_doc["name"]),
+        service_name=_text(application.service_version.spec.name),
         caller_name=application.applicant_name,
         caller_mobile=masked_mobile(call.caller_mobile),
         registered_at=timezone.localtime(call.at),

@@ -95,7 +95,7 @@ def _consent_code(*, draft: AssistedDraft, at: dt.datetime | None) -> None:
     operator = draft.operator
     who = operator.get_full_name() or operator.get_username()
     filer = f"{who}, {draft.centre.name}"[:MAX_VALUE_CHARS]
-    names = draft.service_version.service_doc.get("short_name") or draft.service_version.name
+    names = draft.service_version.spec.short_name
     service_name = (names.get(draft.language) or names.get("en") or draft.service.code)[
         :MAX_VALUE_CHARS
     ]
@@ -172,10 +172,6 @@ def _require_consent(draft: AssistedDraft) -> None:
 # ------------------------------------------------------------------------------
 # The draft
 # ------------------------------------------------------------------------------
-def _mobile_field(service_doc: dict) -> str:
-    return service_doc["applicant"]["mobile_field"]
-
-
 def _service_set(draft: AssistedDraft, service: Service) -> None:
     """Point the draft at `service`'s current version, its form begun afresh with the
     applicant's mobile filled in with the number that gives consent. No save."""
@@ -183,7 +179,7 @@ def _service_set(draft: AssistedDraft, service: Service) -> None:
     if version is None:
         raise ValidationFailed({"service": ["This service is not open for applications."]})
     data: dict[str, Any] = {}
-    set_path(data, _mobile_field(version.service_doc), draft.mobile)
+    set_path(data, version.spec.applicant.mobile_field, draft.mobile)
     draft.service, draft.service_version, draft.data = service, version, data
 
 
@@ -281,7 +277,7 @@ def _check_filing(draft: AssistedDraft, *, fee_amount: int | None, receipt: str)
     if draft.service is None:
         raise ValidationFailed({"service": ["Choose the service the citizen applies for."]})
     errors = _fee_errors(draft=draft, fee_amount=fee_amount, receipt=receipt)
-    mobile_field = _mobile_field(draft.service.current_version.service_doc)
+    mobile_field = draft.service.current_version.spec.applicant.mobile_field
     given = get_path(draft.data, mobile_field)
     if given is not None and given != draft.mobile:
         errors[f"data.{mobile_field}"] = [
@@ -367,7 +363,7 @@ def helpline_grievance_register(
     version = service.current_version
     if service.kind != ServiceKind.GRIEVANCE or version is None:
         raise ValidationFailed({"service": ["The helpline registers grievances only."]})
-    mobile_field = _mobile_field(version.service_doc)
+    mobile_field = version.spec.applicant.mobile_field
     caller_mobile = get_path(data, mobile_field)
     if not (isinstance(caller_mobile, str) and is_mobile(caller_mobile)):
         # The form's own check says the same; the caller's account is not made without it.

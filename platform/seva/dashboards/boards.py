@@ -246,7 +246,7 @@ def _names(by: str, keys: set[int], language: str) -> dict[int, tuple[str, str]]
 def _service_name(service: Service, language: str) -> str:
     if service.current_version is None:
         return service.code
-    name = service.current_version.service_doc["name"]
+    name = service.current_version.spec.name
     return name.get(language) or name["en"]
 
 

@@ -68,7 +68,7 @@ def _dimensions(application: Application) -> dict:
         "office_id": application.office_id,
         "tehsil_id": application.tehsil_id or 0,
         "department_id": application.department_id,
-        "kind": application.service_version.service_doc["kind"],
+        "kind": application.service_version.spec.kind,
         "district_id": application.district_id or 0,
     }
 

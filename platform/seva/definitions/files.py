@@ -19,14 +19,16 @@ from .models import ServiceVersion
 
 def version_files(version: ServiceVersion) -> dict[str, str]:
     """{path under the definitions root: text} for the version's three files."""
-    doc = version.service_doc
+    spec = version.spec
     return {
-        f"{settings.SEVA_SERVICE_DIR}/{doc['department']}/{doc['code']}.yaml": _yaml(doc),
-        f"{settings.SEVA_FORM_DIR}/{doc['form']}": json.dumps(
+        f"{settings.SEVA_SERVICE_DIR}/{spec.department}/{spec.code}.yaml": _yaml(
+            version.service_doc
+        ),
+        f"{settings.SEVA_FORM_DIR}/{spec.form}": json.dumps(
             version.form_schema, indent=2, ensure_ascii=False
         )
         + "\n",
-        f"{settings.SEVA_WORKFLOW_DIR}/{doc['workflow']}.yaml": _yaml(version.workflow_doc),
+        f"{settings.SEVA_WORKFLOW_DIR}/{spec.workflow}.yaml": _yaml(version.workflow_doc),
     }
 
 

@@ -8,6 +8,8 @@ from django.db import models
 
 from seva.org.models import Department, Role
 
+from .spec import ServiceSpec, Texts, compile_service, spec_of
+
 
 class ServiceKind(models.TextChoices):
     SERVICE = "service", "Service"
@@ -84,8 +86,15 @@ class ServiceVersion(models.Model):
         super().save(*args, **kwargs)
 
     @property
-    def name(self) -> dict[str, str]:
-        return self.service_doc["name"]
+    def spec(self) -> ServiceSpec:
+        """The service document, compiled (kept once per version and process)."""
+        if self.pk is None:
+            return compile_service(self.service_doc)
+        return spec_of(self.pk, self.content_hash, self.service_doc)
+
+    @property
+    def name(self) -> Texts:
+        return self.spec.name
 
 
 # ------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def sms_enqueue_for_event(
     The idempotency key names the history row that caused it, so the same step can never
     queue the same message twice.
     """
-    templates = application.service_version.service_doc["sms"].get(event)
+    templates = application.service_version.spec.sms.get(event)
     if not templates or not application.applicant_mobile:
         return None
     language = citizen_choices(application)[0]
@@ -84,8 +84,10 @@ def sms_enqueue_for_event(
         language=language,
         event=event,
         application=application,
-        dlt_template_id=template["dlt_template_id"],
-        body=render_sms(application, template, language),
+        dlt_template_id=template.dlt_template_id,
+        body=render_sms(
+            application, text=template.text, variables=template.variables, language=language
+        ),
         idempotency_key=(
             f"sms:{application.reference}:{cause.sequence}:{event}:{application.applicant_mobile}"
         ),
@@ -134,6 +136,7 @@ def feedback_requests_send(*, now: dt.datetime | None = None) -> int:
             continue
         templates = settings.SEVA_ALERT_SMS["feedback_request"]
         language = language if language in templates else "en"
+        template = templates[language]
         asked += bool(
             outbox_enqueue(
                 channel=Channel.SMS,
@@ -141,8 +144,13 @@ def feedback_requests_send(*, now: dt.datetime | None = None) -> int:
                 language=language,
                 event="feedback_request",
                 application=application,
-                dlt_template_id=templates[language]["dlt_template_id"],
-                body=render_sms(application, templates[language], language),
+                dlt_template_id=template["dlt_template_id"],
+                body=render_sms(
+                    application,
+                    text=template["text"],
+                    variables=template["variables"],
+                    language=language,
+                ),
                 idempotency_key=(
                     f"sms:{application.reference}:feedback_request:{application.applicant_mobile}"
                 ),

@@ -4,6 +4,7 @@ application's SMS reads."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
@@ -25,7 +26,7 @@ def _reference(application: Application, language: str) -> str:
 
 @SMS_VARIABLES.register("service_name")
 def _service_name(application: Application, language: str) -> str:
-    names = application.service_version.service_doc["short_name"]
+    names = application.service_version.spec.short_name
     return names.get(language) or names["en"]
 
 
@@ -46,9 +47,12 @@ def _applicant_name(application: Application, language: str) -> str:
 
 @SMS_VARIABLES.register("fee_amount")
 def _fee_amount(application: Application, language: str) -> str:
-    return str((application.service_version.service_doc.get("fee") or {}).get("amount", 0))
+    return str(application.service_version.spec.fee_amount)
 
 
-def render_sms(application: Application, template: dict, language: str) -> str:
-    values = [SMS_VARIABLES.get(name)(application, language) for name in template["variables"]]
-    return fill_template(template["text"], values)
+def render_sms(
+    application: Application, *, text: str, variables: Sequence[str], language: str
+) -> str:
+    """A template's registered `text` with each {#var#} filled by its `variables`, in order."""
+    values = [SMS_VARIABLES.get(name)(application, language) for name in variables]
+    return fill_template(text, values)

@@ -113,11 +113,11 @@ class CatalogueEntry:
 
 
 def _search_text(service: Service) -> str:
-    doc = service.current_version.service_doc
+    spec = service.current_version.spec
     parts = [
-        *doc.get("name", {}).values(),
-        *doc.get("short_name", {}).values(),
-        *doc.get("description", {}).values(),
+        *spec.name.values(),
+        *spec.short_name.values(),
+        *spec.description.values(),
         service.department.name_en,
         service.department.name_hi,
     ]
@@ -125,24 +125,22 @@ def _search_text(service: Service) -> str:
 
 
 def _entry(service: Service, url: str, language: str) -> CatalogueEntry:
-    doc = service.current_version.service_doc
-    rts = doc.get("rts", {})
-    fee = doc.get("fee")
-    day_type = rts.get("day_type", "working")
+    spec = service.current_version.spec
+    day_type = spec.rts.day_type
     return CatalogueEntry(
         code=service.code,
-        name=_text(doc.get("name"), language),
-        short_name=_text(doc.get("short_name"), language),
-        description=_text(doc.get("description"), language),
+        name=_text(spec.name, language),
+        short_name=_text(spec.short_name, language),
+        description=_text(spec.description, language),
         kind=service.kind,
         kind_label=str(KIND_LABELS.get(service.kind, service.kind)),
         department_code=service.department.code,
         department_name=_department_name(service.department, language),
-        rts_days=rts.get("days", 0),
+        rts_days=spec.rts.days,
         rts_day_type=day_type,
         rts_day_type_label=str(DAY_TYPE_LABELS.get(day_type, day_type)),
-        fee_amount=fee["amount"] if fee else None,
-        fee_note=_text(fee.get("note"), language) if fee else "",
+        fee_amount=spec.fee.amount if spec.fee else None,
+        fee_note=_text(spec.fee.note, language) if spec.fee else "",
         url=url,
         apply_url=apply_url(service.code),
     )
@@ -240,32 +238,28 @@ def service_detail(*, code: str, language: str) -> ServiceDetail:
         service = _current_services().get(code=code)
     except Service.DoesNotExist:
         raise NotFound(f"No service with code '{code}'.") from None
-    doc = service.current_version.service_doc
-    rts = doc.get("rts", {})
+    spec = service.current_version.spec
     role_codes = [
-        rts.get(key)
-        for key in (
-            "designated_officer",
-            "first_appellate_authority",
-            "second_appellate_authority",
-        )
+        spec.rts.designated_officer,
+        spec.rts.first_appellate_authority,
+        spec.rts.second_appellate_authority,
     ]
     roles = {
         role.code: (role.name_hi if language == "hi" else role.name_en)
         for role in Role.objects.filter(code__in=[c for c in role_codes if c])
     }
-    eligibility = doc.get("eligibility") or {}
+    eligibility = spec.eligibility
     return ServiceDetail(
         entry=_entry(service, _page_urls([service.pk]).get(service.pk, ""), language),
-        eligibility_summary=_text(eligibility.get("summary"), language),
-        eligibility_rules=[
-            _text(rule.get("text"), language) for rule in eligibility.get("rules", [])
-        ],
+        eligibility_summary=_text(eligibility.summary, language) if eligibility else "",
+        eligibility_rules=[_text(rule.text, language) for rule in eligibility.rules]
+        if eligibility
+        else [],
         documents=[
-            DocumentNeeded(name=_text(d.get("name"), language), required=bool(d.get("required")))
-            for d in doc.get("documents", [])
+            DocumentNeeded(name=_text(d.name, language), required=d.required)
+            for d in spec.documents
         ],
-        act=_text(rts.get("act"), language),
+        act=_text(spec.rts.act, language),
         designated_officer=roles.get(role_codes[0], role_codes[0] or ""),
         first_appellate_authority=roles.get(role_codes[1], role_codes[1] or ""),
         second_appellate_authority=roles.get(role_codes[2], role_codes[2] or ""),
@@ -461,22 +455,22 @@ def eligibility_results(answers: dict[str, Any], language: str) -> list[Eligibil
     urls = _page_urls([s.pk for s in services])
     results = []
     for service in services:
-        eligibility = service.current_version.service_doc.get("eligibility") or {}
+        eligibility = service.current_version.spec.eligibility
         reasons = []
-        for rule in eligibility.get("rules", []):
-            if rule["fact"] not in answers:
+        for rule in eligibility.rules if eligibility else ():
+            if rule.fact not in answers:
                 outcome = NOT_CHECKED
-            elif rule_holds(rule["condition"], answers[rule["fact"]]):
+            elif rule_holds(rule.condition, answers[rule.fact]):
                 outcome = MET
             else:
                 outcome = NOT_MET
-            reasons.append(Reason(_text(rule.get("text"), language), outcome))
+            reasons.append(Reason(_text(rule.text, language), outcome))
         results.append(
             EligibilityResult(
                 entry=_entry(service, urls.get(service.pk, ""), language),
                 status=_status([r.outcome for r in reasons]),
                 reasons=reasons,
-                summary=_text(eligibility.get("summary"), language),
+                summary=_text(eligibility.summary, language) if eligibility else "",
             )
         )
     results.sort(

@@ -163,7 +163,7 @@ def portal_pages_sync() -> dict[str, int]:
             if page is not None:
                 _unpublish(page)
             continue
-        title = service.current_version.service_doc["name"]["en"]
+        title = service.current_version.spec.name["en"]
         parent = department_pages[service.department_id]
         if page is None:
             parent.add_child(

@@ -42,9 +42,7 @@ def applications_summary(*, user, language: str) -> list[dict]:
         rows.append(
             {
                 "reference": application.reference,
-                "service_name": in_language(
-                    application.service_version.service_doc["name"], language
-                ),
+                "service_name": in_language(application.service_version.spec.name, language),
                 "state_label": in_language(state.label, language),
                 "with_citizen": state.with_citizen,
                 "closed": state.terminal,

@@ -178,6 +178,5 @@ def queue_filter_choices(user) -> dict[str, list[tuple[str, str]]]:
 
 
 def service_name(service: Service, language: str = "en") -> str:
-    doc = service.current_version.service_doc if service.current_version else {}
-    name = doc.get("name", {})
+    name = service.current_version.spec.name if service.current_version else {}
     return name.get(language) or name.get("en") or service.code

@@ -1,0 +1,187 @@
+"""A published service file as typed, frozen values.
+
+A version's service document passed `check_definitions` (its meta-schema and the checks
+beside it) before it was stored, so it is compiled once into the dataclasses below and read
+through them everywhere else: `version.spec.rts.days`, not `version.service_doc["rts"]["days"]`.
+Like the compiled workflow (`selectors.workflow_for`), the spec is kept for the process's life,
+keyed by the version's id and content hash, because a version never changes.
+
+Drafts are not compiled: a draft may be half-written, and the builder edits its documents as
+they are."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from seva.workflows.clock import DayType
+
+# Text in each language the file gives: {"en": ..., "hi": ...}. A plain dict, never changed.
+Texts = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class EligibilityRule:
+    id: str
+    fact: str  # a registered eligibility question (definitions.eligibility.FACTS)
+    condition: Mapping[str, Any]  # JSON Schema the answer must satisfy
+    text: Texts
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    summary: Texts
+    rules: tuple[EligibilityRule, ...]
+
+
+@dataclass(frozen=True)
+class DocumentNeeded:
+    code: str
+    name: Texts
+    required: bool
+    field: str | None  # the form field (dotted path) where it is uploaded, if one is named
+
+
+@dataclass(frozen=True)
+class Fee:
+    amount: int  # rupees
+    note: Texts
+
+
+@dataclass(frozen=True)
+class Rts:
+    days: int
+    day_type: DayType
+    act: Texts
+    designated_officer: str  # role codes
+    first_appellate_authority: str
+    second_appellate_authority: str
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """Where in the form the applicant's name, mobile and place are (dotted paths)."""
+
+    name_field: str
+    mobile_field: str
+    jurisdiction_field: str
+
+
+@dataclass(frozen=True)
+class SmsTemplate:
+    dlt_template_id: str
+    text: str  # as registered on DLT, each value written {#var#}
+    variables: tuple[str, ...]  # what fills each {#var#}, in order (definitions.sms)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    code: str
+    reference_code: str
+    department: str
+    kind: str
+    name: Texts
+    short_name: Texts
+    description: Texts
+    eligibility: Eligibility | None
+    documents: tuple[DocumentNeeded, ...]
+    fee: Fee | None
+    rts: Rts
+    processing_level: str
+    form: str
+    workflow: str
+    applicant: Applicant
+    # event -> language -> template
+    sms: Mapping[str, Mapping[str, SmsTemplate]]
+
+    @property
+    def fee_amount(self) -> int:
+        """The fixed fee in rupees; 0 for a service that charges none."""
+        return self.fee.amount if self.fee else 0
+
+
+def compile_service(doc: Mapping[str, Any]) -> ServiceSpec:
+    """The spec of a service document that passed the checks (a KeyError otherwise)."""
+    eligibility = doc.get("eligibility")
+    fee = doc.get("fee")
+    rts = doc["rts"]
+    applicant = doc["applicant"]
+    return ServiceSpec(
+        code=doc["code"],
+        reference_code=doc["reference_code"],
+        department=doc["department"],
+        kind=doc["kind"],
+        name=dict(doc["name"]),
+        short_name=dict(doc["short_name"]),
+        description=dict(doc["description"]),
+        eligibility=(
+            Eligibility(
+                summary=dict(eligibility["summary"]),
+                rules=tuple(
+                    EligibilityRule(
+                        id=rule["id"],
+                        fact=rule["fact"],
+                        condition=dict(rule["condition"]),
+                        text=dict(rule["text"]),
+                    )
+                    for rule in eligibility.get("rules") or ()
+                ),
+            )
+            if eligibility
+            else None
+        ),
+        documents=tuple(
+            DocumentNeeded(
+                code=document["code"],
+                name=dict(document["name"]),
+                required=bool(document["required"]),
+                field=document.get("field"),
+            )
+            for document in doc.get("documents") or ()
+        ),
+        fee=Fee(amount=int(fee["amount"]), note=dict(fee.get("note") or {})) if fee else None,
+        rts=Rts(
+            days=int(rts["days"]),
+            day_type=DayType(rts["day_type"]),
+            act=dict(rts["act"]),
+            designated_officer=rts["designated_officer"],
+            first_appellate_authority=rts["first_appellate_authority"],
+            second_appellate_authority=rts["second_appellate_authority"],
+        ),
+        processing_level=doc["processing_level"],
+        form=doc["form"],
+        workflow=doc["workflow"],
+        applicant=Applicant(
+            name_field=applicant["name_field"],
+            mobile_field=applicant["mobile_field"],
+            jurisdiction_field=applicant["jurisdiction_field"],
+        ),
+        sms={
+            event: {
+                language: SmsTemplate(
+                    dlt_template_id=template["dlt_template_id"],
+                    text=template["text"],
+                    variables=tuple(template["variables"]),
+                )
+                for language, template in per_language.items()
+            }
+            for event, per_language in doc["sms"].items()
+        },
+    )
+
+
+# Versions never change: a spec is compiled once per version and process. The content hash is
+# part of the key so that a reused id (SQLite after a rollback) never serves another version's.
+_SPECS: dict[tuple[int, str], ServiceSpec] = {}
+_MOST_KEPT = 4096
+
+
+def spec_of(version_id: int, content_hash: str, service_doc: Mapping[str, Any]) -> ServiceSpec:
+    key = (version_id, content_hash)
+    spec = _SPECS.get(key)
+    if spec is None:
+        if len(_SPECS) >= _MOST_KEPT:
+            _SPECS.clear()
+        spec = _SPECS[key] = compile_service(service_doc)
+    return spec

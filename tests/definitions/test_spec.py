@@ -1,0 +1,80 @@
+"""The typed service spec: every published service file compiles, reads as the file says,
+is kept once per version, and cannot be changed by a reader."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from seva.definitions.models import Service
+from seva.definitions.spec import ServiceSpec, compile_service
+from seva.workflows.clock import DayType
+
+
+@pytest.mark.django_db
+def test_every_published_service_compiles_and_reads_as_its_file_says():
+    services = Service.objects.filter(current_version__isnull=False).select_related(
+        "current_version"
+    )
+    assert services.count() >= 7
+    for service in services:
+        doc = service.current_version.service_doc
+        spec = service.current_version.spec
+        assert isinstance(spec, ServiceSpec)
+        assert (spec.code, spec.department, spec.kind) == (
+            doc["code"],
+            doc["department"],
+            doc["kind"],
+        )
+        assert spec.name == doc["name"] and spec.short_name == doc["short_name"]
+        assert spec.rts.days == doc["rts"]["days"]
+        assert spec.rts.day_type is DayType(doc["rts"]["day_type"])
+        assert spec.rts.designated_officer == doc["rts"]["designated_officer"]
+        assert spec.processing_level == doc["processing_level"]
+        assert spec.applicant.mobile_field == doc["applicant"]["mobile_field"]
+        assert spec.fee_amount == (doc.get("fee") or {}).get("amount", 0)
+        assert [d.code for d in spec.documents] == [d["code"] for d in doc.get("documents", [])]
+        assert set(spec.sms) == set(doc["sms"])
+        for event, per_language in doc["sms"].items():
+            for language, template in per_language.items():
+                compiled = spec.sms[event][language]
+                assert compiled.text == template["text"]
+                assert list(compiled.variables) == template["variables"]
+        rules = (doc.get("eligibility") or {}).get("rules", [])
+        facts = [r.fact for r in spec.eligibility.rules] if spec.eligibility else []
+        assert facts == [r["fact"] for r in rules]
+
+
+@pytest.mark.django_db
+def test_a_spec_is_compiled_once_per_version_and_a_new_version_gets_its_own():
+    service = Service.objects.select_related("current_version").get(code="income-certificate")
+    version = service.current_version
+    again = Service.objects.select_related("current_version").get(pk=service.pk)
+    assert again.current_version.spec is version.spec
+
+    doc = dict(version.service_doc, rts={**version.service_doc["rts"], "days": 3})
+    newer = type(version).objects.create(
+        service=service,
+        number=version.number + 1,
+        content_hash="another",
+        service_doc=doc,
+        form_schema=version.form_schema,
+        workflow_doc=version.workflow_doc,
+        source=version.source,
+        created_at=version.created_at,
+    )
+    assert newer.spec is not version.spec
+    assert (newer.spec.rts.days, version.spec.rts.days) == (3, version.service_doc["rts"]["days"])
+
+
+@pytest.mark.django_db
+def test_a_reader_cannot_change_the_spec():
+    spec = Service.objects.get(code="income-certificate").current_version.spec
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.rts.days = 1  # type: ignore[misc]
+
+
+def test_a_document_missing_a_required_key_does_not_compile():
+    with pytest.raises(KeyError):
+        compile_service({"code": "x"})
