@@ -25,6 +25,7 @@ from seva.applications.documents import (
     attachment_upload,
     attachments_by_token,
     document_upload,
+    uploads_too_large,
 )
 from seva.applications.models import Application
 from seva.applications.selectors import (
@@ -271,7 +272,7 @@ class DocumentUploadApi(APIView):
         return idempotent(request, lambda: self._upload(request))
 
     def _upload(self, request: Request) -> Response:
-        if "file" in getattr(request._request, "seva_uploads_too_large", set()):
+        if "file" in uploads_too_large(request._request):
             raise ValidationFailed({"file": ["The file is larger than the largest allowed."]})
         payload = s.DocumentInput(data=request.data)
         payload.is_valid(raise_exception=True)

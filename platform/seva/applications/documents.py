@@ -8,8 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -23,10 +22,8 @@ from django.utils.translation import gettext as _
 
 from seva.core.errors import ActionNotAllowed, Conflict, ValidationFailed
 from seva.core.registry import Registry
-from seva.formschemas import rendering
-from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.lint import MAX_UPLOAD_BYTES
-from seva.formschemas.paths import schema_at, set_path
+from seva.formschemas.paths import schema_at
 from seva.org.selectors import postings_active
 
 from .file_checks import ImageVerdict, PdfVerdict, image_verdict, pdf_verdict
@@ -450,26 +447,29 @@ class UploadLimitHandler(FileUploadHandler):
         return None
 
 
-@dataclass(frozen=True)
-class StepAnswers:
-    data: dict  # the whole form's answers with this step's replaced (hidden ones dropped)
-    row_command: bool  # an "Add another" / "Remove" button was pressed, not "Continue"
-    upload_errors: dict[str, list[str]]
+def uploads_too_large(request) -> set[str]:
+    """The fields whose files UploadLimitHandler stopped reading on `request` (a Django
+    HttpRequest) because they passed the largest size any form allows."""
+    return set(getattr(request, "seva_uploads_too_large", ()))
 
 
-def step_answers_read(
-    request, *, schema: dict, fields: list[str], saved: dict, too_large_message: str
-) -> StepAnswers:
-    """One step of a schema-rendered form as posted, merged into the `saved` answers: each
-    file chosen is stored (owned by the user sending it, with its field's checks of type and
-    size) and its token put at the field's path; the repeatable groups' buttons are carried
-    out; answers to fields that no longer apply are dropped. A file the upload handler
-    stopped for its size is refused with `too_large_message`. The portal and the service
-    centre's counter both read a step this way."""
-    posted = rendering.parse_submission(schema, request.POST, fields=fields)
+def step_uploads_store(
+    *,
+    owner,
+    schema: dict,
+    fields: Sequence[str],
+    files: Mapping[str, UploadedFile],
+    too_large: Collection[str] = (),
+    too_large_message: str,
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The files chosen on one step of a schema-rendered form (`files` by field path), each
+    stored, owned by `owner`, with its field's checks of type and size: (the token stored at
+    each path, the errors by path). A file the upload handler stopped for its size (a path in
+    `too_large`) is refused with `too_large_message`. The portal and the service centre's
+    counter both store a step's files this way."""
+    tokens: dict[str, str] = {}
     errors: dict[str, list[str]] = {}
-    too_large: set[str] = getattr(request, "seva_uploads_too_large", set())
-    for path in sorted(set(request.FILES) | too_large):
+    for path in sorted(set(files) | set(too_large)):
         spec = (schema_at(schema, path) or {}).get("x-file")
         if path.split(".")[0] not in fields or not spec:
             continue
@@ -478,8 +478,8 @@ def step_answers_read(
             continue
         try:
             document = document_upload(
-                owner=request.user,
-                uploaded_file=request.FILES[path],
+                owner=owner,
+                uploaded_file=files[path],
                 field=path,
                 accept=spec["accept"],
                 max_bytes=spec["max_bytes"],
@@ -487,7 +487,5 @@ def step_answers_read(
         except ValidationFailed as exc:
             errors.update(exc.errors)
         else:
-            set_path(posted, path, document.token)
-    data = rendering.replace_step_answers(saved, posted, fields=fields)
-    data, row_command = rendering.apply_row_commands(schema, data, request.POST)
-    return StepAnswers(prune_hidden(schema, data), row_command, errors)
+            tokens[path] = document.token
+    return tokens, errors

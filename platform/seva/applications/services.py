@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,6 @@ from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFai
 from seva.definitions.models import Service
 from seva.definitions.selectors import form_validator_for, workflow_for
 from seva.definitions.spec import ServiceSpec
-from seva.formschemas import rendering
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.keywords import DRAFT_2020_12
 from seva.formschemas.paths import get_path
@@ -479,28 +479,27 @@ def application_act(
     return current
 
 
-def application_act_from_form(
-    *, application: Application, user, action: str, post, files=None
+def application_act_with_files(
+    *,
+    application: Application,
+    user,
+    action: str,
+    remarks: str = "",
+    inputs: Any = None,
+    expected_state: str | None = None,
+    files: Sequence[UploadedFile] = (),
 ) -> Application:
-    """`application_act` with what a person entered on a server-rendered page (the portal's
-    or the staff workspace's): the action's inputs parsed by its input schema, the remarks,
-    files attached (`attachments`), and the state the page was drawn in (a stale page
-    answers Conflict)."""
-    transition = workflow_for(application.service_version).transition(application.state, action)
-    inputs = {}
-    if transition is not None and transition.input_schema:
-        schema = {"$schema": DRAFT_2020_12, **transition.input_schema}
-        inputs = rendering.parse_submission(schema, post, fields=list(schema["properties"]))
-    uploads = files.getlist(ATTACHMENT_FIELD) if files is not None else []
-    attachments_check_count(len(uploads))
-    attachments = [attachment_upload(owner=user, uploaded_file=f) for f in uploads]
+    """`application_act` with the files a person attached to the step, each checked and
+    stored first (`attachment_upload`; at most ATTACHMENTS_PER_ACTION)."""
+    attachments_check_count(len(files))
+    attachments = [attachment_upload(owner=user, uploaded_file=f) for f in files]
     return application_act(
         application=application,
         user=user,
         action=action,
-        remarks=post.get("remarks", ""),
+        remarks=remarks,
         inputs=inputs,
-        expected_state=post.get("state") or None,
+        expected_state=expected_state,
         attachments=attachments,
     )
 

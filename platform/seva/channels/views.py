@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from seva.accounts.ratelimit import hit
-from seva.applications.documents import step_answers_read
+from seva.applications.documents import step_uploads_store, uploads_too_large
 from seva.applications.errors import DraftAlreadySent
 from seva.citizens.services import SignInRefused
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
@@ -244,19 +244,22 @@ def step_view(request: HttpRequest, draft: AssistedDraft, step_id: str) -> HttpR
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
-        answers = step_answers_read(
-            request,
+        uploaded, upload_errors = step_uploads_store(
+            owner=request.user,
             schema=schema,
             fields=step.fields,
-            saved=draft.data,
+            files=request.FILES,
+            too_large=uploads_too_large(request),
             too_large_message="The file is larger than the largest allowed. Scan it smaller.",
         )
-        data, row_command = answers.data, answers.row_command
+        data, row_command = wizard.step_answers(
+            schema, request.POST, fields=step.fields, saved=draft.data, uploaded=uploaded
+        )
         services.assisted_draft_save(draft=draft, data=data)
         if row_command:
             return redirect(f"{request.path}#main")
         errors = wizard.step_errors(services.assisted_draft_errors(draft=draft, data=data), step)
-        errors.update(answers.upload_errors)
+        errors.update(upload_errors)
         if not errors:
             following = wizard.step_after(steps, step)
             if following:

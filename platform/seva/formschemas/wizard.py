@@ -7,7 +7,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .rendering import Step, error_summary, form_title, render_fields
+from .conditions import prune_hidden
+from .paths import set_path
+from .rendering import (
+    Step,
+    apply_row_commands,
+    error_summary,
+    form_title,
+    parse_submission,
+    render_fields,
+    replace_step_answers,
+)
 
 
 def step_named(steps: Sequence[Step], step_id: str | None) -> Step | None:
@@ -51,3 +61,24 @@ def step_page(
         ),
         "error_summary": error_summary(schema, dict(errors), language=language),
     }
+
+
+def step_answers(
+    schema: dict,
+    post: Mapping[str, Any],
+    *,
+    fields: list[str],
+    saved: dict,
+    uploaded: Mapping[str, str],
+) -> tuple[dict, bool]:
+    """One step as posted, merged into the `saved` answers: (the whole form's answers, and
+    whether an "Add another" / "Remove" button was pressed rather than "Continue"). Files
+    stored from the step (`uploaded`: their tokens by field path) take their fields' places
+    before the repeatable groups' buttons are carried out; answers to fields that no longer
+    apply are dropped."""
+    posted = parse_submission(schema, post, fields=fields)
+    for path, token in uploaded.items():
+        set_path(posted, path, token)
+    data = replace_step_answers(saved, posted, fields=fields)
+    data, row_command = apply_row_commands(schema, data, post)
+    return prune_hidden(schema, data), row_command

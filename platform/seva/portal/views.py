@@ -19,10 +19,11 @@ from django.views.decorators.http import require_POST
 
 from seva.accounts.ratelimit import hit, over, too_many
 from seva.applications import drafts, presenters
-from seva.applications.documents import step_answers_read
+from seva.applications.documents import step_uploads_store, uploads_too_large
 from seva.applications.errors import DraftAlreadySent
 from seva.applications.models import ApplicationDraft
-from seva.applications.services import application_act_from_form, feedback_give
+from seva.applications.posted import action_posted
+from seva.applications.services import application_act, feedback_give
 from seva.citizens.forms import MobileForm, OtpForm
 from seva.citizens.services import (
     SignInRefused,
@@ -191,16 +192,19 @@ def apply_step(request: HttpRequest, draft: ApplicationDraft, step_id: str) -> H
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
-        answers = step_answers_read(
-            request,
+        uploaded, upload_errors = step_uploads_store(
+            owner=request.user,
             schema=schema,
             fields=step.fields,
-            saved=draft.data,
+            files=request.FILES,
+            too_large=uploads_too_large(request),
             too_large_message=_(
                 "The file is larger than the largest allowed. Upload a smaller file."
             ),
         )
-        data, row_command = answers.data, answers.row_command
+        data, row_command = wizard.step_answers(
+            schema, request.POST, fields=step.fields, saved=draft.data, uploaded=uploaded
+        )
         drafts.draft_save(draft=draft, data=data)
         if row_command:
             return redirect(f"{request.path}#main")
@@ -211,7 +215,7 @@ def apply_step(request: HttpRequest, draft: ApplicationDraft, step_id: str) -> H
             )
             return redirect("portal:my-applications")
         errors = wizard.step_errors(drafts.draft_errors(draft=draft, data=data), step)
-        errors.update(answers.upload_errors)
+        errors.update(upload_errors)
         if not errors:
             following = wizard.step_after(steps, step)
             if following and "to_check" not in request.POST:
@@ -396,8 +400,14 @@ def citizen_act(request: HttpRequest, reference: str) -> HttpResponse:
     action = request.POST.get("action", "")
     language = _language(request)
     try:
-        application_act_from_form(
-            application=application, user=request.user, action=action, post=request.POST
+        posted = action_posted(application, action, request.POST)
+        application_act(
+            application=application,
+            user=request.user,
+            action=action,
+            remarks=posted.remarks,
+            inputs=posted.inputs,
+            expected_state=posted.expected_state,
         )
     except ValidationFailed as exc:
         view = presenters.application_view(

@@ -16,9 +16,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from seva.applications import presenters
+from seva.applications.documents import ATTACHMENT_FIELD
 from seva.applications.models import Application
+from seva.applications.posted import action_posted
 from seva.applications.selectors import application_get_for
-from seva.applications.services import application_act_bulk, application_act_from_form
+from seva.applications.services import application_act_bulk, application_act_with_files
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.selectors import workflow_for
 from seva.formschemas import rendering
@@ -166,12 +168,15 @@ def act_view(request: HttpRequest, reference: str) -> HttpResponse:
     application = _visible(request, reference)
     action = request.POST.get("action", "")
     try:
-        application_act_from_form(
+        posted = action_posted(application, action, request.POST)
+        application_act_with_files(
             application=application,
             user=request.user,
             action=action,
-            post=request.POST,
-            files=request.FILES,
+            remarks=posted.remarks,
+            inputs=posted.inputs,
+            expected_state=posted.expected_state,
+            files=request.FILES.getlist(ATTACHMENT_FIELD),
         )
     except ValidationFailed as exc:
         messages.error(request, "The action was not taken: correct the fields marked below.")
