@@ -74,7 +74,8 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
-	$(BIN)/mypy -p seva.core -p seva.org -p seva.formschemas -p seva.workflows -p seva.citizens -p seva.applications
+	$(BIN)/mypy -p seva.core -p seva.org -p seva.formschemas -p seva.workflows -p seva.citizens \
+		-p seva.definitions -p seva.applications
 	$(MANAGE) makemigrations --check --dry-run
 
 format: install

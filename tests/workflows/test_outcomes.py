@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import seva.definitions
-from seva.definitions.forms import OUTCOMES
+from seva.definitions.builder.forms.workflow import OUTCOMES
 from seva.workflows.engine import Outcome
 
 

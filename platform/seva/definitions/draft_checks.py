@@ -11,6 +11,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django.conf import settings
@@ -70,7 +71,7 @@ def _org_files(root: Path) -> None:
     ]
     roles = []
     for role in Role.objects.order_by("code"):
-        item = {
+        item: dict[str, Any] = {
             "code": role.code,
             "level": role.level,
             "name": {"en": role.name_en, "hi": role.name_hi},
@@ -120,9 +121,11 @@ def _database_problems(service_doc: dict, draft: ServiceDraft | None) -> list[Dr
         return []
     problems = []
     code = service_doc.get("code")
-    own_service_id = draft.service_id if draft is not None else None
     if isinstance(code, str):
-        if Service.objects.filter(code=code).exclude(pk=own_service_id).exists():
+        others = Service.objects.filter(code=code)
+        if draft is not None and draft.service_id is not None:
+            others = others.exclude(pk=draft.service_id)
+        if others.exists():
             problems.append(
                 DraftProblem(
                     SERVICE, "/code", f"service code '{code}' is already used by another service"

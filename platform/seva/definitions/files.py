@@ -10,25 +10,34 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
+from typing import Protocol
 
 import yaml
 from django.conf import settings
 
-from .models import ServiceVersion
+
+class Documents(Protocol):
+    """A service's three documents: a version's, or a draft's on its way to being one."""
+
+    @property
+    def service_doc(self) -> dict: ...
+    @property
+    def form_schema(self) -> dict: ...
+    @property
+    def workflow_doc(self) -> dict: ...
 
 
-def version_files(version: ServiceVersion) -> dict[str, str]:
-    """{path under the definitions root: text} for the version's three files."""
-    spec = version.spec
+def version_files(version: Documents) -> dict[str, str]:
+    """{path under the definitions root: text} for the version's three files. A draft's
+    documents may be half-written, so they are read as they are, not as a compiled spec."""
+    doc = version.service_doc
     return {
-        f"{settings.SEVA_SERVICE_DIR}/{spec.department}/{spec.code}.yaml": _yaml(
-            version.service_doc
-        ),
-        f"{settings.SEVA_FORM_DIR}/{spec.form}": json.dumps(
+        f"{settings.SEVA_SERVICE_DIR}/{doc['department']}/{doc['code']}.yaml": _yaml(doc),
+        f"{settings.SEVA_FORM_DIR}/{doc['form']}": json.dumps(
             version.form_schema, indent=2, ensure_ascii=False
         )
         + "\n",
-        f"{settings.SEVA_WORKFLOW_DIR}/{spec.workflow}.yaml": _yaml(version.workflow_doc),
+        f"{settings.SEVA_WORKFLOW_DIR}/{doc['workflow']}.yaml": _yaml(version.workflow_doc),
     }
 
 
@@ -36,7 +45,7 @@ def _yaml(doc: dict) -> str:
     return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
 
 
-def version_zip(version: ServiceVersion) -> bytes:
+def version_zip(version: Documents) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in version_files(version).items():
@@ -54,7 +63,7 @@ class FileChange:
         return any(kind in ("add", "remove") for kind, _text in self.lines)
 
 
-def versions_compare(old: ServiceVersion, new: ServiceVersion) -> list[FileChange]:
+def versions_compare(old: Documents, new: Documents) -> list[FileChange]:
     """Each file of `new` against the same file of `old` (the form and workflow paths of
     `new`; a file that moved is compared with the one it replaced)."""
     before, after = list(version_files(old).values()), version_files(new)

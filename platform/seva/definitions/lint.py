@@ -99,7 +99,7 @@ def _meta_messages(error: ValidationError) -> list[tuple[list[str | int], str]]:
                 found.append(([*path, key], f"unknown key '{key}'{hint}"))
             return found
     if keyword == "type":
-        expected = value if isinstance(value, list) else [value]
+        expected: list[str] = value if isinstance(value, list) else [value]
         words = f"should be {' or '.join(_TYPE_WORDS.get(t, t) for t in expected)}"
         if "string" in expected and isinstance(instance, int | float):
             words += f'; write it in quotes ("{instance}") so that it is read as text'
@@ -303,15 +303,15 @@ def _register_service(
             source.problem("/code", f"service code '{data['code']}' is already used by {other}")
         )
         return problems
-    for other in dset.services.values():
-        if (other.data["department"], other.data["reference_code"]) == (
+    for registered in dset.services.values():
+        if (registered.data["department"], registered.data["reference_code"]) == (
             data["department"],
             data["reference_code"],
         ):
             problems.append(
                 source.problem(
                     "/reference_code",
-                    f"reference code '{data['reference_code']}' is already used by {other.name}",
+                    f"reference code '{data['reference_code']}' is already used by {registered.name}",
                 )
             )
     dset.services[data["code"]] = source

@@ -67,13 +67,17 @@ def departments_seen_by(user) -> set[int] | None:
 
     if getattr(user, "is_superuser", False):
         return None
-    departments = set()
+    departments: set[int] = set()
+    manages_services = False
     for posting in postings_active(user):
         if posting_sees_everything(posting):
             return None
         if posting.role.code in SERVICE_ROLES:
-            departments.add(posting.department_id)
-    if not departments:
+            manages_services = True
+            # A service role with no department below the state: no department's services.
+            if posting.department_id is not None:
+                departments.add(posting.department_id)
+    if not manages_services:
         raise ActionNotAllowed("Services are managed by each department's service administrator.")
     return departments
 

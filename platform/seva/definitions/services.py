@@ -693,7 +693,11 @@ def draft_import(*, user, files: dict[str, str]) -> ServiceDraft:
         raise ActionNotAllowed(
             f"'{doc.get('code')}' already has an open draft; publish or discard it first."
         )
-    probe = ServiceDraft(department=department, code=doc.get("code"), service=service)
+    # Stands for the draft in the checks, which read its code only when the file's is text.
+    code = doc.get("code")
+    probe = ServiceDraft(
+        department=department, code=code if isinstance(code, str) else "", service=service
+    )
     problems = bundle_problems(
         service_doc=doc, form_schema=bundle["form"], workflow_doc=bundle["workflow"], draft=probe
     )

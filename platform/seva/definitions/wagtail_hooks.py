@@ -1,4 +1,5 @@
-"""Services in the Wagtail admin: their URLs and a menu item for those who manage them."""
+"""Services in the Wagtail admin: the builder's URLs and a menu item for those who manage
+services."""
 
 from django.urls import include, path, reverse
 from wagtail import hooks
@@ -6,7 +7,7 @@ from wagtail.admin.menu import MenuItem
 
 from seva.core.errors import ActionNotAllowed
 
-from . import urls
+from .builder import urls
 from .selectors import services_managed_by
 
 
