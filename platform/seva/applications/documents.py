@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 
 from seva.core.errors import ActionNotAllowed, Conflict, ValidationFailed
 from seva.core.registry import Registry
-from seva.formschemas import rendering
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.lint import MAX_UPLOAD_BYTES
+from seva.formschemas.parsing import apply_row_commands, parse_submission, replace_step_answers
 from seva.formschemas.paths import schema_at, set_path
 from seva.org.selectors import postings_active
 
@@ -463,7 +463,7 @@ def step_answers_read(
     out; answers to fields that no longer apply are dropped. A file the upload handler
     stopped for its size is refused with `too_large_message`. The portal and the service
     centre's counter both read a step this way."""
-    posted = rendering.parse_submission(schema, request.POST, fields=fields)
+    posted = parse_submission(schema, request.POST, fields=fields)
     errors: dict[str, list[str]] = {}
     too_large = getattr(request, "seva_uploads_too_large", set())
     for path in sorted(set(request.FILES) | too_large):
@@ -485,6 +485,6 @@ def step_answers_read(
             errors.update(exc.errors)
         else:
             set_path(posted, path, document.token)
-    data = rendering.replace_step_answers(saved, posted, fields=fields)
-    data, row_command = rendering.apply_row_commands(schema, data, request.POST)
+    data = replace_step_answers(saved, posted, fields=fields)
+    data, row_command = apply_row_commands(schema, data, request.POST)
     return StepAnswers(prune_hidden(schema, data), row_command, errors)

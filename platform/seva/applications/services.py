@@ -19,9 +19,9 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.models import Service
 from seva.definitions.selectors import form_validator_for, workflow_for
-from seva.formschemas import rendering
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.keywords import DRAFT_2020_12
+from seva.formschemas.parsing import parse_submission
 from seva.formschemas.paths import get_path
 from seva.formschemas.validation import (
     build_validator,
@@ -488,7 +488,7 @@ def application_act_from_form(
     inputs = {}
     if transition is not None and transition.input_schema:
         schema = {"$schema": DRAFT_2020_12, **transition.input_schema}
-        inputs = rendering.parse_submission(schema, post, fields=list(schema["properties"]))
+        inputs = parse_submission(schema, post, fields=list(schema["properties"]))
     uploads = files.getlist(ATTACHMENT_FIELD) if files is not None else []
     attachments_check_count(len(uploads))
     attachments = [attachment_upload(owner=user, uploaded_file=f) for f in uploads]

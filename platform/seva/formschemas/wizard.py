@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .rendering import Step, error_summary, form_title, render_fields
+from .answers import error_summary
+from .drawing import render_fields
+from .steps import Step, form_title
 
 
 def step_named(steps: Sequence[Step], step_id: str | None) -> Step | None:
