@@ -9,7 +9,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from seva.applications.documents import document_fields
-from seva.formschemas import rendering
+from seva.formschemas.steps import form_steps
 from seva.notifications.models import OutboxMessage
 from tests.helpers import file_for
 
@@ -62,4 +62,4 @@ def sign_in(client, mobile: str = "9812345678") -> None:
 
 
 def steps_of(schema: dict, language: str = "en"):
-    return rendering.form_steps(schema, language)
+    return form_steps(schema, language)

@@ -66,8 +66,8 @@ from seva.applications.models import (
 )
 from seva.applications.services import application_act, application_submit
 from seva.definitions.models import Service
-from seva.formschemas import rendering
 from seva.formschemas.paths import set_path
+from seva.formschemas.steps import form_steps
 from seva.notifications.models import OutboxMessage, StageAlert
 from seva.org.models import Department, Jurisdiction, Posting, Role
 from tests.helpers import example_with_documents
@@ -808,7 +808,7 @@ def _draft_visit(
 
 
 def _first_step(draft: ApplicationDraft) -> str:
-    return rendering.form_steps(draft.service_version.form_schema, "en")[0].id
+    return form_steps(draft.service_version.form_schema, "en")[0].id
 
 
 @row("draft-step", "portal:apply-step", "GET")

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seva.definitions.selectors import workflow_for
-from seva.formschemas import rendering
 from seva.formschemas.keywords import DRAFT_2020_12
+from seva.formschemas.parsing import parse_submission
 
 from .models import Application
 
@@ -32,7 +32,7 @@ def action_posted(application: Application, action: str, post: Mapping[str, Any]
     inputs = {}
     if transition is not None and transition.input_schema:
         schema = {"$schema": DRAFT_2020_12, **transition.input_schema}
-        inputs = rendering.parse_submission(schema, post, fields=list(schema["properties"]))
+        inputs = parse_submission(schema, post, fields=list(schema["properties"]))
     return PostedAction(
         remarks=post.get("remarks", ""),
         inputs=inputs,

@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from seva.definitions.selectors import workflow_for
-from seva.formschemas import rendering
+from seva.formschemas.answers import answers
+from seva.formschemas.drawing import render_fields
 from seva.formschemas.keywords import DRAFT_2020_12
+from seva.formschemas.parsing import parse_submission
 from seva.org.models import Role
 from seva.workflows.engine import CITIZEN, SYSTEM
 
@@ -113,7 +115,7 @@ def _timeline(
 def _action_details(schema: dict | None, data: Any, language: str) -> list[dict]:
     if not schema or not isinstance(data, dict) or not data:
         return []
-    pages = rendering.answers({"$schema": DRAFT_2020_12, **schema}, data, language=language)
+    pages = answers({"$schema": DRAFT_2020_12, **schema}, data, language=language)
     return [
         {"label": row["label"], "value": row["value"]} for page in pages for row in page["rows"]
     ]
@@ -163,7 +165,7 @@ def application_view(
             else {}
         )
         data = (
-            rendering.parse_submission(schema, post, fields=list(schema["properties"]))
+            parse_submission(schema, post, fields=list(schema["properties"]))
             if (schema and post and failed_action == transition.action)
             else {}
         )
@@ -174,7 +176,7 @@ def application_view(
                 "remarks_required": transition.remarks_required,
                 "remarks_error": own_errors.get("remarks"),
                 "attachments_error": own_errors.get("attachments"),
-                "inputs_html": rendering.render_fields(
+                "inputs_html": render_fields(
                     schema, data, own_errors, fields=list(schema["properties"]), language=language
                 )
                 if schema

@@ -1,7 +1,7 @@
 """The channels in the staff workspace. The service-centre counter: the citizen's consent by the code sent
-to their mobile, the service, the form filled step by step on their behalf (drawn and read
-by seva.formschemas.rendering exactly as the portal's), the fee, the filing, the printable
-acknowledgement, and the applications filed at the operator's centre.
+to their mobile, the service, the form filled step by step on their behalf (drawn and read by
+seva.formschemas.drawing and seva.formschemas.parsing exactly as the portal's), the fee, the
+filing, the printable acknowledgement, and the applications filed at the operator's centre.
 
 Every view starts from the operator's centre (`centre_of_operator`, 403 for anybody who
 does not work a counter); drafts and filings are read through selectors scoped to it, so a
@@ -29,8 +29,13 @@ from seva.applications.errors import DraftAlreadySent
 from seva.citizens.services import SignInRefused
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.selectors import service_get
-from seva.formschemas import rendering, wizard
+from seva.formschemas import wizard
+from seva.formschemas.answers import answers as answer_pages
+from seva.formschemas.answers import error_summary
 from seva.formschemas.conditions import prune_hidden
+from seva.formschemas.drawing import render_fields
+from seva.formschemas.parsing import apply_row_commands, document_field, parse_submission
+from seva.formschemas.steps import form_declaration, form_steps, form_title
 
 from . import selectors, services
 from .forms import (
@@ -89,7 +94,7 @@ def _next_page(draft: AssistedDraft) -> str:
         return reverse("channels:consent", args=[draft.id])
     if draft.service_version is None:
         return reverse("channels:service", args=[draft.id])
-    step = rendering.form_steps(draft.service_version.form_schema, LANGUAGE)[0]
+    step = form_steps(draft.service_version.form_schema, LANGUAGE)[0]
     return reverse("channels:step", args=[draft.id, step.id])
 
 
@@ -237,7 +242,7 @@ def _citizen(draft: AssistedDraft) -> dict:
 @_with_draft(ready=True)
 def step_view(request: HttpRequest, draft: AssistedDraft, step_id: str) -> HttpResponse:
     schema = draft.service_version.form_schema
-    steps = rendering.form_steps(schema, LANGUAGE)
+    steps = form_steps(schema, LANGUAGE)
     step = wizard.step_named(steps, step_id)
     if step is None:
         raise Http404("No such step")
@@ -289,7 +294,7 @@ def step_view(request: HttpRequest, draft: AssistedDraft, step_id: str) -> HttpR
 @_with_draft(ready=True)
 def check_view(request: HttpRequest, draft: AssistedDraft) -> HttpResponse:
     schema = draft.service_version.form_schema
-    steps = rendering.form_steps(schema, LANGUAGE)
+    steps = form_steps(schema, LANGUAGE)
     errors = services.assisted_draft_errors(draft=draft)
     form = FeeForm(
         request.POST or None,
@@ -323,7 +328,7 @@ def check_view(request: HttpRequest, draft: AssistedDraft) -> HttpResponse:
                     request, f"Filed as {filing.application.reference}. Print the acknowledgement."
                 )
                 return redirect("channels:acknowledgement", reference=filing.application.reference)
-    summary = rendering.error_summary(schema, errors, language=LANGUAGE)
+    summary = error_summary(schema, errors, language=LANGUAGE)
     step_of = {name: step.id for step in steps for name in step.fields}
     for item in summary:
         step_id = step_of.get(item["path"].split(".")[0], steps[0].id)
@@ -340,14 +345,14 @@ def check_view(request: HttpRequest, draft: AssistedDraft) -> HttpResponse:
         {
             "draft": draft,
             "citizen": _citizen(draft),
-            "title": rendering.form_title(schema, LANGUAGE),
-            "answers": rendering.answers(
+            "title": form_title(schema, LANGUAGE),
+            "answers": answer_pages(
                 schema,
                 prune_hidden(schema, draft.data),
                 language=LANGUAGE,
                 documents=selectors.draft_document_names(draft=draft),
             ),
-            "declaration": rendering.form_declaration(schema, LANGUAGE),
+            "declaration": form_declaration(schema, LANGUAGE),
             "error_summary": summary,
             "form": form,
             "fee_due": selectors.fee_due(draft.service),
@@ -444,8 +449,8 @@ def helpline_grievance_view(request: HttpRequest) -> HttpResponse:
     schema = service.current_version.form_schema
     # One page: every step's questions but uploads, which a caller cannot hand over.
     steps = [
-        (step, [f for f in step.fields if rendering.document_field(schema, f) is None])
-        for step in rendering.form_steps(schema, LANGUAGE)
+        (step, [f for f in step.fields if document_field(schema, f) is None])
+        for step in form_steps(schema, LANGUAGE)
     ]
     fields = [f for _step, step_fields in steps for f in step_fields]
     form = HelplineCallForm(request.POST or None, prefix="call")
@@ -453,8 +458,8 @@ def helpline_grievance_view(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
-        data = rendering.parse_submission(schema, request.POST, fields=fields)
-        data, row_command = rendering.apply_row_commands(schema, data, request.POST)
+        data = parse_submission(schema, request.POST, fields=fields)
+        data, row_command = apply_row_commands(schema, data, request.POST)
         data = prune_hidden(schema, data)
         if not row_command:
             status = 400
@@ -484,15 +489,15 @@ def helpline_grievance_view(request: HttpRequest) -> HttpResponse:
             "sections": [
                 {
                     "title": step.title,
-                    "html": rendering.render_fields(
+                    "html": render_fields(
                         schema, data, errors, fields=step_fields, language=LANGUAGE
                     ),
                 }
                 for step, step_fields in steps
                 if step_fields
             ],
-            "declaration": rendering.form_declaration(schema, LANGUAGE),
-            "error_summary": rendering.error_summary(schema, errors, language=LANGUAGE),
+            "declaration": form_declaration(schema, LANGUAGE),
+            "error_summary": error_summary(schema, errors, language=LANGUAGE),
             "form": form,
         },
         status=status,

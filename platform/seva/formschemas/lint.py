@@ -16,7 +16,7 @@ from .validation import (
     build_validator,
     validate_form_data,
 )
-from .widgets import WIDGETS, default_widget
+from .widgets import WIDGETS, widget_for
 
 Problem = tuple[str, str]
 
@@ -68,7 +68,7 @@ def _field_problems(pointer: str, name: str, schema: dict, languages: list[str])
                 _pointer_add(pointer, key), schema[key], f"the {what} ({key}) of {label}", languages
             )
 
-    widget_name = schema.get("x-widget") or default_widget(schema)
+    widget_name = schema.get("x-widget") or widget_for(schema).name
     if widget_name not in WIDGETS:
         problems.append(
             (

@@ -7,17 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .answers import error_summary
 from .conditions import prune_hidden
+from .drawing import render_fields
+from .parsing import apply_row_commands, parse_submission, replace_step_answers
 from .paths import set_path
-from .rendering import (
-    Step,
-    apply_row_commands,
-    error_summary,
-    form_title,
-    parse_submission,
-    render_fields,
-    replace_step_answers,
-)
+from .steps import Step, form_title
 
 
 def step_named(steps: Sequence[Step], step_id: str | None) -> Step | None:

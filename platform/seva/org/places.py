@@ -1,9 +1,9 @@
 """The places a form's place picker offers, from the jurisdiction tree: registered with the
-form layer (`seva.formschemas.rendering.PLACE_SOURCES`) when Django starts."""
+form layer (`seva.formschemas.places.PLACE_SOURCES`) when Django starts."""
 
 from __future__ import annotations
 
-from seva.formschemas.rendering import PLACE_SOURCES, PlaceGroups
+from seva.formschemas.places import PLACE_SOURCES, PlaceGroups
 
 from .models import Jurisdiction, JurisdictionLevel
 

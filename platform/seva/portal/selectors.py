@@ -18,7 +18,7 @@ from seva.applications.selectors import (
 )
 from seva.core.errors import NotFound
 from seva.definitions.selectors import workflow_for
-from seva.formschemas import rendering
+from seva.formschemas.answers import error_summary
 
 
 def own_application(*, user, reference: str) -> Application:
@@ -87,7 +87,7 @@ def check_page_errors(
 ) -> list[dict]:
     """The error summary of the check-your-answers page: each error links to its step."""
     step_of = {name: step.id for step in steps for name in step.fields}
-    summary = rendering.error_summary(schema, errors, language=language)
+    summary = error_summary(schema, errors, language=language)
     for item in summary:
         step_id = step_of.get(item["path"].split(".")[0], steps[0].id)
         item["href"] = reverse("portal:apply-step", args=[draft.id, step_id]) + f"#{item['anchor']}"

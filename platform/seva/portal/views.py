@@ -37,8 +37,10 @@ from seva.citizens.services import (
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.core.redirects import local_next
 from seva.definitions.selectors import service_get
-from seva.formschemas import rendering, wizard
+from seva.formschemas import wizard
+from seva.formschemas.answers import answers as answer_pages
 from seva.formschemas.conditions import prune_hidden
+from seva.formschemas.steps import form_declaration, form_steps, form_title
 
 from . import selectors
 from .forms import FeedbackForm, MessageChoicesForm, TrackForm
@@ -152,7 +154,7 @@ def apply_start(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _first_step(draft: ApplicationDraft, language: str):
-    return rendering.form_steps(draft.service_version.form_schema, language)[0]
+    return form_steps(draft.service_version.form_schema, language)[0]
 
 
 def _with_draft(view):
@@ -185,7 +187,7 @@ def _documents(draft: ApplicationDraft) -> dict[str, dict]:
 def apply_step(request: HttpRequest, draft: ApplicationDraft, step_id: str) -> HttpResponse:
     language = _language(request)
     schema = draft.service_version.form_schema
-    steps = rendering.form_steps(schema, language)
+    steps = form_steps(schema, language)
     step = wizard.step_named(steps, step_id)
     if step is None:
         raise Http404("No such step")
@@ -270,21 +272,21 @@ def apply_check(request: HttpRequest, draft: ApplicationDraft) -> HttpResponse:
             return redirect("portal:acknowledgement", reference=application.reference)
     elif request.method == "POST":
         status = 400
-    steps = rendering.form_steps(schema, language)
+    steps = form_steps(schema, language)
     return render(
         request,
         "portal/apply_check.html",
         {
             "draft": draft,
             "service": draft.service,
-            "title": rendering.form_title(schema, language),
-            "answers": rendering.answers(
+            "title": form_title(schema, language),
+            "answers": answer_pages(
                 schema,
                 prune_hidden(schema, draft.data),
                 language=language,
                 documents=_documents(draft),
             ),
-            "declaration": rendering.form_declaration(schema, language),
+            "declaration": form_declaration(schema, language),
             "error_summary": selectors.check_page_errors(
                 schema, errors, steps, language=language, draft=draft
             ),

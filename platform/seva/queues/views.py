@@ -23,7 +23,7 @@ from seva.applications.selectors import application_get_for
 from seva.applications.services import application_act_bulk, application_act_with_files
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.selectors import workflow_for
-from seva.formschemas import rendering
+from seva.formschemas.answers import answers
 from seva.org.routing import FLAG_LABELS
 
 from .selectors import COLOUR_LABELS, Colour, QueueFilters, queue_filter_choices, queue_for
@@ -154,9 +154,7 @@ def application_view(
             "application": application,
             "view": view,
             "state": state,
-            "answers": rendering.answers(
-                schema, application.data, language=LANGUAGE, documents=documents
-            ),
+            "answers": answers(schema, application.data, language=LANGUAGE, documents=documents),
             "flag_label": FLAG_LABELS.get(application.holder_flag, ""),
         },
         status=status,

@@ -11,10 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 
 from seva.core.errors import ActionNotAllowed, ValidationFailed
-from seva.formschemas import rendering, wizard
+from seva.formschemas import wizard
 from seva.formschemas.builder import example_for
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.lint import LANGUAGE_NAMES
+from seva.formschemas.parsing import parse_submission
+from seva.formschemas.steps import form_declaration, form_steps
 from seva.formschemas.validation import UnsupportedSchema, build_validator, validate_form_data
 from seva.org.selectors import state_calendar
 from seva.workflows.diagram import workflow_findings, workflow_svg
@@ -105,14 +107,12 @@ def draft_preview_view(request: HttpRequest, draft_id: int) -> HttpResponse:
         language = "en"
     schema = draft.form_schema
     with translation.override(language):
-        steps = rendering.form_steps(schema, language)
+        steps = form_steps(schema, language)
         step = wizard.step_named(steps, request.GET.get("step")) or steps[0]
         data: dict = {}
         errors: dict[str, list[str]] = {}
         if request.method == "POST":
-            data = prune_hidden(
-                schema, rendering.parse_submission(schema, request.POST, fields=step.fields)
-            )
+            data = prune_hidden(schema, parse_submission(schema, request.POST, fields=step.fields))
             errors = wizard.step_errors(validate_form_data(build_validator(schema), data), step)
         return render(
             request,
@@ -133,7 +133,7 @@ def draft_preview_view(request: HttpRequest, draft_id: int) -> HttpResponse:
                 ),
                 "previous": wizard.step_before(steps, step),
                 "next": wizard.step_after(steps, step),
-                "declaration": rendering.form_declaration(schema, language),
+                "declaration": form_declaration(schema, language),
                 "checked": request.method == "POST",
             },
             status=400 if errors else 200,

@@ -1,4 +1,4 @@
-/* Progressive enhancement of server-rendered form fields (seva.formschemas.rendering).
+/* Progressive enhancement of server-rendered form fields (seva.formschemas.drawing).
    Shows only the questions that apply, and refuses a too-large file before upload.
    The form works the same without it: the server drops answers that do not apply.
    Load with <script src="..." defer>. */
