@@ -24,6 +24,7 @@ from seva.definitions.spec import ServiceSpec
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.keywords import DRAFT_2020_12
 from seva.formschemas.paths import get_path
+from seva.formschemas.rules import with_computed
 from seva.formschemas.validation import (
     build_validator,
     mask_sensitive,
@@ -216,7 +217,8 @@ def _checked_form_data(
     if not isinstance(data, dict):
         raise ValidationFailed({"data": [_("Send the form's answers as an object.")]})
     schema = version.form_schema
-    data = prune_hidden(schema, data)
+    # Computed answers are the server's: whatever the client sent for them is replaced.
+    data = with_computed(schema, prune_hidden(schema, data))
     checked = with_kept_masked_values(schema, data, kept) if kept else data
     errors = {
         f"data.{k}": v for k, v in validate_form_data(form_validator_for(version), checked).items()

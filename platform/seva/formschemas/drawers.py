@@ -314,3 +314,11 @@ def _lower_first(phrase: str) -> str:
     if len(phrase) > 1 and phrase[0].isupper() and phrase[1].islower():
         return phrase[0].lower() + phrase[1:]
     return phrase
+
+
+def draw_computed(
+    renderer: FieldRenderer, schema: dict, value: Any, context: dict, inherited: list[dict]
+) -> str:
+    """A computed answer (x-compute): shown, never asked; the server computes it."""
+    context["value"] = as_text(value)
+    return "computed"

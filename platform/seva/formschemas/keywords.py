@@ -72,6 +72,9 @@ UI_KEYWORDS = frozenset(
         "x-title",  # top level: {lang: text}
         "x-declaration",  # top level: {lang: text}, agreed to on the check-answers page
         "x-autocomplete",  # the HTML autocomplete token, e.g. "tel-national"
+        # rules as expressions (seva.formschemas.rules, docs/definitions/expressions.md)
+        "x-compute",  # an expression: the answer computed on the server, shown read-only
+        "x-rules",  # top level: [{id, field, expression, message: {lang: text}}]
     }
 )
 

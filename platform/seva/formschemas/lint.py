@@ -10,6 +10,7 @@ from django.conf import settings
 
 from seva.core.levels import LEVELS
 
+from .rules import expression_problems
 from .validation import (
     UnsupportedSchema,
     _pointer,
@@ -308,6 +309,7 @@ def lint_form_schema(
             "/x-declaration", schema["x-declaration"], "the declaration (x-declaration)", languages
         )
     problems += _step_problems(schema, languages)
+    problems += expression_problems(schema, languages)
     if require_examples:
         examples = schema.get("examples")
         if not isinstance(examples, list) or not examples:

@@ -223,3 +223,10 @@ def _has_input(post: Mapping, path: str) -> bool:
         key.startswith(prefix) and any(str(v or "").strip() for v in getlist(post, key))
         for key in post
     )
+
+
+def read_nothing(
+    reader: FormReader, schema: dict, path: str, *, keep_when_empty: bool, inherited: list[dict]
+) -> tuple[bool, Any]:
+    """A computed answer: whatever is posted for it is ignored (the server computes it)."""
+    return False, None

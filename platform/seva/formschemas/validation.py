@@ -22,6 +22,7 @@ from .keywords import (
     SUPPORTED_KEYWORDS,
     UI_KEYWORDS,
 )
+from .rules import RULES, rule_errors
 
 NON_FIELD = "non_field_errors"
 
@@ -174,9 +175,17 @@ def _multiple_of(validator, step, instance, schema):
         yield ValidationError(f"{instance!r} is not a multiple of {step}")
 
 
-# Draft 2020-12 with ECMAScript's reading of `$` in `pattern`, and decimal `multipleOf`.
+def _rules(validator, rules, instance, schema):
+    # The form's cross-field rules, each error keyed to the field the rule is about.
+    for field, message in rule_errors(schema, instance):
+        yield ValidationError(message, path=field.split("."))
+
+
+# Draft 2020-12 with ECMAScript's reading of `$` in `pattern`, decimal `multipleOf`, and the
+# form's cross-field rules (`x-rules`).
 SevaValidator = validators.extend(
-    Draft202012Validator, {"pattern": _pattern, "multipleOf": _multiple_of}
+    Draft202012Validator,
+    {"pattern": _pattern, "multipleOf": _multiple_of, RULES: _rules},
 )
 
 
@@ -239,6 +248,8 @@ _BOUND_MESSAGES = {
 def _message(error: ValidationError) -> str:
     keyword = error.validator
     value = error.validator_value
+    if keyword == RULES:  # the rule's own message, in the active language
+        return error.message
     custom = _custom_message(error.schema)
     if custom and keyword not in ("required", "dependentRequired", "additionalProperties"):
         return custom

@@ -14,6 +14,7 @@ from .drawers import (
     Draw,
     draw_checkbox,
     draw_checkboxes,
+    draw_computed,
     draw_file,
     draw_group,
     draw_input,
@@ -23,7 +24,7 @@ from .drawers import (
     draw_select,
     draw_textarea,
 )
-from .readers import Parse, read_by_type, read_tick
+from .readers import Parse, read_by_type, read_nothing, read_tick
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,21 @@ _widget(
 )
 _widget("group", {"object"}, parse=read_by_type, draw=draw_group)
 _widget("repeat", {"array"}, parse=read_by_type, draw=draw_repeat)
+# A computed answer (x-compute) is shown read-only, whatever its type; it is never read.
+_widget(
+    "computed",
+    {"string", "integer", "number", "boolean"},
+    parse=read_nothing,
+    draw=draw_computed,
+)
 
 
 def widget_for(schema: dict) -> Widget:
     """The widget of a field: the one its x-widget names, else the one its format, enum or
     type suggests. An x-widget that is not registered (the linter refuses it) is drawn as a
     text box all the same."""
+    if "x-compute" in schema:
+        return WIDGETS.get("computed")
     declared = schema.get("x-widget")
     if isinstance(declared, str) and declared:
         return WIDGETS.get(declared if declared in WIDGETS else "text")

@@ -12,6 +12,7 @@ from .conditions import prune_hidden
 from .drawing import render_fields
 from .parsing import apply_row_commands, parse_submission, replace_step_answers
 from .paths import set_path
+from .rules import with_computed
 from .steps import Step, form_title
 
 
@@ -76,4 +77,4 @@ def step_answers(
         set_path(posted, path, token)
     data = replace_step_answers(saved, posted, fields=fields)
     data, row_command = apply_row_commands(schema, data, post)
-    return prune_hidden(schema, data), row_command
+    return with_computed(schema, prune_hidden(schema, data)), row_command

@@ -1,0 +1,300 @@
+"""A form's rules as expressions (seva.expressions, CEL): computed answers (`x-compute` on a
+field) and cross-field rules (`x-rules` on the form).
+
+Every field of the form is a name an expression may read, `data.<path>` (`data.applicant.dob`,
+`data.income_rows`), typed from the schema: an integer field is an `int`, a number a `double`,
+a yes/no a `bool`, text, dates and choices `string`s, a repeatable group a list of its rows
+(each a map of the row's answers), a multi-choice a list. An unanswered field has no value: a
+rule that reads one is not checked (the field's own checks say it is missing), a computed
+answer that needs one is left out.
+
+Computed answers are always computed here, on the server, from the other answers; whatever a
+client sent for them is dropped first."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from django.utils.translation import get_language
+
+from seva.expressions.language import (
+    Compiled,
+    ExpressionError,
+    NotAnswered,
+    Variables,
+    compile_expression,
+    result_fits,
+)
+
+from .fields import field_type, inline_refs
+from .paths import get_path, set_path
+
+COMPUTE = "x-compute"
+RULES = "x-rules"
+
+_NAME = re.compile(r"data(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+_SCALARS = {"integer": "int", "number": "double", "string": "string", "boolean": "bool"}
+
+
+def _items_kind(items: Any) -> str:
+    if not isinstance(items, dict):
+        return "list(dyn)"
+    kind = field_type(items)
+    if kind == "object":
+        return "list(map)"
+    return {"string": "list(string)", "integer": "list(int)", "number": "list(double)"}.get(
+        kind or "", "list(dyn)"
+    )
+
+
+def _fields(schema: dict, prefix: str = "") -> Iterator[tuple[str, dict, str]]:
+    """(path, schema, type name) for every field of the form, groups walked into."""
+    for name, sub in (schema.get("properties") or {}).items():
+        if not isinstance(sub, dict):
+            continue
+        path = f"{prefix}{name}"
+        kind = field_type(sub)
+        if kind == "object":
+            yield from _fields(sub, f"{path}.")
+        elif kind == "array":
+            yield path, sub, _items_kind(sub.get("items"))
+        else:
+            yield path, sub, _SCALARS.get(kind or "", "dyn")
+
+
+# Forms are kept (per version) for the process's life, so what is derived from one is kept
+# by its identity; the schema is held in the entry, so the id cannot be reused meanwhile.
+_DERIVED: dict[int, tuple[dict, Variables, list[tuple[str, dict]]]] = {}
+
+
+def _derived(schema: dict) -> tuple[Variables, list[tuple[str, dict]]]:
+    entry = _DERIVED.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        if len(_DERIVED) > 4096:
+            _DERIVED.clear()
+        resolved = inline_refs(schema)
+        fields = list(_fields(resolved))
+        variables = tuple(sorted((f"data.{path}", kind) for path, _sub, kind in fields))
+        computed = [(path, sub) for path, sub, _kind in fields if COMPUTE in sub]
+        entry = _DERIVED[id(schema)] = (schema, variables, computed)
+    return entry[1], entry[2]
+
+
+def form_variables(schema: dict) -> Variables:
+    """The names a form's expressions may read, with their types."""
+    return _derived(schema)[0]
+
+
+def _values(variables: Variables, data: dict) -> dict[str, Any]:
+    values = {}
+    for name, kind in variables:
+        value = get_path(data, name.removeprefix("data."))
+        if value is None:
+            continue
+        if kind == "double" and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        elif kind == "list(double)" and isinstance(value, list):
+            value = [
+                float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value
+            ]
+        values[name] = value
+    return values
+
+
+def with_computed(schema: dict, data: dict) -> dict:
+    """A copy of `data` with every computed answer computed from the others (in the order
+    the form declares them, so one may use another), whatever was sent for it dropped."""
+    variables, computed = _derived(schema)
+    if not computed or not isinstance(data, dict):
+        return data
+    result = _without(data, [path for path, _sub in computed])
+    for path, sub in computed:
+        try:
+            program = compile_expression(sub[COMPUTE], variables)
+            value = program.evaluate(_values(variables, result))
+        except ExpressionError:
+            continue  # an answer it needs is missing, or it cannot be computed from them
+        if field_type(sub) == "integer" and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        set_path(result, path, value)
+    return result
+
+
+def _without(data: dict, paths: list[str]) -> dict:
+    copy = _deep_copy(data)
+    for path in paths:
+        *parents, last = path.split(".")
+        node: Any = copy
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(last, None)
+    return copy
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy(v) for v in value]
+    return value
+
+
+def rule_errors(schema: dict, data: Any) -> list[tuple[str, str]]:
+    """(field path, message in the active language) for each of the form's rules that does
+    not hold on `data`. A rule reading an unanswered field is not checked; a rule that
+    cannot be evaluated on the answers counts as not holding."""
+    rules = schema.get(RULES)
+    if not isinstance(rules, list) or not isinstance(data, dict):
+        return []
+    variables = form_variables(schema)
+    values = _values(variables, data)
+    language = (get_language() or "en")[:2]
+    found = []
+    for rule in rules:
+        try:
+            holds = _program(rule, variables).evaluate(values) is True
+        except NotAnswered:
+            continue
+        except ExpressionError:
+            holds = False
+        if not holds:
+            message = rule.get("message") or {}
+            found.append((rule["field"], message.get(language) or message.get("en") or ""))
+    return found
+
+
+def _program(rule: dict, variables: Variables) -> Compiled:
+    return compile_expression(rule.get("expression"), variables)
+
+
+# ------------------------------------------------------------------------------
+# Checks (formschemas.lint): every expression compiles against the form's fields
+# ------------------------------------------------------------------------------
+def expression_problems(schema: dict, languages: list[str]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    variables = form_variables(schema)
+    known = {name.removeprefix("data.") for name, _kind in variables}
+    resolved = inline_refs(schema)
+    for path, sub, kind in _fields(resolved):
+        if sub.get("x-widget") == "computed" and COMPUTE not in sub:
+            pointer = "/properties/" + "/properties/".join(path.split("."))
+            problems.append(
+                (f"{pointer}/x-widget", "a field is shown computed by giving it x-compute")
+            )
+        if COMPUTE not in sub:
+            continue
+        pointer = "/properties/" + "/properties/".join(path.split(".")) + f"/{COMPUTE}"
+        source = sub[COMPUTE]
+        try:
+            program = compile_expression(source, variables)
+        except ExpressionError as exc:
+            problems.append(
+                (pointer, f"the computed answer '{source}' does not compile: {exc.message}")
+            )
+            continue
+        if not result_fits(program.returns, kind):
+            problems.append(
+                (
+                    pointer,
+                    f"the computed answer '{source}' gives a {program.returns}, but the field holds a {kind}",
+                )
+            )
+        if f"data.{path}" in _reads(source):
+            problems.append(
+                (pointer, f"the computed answer '{source}' reads the field it computes")
+            )
+    parent_required = _required_paths(resolved)
+    for path, sub, _kind in _fields(resolved):
+        if COMPUTE in sub and path in parent_required:
+            pointer = "/properties/" + "/properties/".join(path.split("."))
+            problems.append(
+                (
+                    pointer,
+                    "a computed answer cannot be required: it is left out when an answer it needs is missing",
+                )
+            )
+    problems += [
+        (pointer, "x-rules belong to the whole form (its top)")
+        for pointer in _nested_rules(schema, "")
+    ]
+    rules = schema.get(RULES)
+    if rules is None:
+        return problems
+    if not isinstance(rules, list):
+        return [*problems, (f"/{RULES}", "x-rules must be a list of rules")]
+    seen: set[str] = set()
+    for index, rule in enumerate(rules):
+        pointer = f"/{RULES}/{index}"
+        if not isinstance(rule, dict):
+            problems.append((pointer, "a rule is an object with id, field, expression and message"))
+            continue
+        unknown = set(rule) - {"id", "field", "expression", "message"}
+        if unknown:
+            problems.append((pointer, f"a rule has no key {', '.join(sorted(unknown))}"))
+        rule_id = rule.get("id")
+        if not isinstance(rule_id, str) or not rule_id:
+            problems.append((f"{pointer}/id", "a rule needs an id"))
+        elif rule_id in seen:
+            problems.append((f"{pointer}/id", f"two rules are called '{rule_id}'"))
+        else:
+            seen.add(rule_id)
+        field = rule.get("field")
+        if field not in known:
+            problems.append(
+                (f"{pointer}/field", f"the rule's field '{field}' is not a field of the form")
+            )
+        message = rule.get("message")
+        missing = [
+            lang for lang in languages if not (isinstance(message, dict) and message.get(lang))
+        ]
+        if missing:
+            problems.append(
+                (f"{pointer}/message", f"the rule's message needs a text in {', '.join(missing)}")
+            )
+        source = rule.get("expression")
+        try:
+            program = compile_expression(source, variables)
+        except ExpressionError as exc:
+            problems.append(
+                (f"{pointer}/expression", f"the rule '{source}' does not compile: {exc.message}")
+            )
+            continue
+        if program.returns not in ("bool", "dyn"):
+            problems.append(
+                (
+                    f"{pointer}/expression",
+                    f"the rule '{source}' gives a {program.returns}, not true or false",
+                )
+            )
+    return problems
+
+
+def _nested_rules(node: Any, pointer: str) -> Iterator[str]:
+    """Where x-rules stand other than at the top of the form."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{pointer}/{key}"
+            if key == RULES and pointer:
+                yield here
+            elif key != RULES:
+                yield from _nested_rules(value, here)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _nested_rules(value, f"{pointer}/{index}")
+
+
+def _reads(source: str) -> set[str]:
+    return set(_NAME.findall(source))
+
+
+def _required_paths(schema: dict, prefix: str = "") -> set[str]:
+    found = set()
+    for name in schema.get("required") or []:
+        found.add(f"{prefix}{name}")
+    for name, sub in (schema.get("properties") or {}).items():
+        if isinstance(sub, dict) and field_type(sub) == "object":
+            found |= _required_paths(sub, f"{prefix}{name}.")
+    return found
