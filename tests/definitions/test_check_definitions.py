@@ -8,8 +8,11 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -768,6 +771,24 @@ def test_unknown_guard(root):
         "not_own_application",
     )
     assert problem.line == root.line(WORKFLOW, r"^  - not_own_aplication$")
+
+
+def test_the_command_reports_an_unregistered_name_with_its_place_not_a_system_check_error(root):
+    # As a department runs it: manage.py, with Django's system checks, on a folder whose
+    # workflow names a guard that does not exist.
+    root.edit(WORKFLOW, lambda w: w["transitions"][4].update(guards=["not_own_aplication"]))
+    env = {**os.environ, "SEVA_DEFINITIONS_ROOT": str(root.path)}
+    run = subprocess.run(
+        [sys.executable, str(REPO / "manage.py"), "check_definitions"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stderr
+    assert "SystemCheckError" not in run.stderr
+    line = root.line(WORKFLOW, r"^  - not_own_aplication$")
+    assert f"{WORKFLOW}:{line}: at /transitions/4/guards/0" in run.stderr, run.stderr
 
 
 def test_officer_input_schema_without_examples(root):

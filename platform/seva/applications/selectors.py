@@ -15,6 +15,7 @@ from seva.core.errors import NotFound
 from seva.definitions.models import ServiceVersion
 from seva.definitions.selectors import workflow_for
 from seva.formschemas.keywords import DRAFT_2020_12
+from seva.formschemas.rules import expression_holds
 from seva.formschemas.validation import build_validator
 from seva.org.models import Oversight
 from seva.org.selectors import (
@@ -105,7 +106,12 @@ def _condition_validator(when_json: str):
 
 
 def condition_holds(transition: Transition, application: Application) -> bool:
-    """Whether the transition's `when` (a JSON Schema over the form data) accepts the data."""
+    """Whether the transition's conditions hold on the form data: its `if` (an expression)
+    and its `when` (a JSON Schema), each where it has one."""
+    if transition.condition and not expression_holds(
+        application.service_version.form_schema, transition.condition, application.data
+    ):
+        return False
     if not transition.when:
         return True
     validator = _condition_validator(json.dumps(transition.when, sort_keys=True))

@@ -316,7 +316,52 @@ def application_submit(
         )
         lifecycle.submitted.notify(lifecycle.Submitted(application))
         _notify(application, events=initial.sms_on_enter, event_row=event)
+        _take_automatic_steps(application, workflow=workflow, at=at)
     return application
+
+
+def _take_automatic_steps(application: Application, *, workflow: Workflow, at: dt.datetime) -> None:
+    """The automatic actions (`auto`) out of the state the file has entered, taken by the
+    platform as soon as their condition holds: the first that holds, in the workflow's order,
+    then again from where it led (routing by data). The checker refuses automatic actions
+    that could loop; the bound is a second guard."""
+    for _step in range(len(workflow.states)):
+        transition = next(
+            (
+                t
+                for t in workflow.automatic_from(application.state)
+                if condition_holds(t, application)
+            ),
+            None,
+        )
+        if transition is None:
+            return
+        target = workflow.state(transition.target)
+        from_state = application.state
+        position = lifecycle.open_position(application)
+        application.apply_step(transition)
+        _enter_state(
+            application,
+            workflow=workflow,
+            state=target,
+            at=at,
+            calendar=working_calendar_for(application.office),
+        )
+        try:
+            application.save()
+        except ConcurrentTransition as exc:  # pragma: no cover - the row is locked
+            raise Conflict() from exc
+        lifecycle.moved.notify(lifecycle.Moved(application, position))
+        event = _record(
+            application,
+            kind=ApplicationEvent.Kind.ACTION,
+            at=at,
+            actor=None,
+            actor_role=SYSTEM,
+            action=transition.action,
+            from_state=from_state,
+        )
+        _notify(application, events=(*transition.sms, *target.sms_on_enter), event_row=event)
 
 
 def _sender_of(application: Application) -> str | None:
@@ -478,6 +523,7 @@ def application_act(
                 application=current, event=event
             )
         _notify(current, events=(*transition.sms, *target.sms_on_enter), event_row=event)
+        _take_automatic_steps(current, workflow=workflow, at=at)
     return current
 
 

@@ -18,8 +18,10 @@ from django.conf import settings
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from seva.core.levels import LEVELS
+from seva.expressions.language import ExpressionError, compile_expression
 from seva.formschemas.lint import LANGUAGE_NAMES, lint_form_schema
 from seva.formschemas.paths import schema_at
+from seva.formschemas.rules import form_variables
 from seva.formschemas.validation import UnsupportedSchema, build_validator
 from seva.workflows.engine import compile_workflow
 from seva.workflows.lint import lint_workflow
@@ -387,6 +389,8 @@ def _service_cross_checks(dset: DefinitionSet, source: SourceFile) -> list[Defin
 
     if form is not None and isinstance(form.data, dict):
         problems += _form_field_checks(source, form.data)
+        if workflow is not None and isinstance(workflow.data, dict):
+            problems += _condition_checks(source, form.data, workflow)
     if workflow is not None:
         try:
             events = compile_workflow(workflow.data).sms_events()
@@ -400,6 +404,41 @@ def _service_cross_checks(dset: DefinitionSet, source: SourceFile) -> list[Defin
                 )
             )
     problems += _sms_checks(source)
+    return problems
+
+
+def _condition_checks(
+    source: SourceFile, form: dict, workflow: SourceFile
+) -> list[DefinitionProblem]:
+    """Each workflow condition (`if`) compiled against this service's form: a workflow is
+    shared, so a field one service's form lacks is reported naming that service."""
+    try:
+        variables = form_variables(form)
+    except (KeyError, TypeError, ValueError):
+        return []  # the form's own problems are reported against its file
+    problems = []
+    for index, spec in enumerate(workflow.data.get("transitions") or []):
+        condition = spec.get("if") if isinstance(spec, dict) else None
+        if condition is None:
+            continue
+        try:
+            program = compile_expression(condition, variables)
+        except ExpressionError as exc:
+            problems.append(
+                workflow.problem(
+                    pointer_join("/transitions", index, "if"),
+                    f"condition '{condition}' does not compile against the form of "
+                    f"{source.name}: {exc.message}",
+                )
+            )
+            continue
+        if program.returns not in ("bool", "dyn"):
+            problems.append(
+                workflow.problem(
+                    pointer_join("/transitions", index, "if"),
+                    f"condition '{condition}' gives a {program.returns}, not true or false",
+                )
+            )
     return problems
 
 

@@ -194,6 +194,11 @@ def _compiled(source: str, variables: Variables) -> Compiled:
     return Compiled(source, _RESULT_NAMES.get(kind, "dyn"), program)
 
 
+def compiled_clear() -> None:
+    """Forget every compiled expression (a benchmark measuring the first compile)."""
+    _compiled.cache_clear()
+
+
 def _first_line(message: str) -> str:
     return re.sub(r"^[A-Z_]+: ", "", message.splitlines()[0]).replace(" [INVALID_ARGUMENT]", "")
 

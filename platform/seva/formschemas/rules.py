@@ -166,6 +166,18 @@ def rule_errors(schema: dict, data: Any) -> list[tuple[str, str]]:
     return found
 
 
+def expression_holds(schema: dict, source: str, data: Any) -> bool:
+    """Whether a condition written against the form (`data.<field>`) holds on `data`; one
+    that reads an unanswered field, or cannot be evaluated, does not hold."""
+    if not isinstance(data, dict):
+        return False
+    variables = form_variables(schema)
+    try:
+        return compile_expression(source, variables).evaluate(_values(variables, data)) is True
+    except ExpressionError:
+        return False
+
+
 def _program(rule: dict, variables: Variables) -> Compiled:
     return compile_expression(rule.get("expression"), variables)
 

@@ -110,13 +110,16 @@ class _Graph:
 
     @cached_property
     def edges(self) -> tuple[tuple[str, str, str], ...]:
-        """(source, target, action) in document order, each once."""
+        """(source, target, action) in document order, each once; an automatic action (the
+        platform takes it when its condition holds) is written with "(auto)"."""
         edges: dict[tuple[str, str, str], None] = {}
         for spec in self.transitions:
             target = _code(spec.get("to"))
             if target is None:
                 continue
             action = _code(spec.get("action")) or "?"
+            if spec.get("auto") is True:
+                action = f"{action} (auto)"
             for source in _sources(spec):
                 edges[(source, target, action)] = None
         return tuple(edges)

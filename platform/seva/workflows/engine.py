@@ -72,6 +72,12 @@ class Transition:
     # What the dashboards count this action as (grievances): "action_taken_report",
     # "consent" (the citizen accepts the closure) or "reopen"; see COUNTS_AS.
     counts_as: str | None = None
+    # A condition as an expression (CEL) over the form's answers, `data.<field>`; with `when`,
+    # both must hold (docs/definitions/expressions.md).
+    condition: str | None = None
+    # Taken by the platform, not a person, as soon as `condition` holds on entering a state
+    # it leaves from (routing by data); recorded in the history as the system's step.
+    auto: bool = False
 
     @property
     def for_citizen(self) -> bool:
@@ -116,7 +122,11 @@ class Workflow:
     def actions_for(self, state: str, roles: Iterable[str]) -> list[Transition]:
         """Transitions out of `state` that any of `roles` may take (conditions aside)."""
         wanted = set(roles)
-        return [t for t in self.transitions_from(state) if t.roles & wanted]
+        return [t for t in self.transitions_from(state) if t.roles & wanted and not t.auto]
+
+    def automatic_from(self, state: str) -> list[Transition]:
+        """The transitions the platform takes by itself out of `state`, in the file's order."""
+        return [t for t in self.transitions_from(state) if t.auto]
 
     def sms_events(self) -> set[str]:
         events = {e for s in self.states.values() for e in s.sms_on_enter}
@@ -157,7 +167,7 @@ def compile_workflow(doc: dict[str, Any]) -> Workflow:
             label=dict(spec["label"]),
             sources=_as_tuple(spec["from"]),
             target=spec["to"],
-            roles=frozenset(spec["roles"]),
+            roles=frozenset(spec.get("roles") or ()),
             remarks_required=spec.get("remarks", "optional") == "required",
             input_schema=spec.get("input_schema"),
             when=spec.get("when"),
@@ -167,6 +177,8 @@ def compile_workflow(doc: dict[str, Any]) -> Workflow:
             corrects_form=bool(spec.get("corrects_form", False)),
             back_to_sender=bool(spec.get("back_to_sender", False)),
             counts_as=spec.get("counts_as"),
+            condition=spec.get("if"),
+            auto=bool(spec.get("auto", False)),
         )
         for spec in doc["transitions"]
     )

@@ -40,6 +40,87 @@ def _names_only_known_states(doc: dict[str, Any]) -> bool:
     return doc["initial"] in states
 
 
+# What only a person can do: an automatic action takes none of it.
+_PERSONS_ONLY = ("roles", "input_schema", "guards", "corrects_form", "back_to_sender", "bulk")
+
+
+def _automatic_problems(index: int, spec: dict[str, Any]) -> list[Problem]:
+    action = spec["action"]
+    if not spec.get("auto"):
+        if not spec.get("roles"):
+            return [
+                (
+                    _p("transitions", index),
+                    f"action '{action}' needs roles (who may take it), or auto: true with an if",
+                )
+            ]
+        return []
+    problems = [
+        (
+            _p("transitions", index, key),
+            f"action '{action}' is automatic (auto): the platform takes it, so it has no {key}",
+        )
+        for key in _PERSONS_ONLY
+        if spec.get(key)
+    ]
+    if spec.get("remarks") == "required":
+        problems.append(
+            (
+                _p("transitions", index, "remarks"),
+                f"action '{action}' is automatic (auto): nobody writes remarks for it",
+            )
+        )
+    if not spec.get("if"):
+        problems.append(
+            (
+                _p("transitions", index),
+                f"action '{action}' is automatic (auto), so it needs an if: the condition on "
+                "which the platform takes it",
+            )
+        )
+    return problems
+
+
+def _automatic_loops(doc: dict[str, Any]) -> list[Problem]:
+    """Automatic actions that could lead round to where they started: the platform would move
+    the file for ever (the conditions may all hold at once)."""
+    automatic: dict[str, list[tuple[int, str]]] = {}
+    for index, spec in enumerate(doc["transitions"]):
+        if spec.get("auto"):
+            sources = [spec["from"]] if isinstance(spec["from"], str) else spec["from"]
+            for source in sources:
+                automatic.setdefault(source, []).append((index, spec["to"]))
+
+    def walk(state: str, path: list[tuple[str, int]]) -> list[tuple[str, int]] | None:
+        """A loop of automatic actions reached from `state` (path: (state, action index)
+        taken so far), or None."""
+        for index, target in automatic.get(state, []):
+            step = [*path, (state, index)]
+            on_path = [n for n, (seen, _i) in enumerate(step) if seen == target]
+            if on_path:
+                return step[on_path[0] :]
+            found = walk(target, step)
+            if found:
+                return found
+        return None
+
+    problems: list[Problem] = []
+    reported: set[frozenset[int]] = set()
+    for start in automatic:
+        loop = walk(start, [])
+        if loop and frozenset(i for _s, i in loop) not in reported:
+            reported.add(frozenset(i for _s, i in loop))
+            states = " -> ".join([*(s for s, _i in loop), loop[0][0]])
+            problems.append(
+                (
+                    _p("transitions", loop[0][1]),
+                    f"automatic actions would loop ({states}): the platform would move the "
+                    "file round for ever; make one of them an officer's action",
+                )
+            )
+    return problems
+
+
 def lint_workflow(
     doc: dict[str, Any], *, roles: set[str] | None, languages: list[str]
 ) -> list[Problem]:
@@ -155,7 +236,8 @@ def lint_workflow(
                     f"action '{action}' leads to '{spec['to']}', which is not a state",
                 )
             )
-        for role_index, role in enumerate(spec["roles"]):
+        problems += _automatic_problems(index, spec)
+        for role_index, role in enumerate(spec.get("roles") or []):
             if role != CITIZEN and roles is not None and role not in roles:
                 problems.append(
                     (
@@ -181,7 +263,7 @@ def lint_workflow(
                             f"officer input: {message}",
                         )
                     )
-        if spec.get("corrects_form") and spec["roles"] != [CITIZEN]:
+        if spec.get("corrects_form") and spec.get("roles") != [CITIZEN]:
             problems.append(
                 (
                     _p("transitions", index, "corrects_form"),
@@ -215,6 +297,7 @@ def lint_workflow(
     # (an unknown role, a bad input schema) do not stop them.
     if not _names_only_known_states(doc):
         return problems
+    problems += _automatic_loops(doc)
 
     initial = doc["initial"]
     reachable = _reachable(initial, edges)

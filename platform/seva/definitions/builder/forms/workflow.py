@@ -116,7 +116,11 @@ class TransitionRowForm(forms.Form):
     label_hi = forms.CharField(label="Button (Hindi)", required=False)
     from_states = forms.CharField(label="From (states)")
     to_state = forms.CharField(label="To (state)")
-    roles = forms.CharField(label="Who (roles, or citizen)")
+    roles = forms.CharField(
+        label="Who (roles, or citizen)",
+        required=False,
+        help_text="Leave empty for an automatic action (auto: true and an if, under other settings)",
+    )
     remarks = forms.ChoiceField(
         label="Remarks", required=False, choices=[("", "Optional"), ("required", "Required")]
     )
@@ -132,7 +136,7 @@ class TransitionRowForm(forms.Form):
         label="Other settings (YAML)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "class": "s-code"}),
-        help_text="when, bulk, corrects_form, back_to_sender, counts_as",
+        help_text="if, auto, when, bulk, corrects_form, back_to_sender, counts_as",
     )
 
     def clean_input_schema(self):
@@ -169,8 +173,9 @@ class TransitionRowForm(forms.Form):
             "label": bilingual(data["label_en"], data["label_hi"]),
             "from": sources[0] if len(sources) == 1 else sources,
             "to": data["to_state"].strip(),
-            "roles": words(data["roles"]),
         }
+        if words(data["roles"]):  # an automatic action (auto: true, in other) has none
+            spec["roles"] = words(data["roles"])
         if data["remarks"]:
             spec["remarks"] = data["remarks"]
         if words(data["guards"]):

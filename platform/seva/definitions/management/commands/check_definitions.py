@@ -6,6 +6,10 @@ from seva.definitions.lint import check_definitions
 
 
 class Command(BaseCommand):
+    # Django's system checks look at the same names (guards, SMS variables, eligibility
+    # questions, widgets, formats) but can only say which file; run before this command they
+    # would stop it with one error for the folder. This command reports each with its place.
+    requires_system_checks: list[str] = []
     help = (
         "Check definition files (services, forms, workflows) against their meta-schemas and "
         "each other. With no PATH, checks the whole definitions folder. Exit status 1 on any problem."

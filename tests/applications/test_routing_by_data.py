@@ -1,0 +1,127 @@
+"""Routing by data from files alone: an automatic action (`auto` with an `if` over the form's
+answers) is taken by the platform as soon as its condition holds, at submission or after an
+officer's step; the checker refuses automatic actions a person would have to take, without a
+condition, in a loop, or reading a field the service's form does not have."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import yaml
+
+from seva.applications.models import Application
+from seva.definitions.lint import load_definitions
+from seva.definitions.services import definitions_sync
+from seva.notifications.models import OutboxMessage
+from seva.workflows.lint import lint_workflow
+
+from .test_new_service_from_files import FORM, SERVICE, WORKFLOW, root  # noqa: F401 (fixture)
+
+CODE = "arms-licence-renewal"
+ROUTED_FORM = copy.deepcopy(FORM)
+ROUTED_FORM["properties"]["cartridges"] = {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": 500,
+    "x-label": {"en": "Cartridges a year", "hi": "प्रति वर्ष कारतूस"},
+}
+ROUTED_FORM["required"].append("cartridges")
+ROUTED_FORM["examples"][0]["cartridges"] = 40
+FAST_RENEWAL = """
+  - action: renew_small_quota
+    label: {en: Renewed for a small quota, hi: कम कोटे के लिए नवीनीकृत}
+    from: pending
+    to: renewed
+    auto: true
+    if: "data.cartridges <= 25"
+"""
+
+
+@pytest.fixture
+def routed(root):  # noqa: F811 (the fixture imported above)
+    (root / "workflows_yaml/single_decision.yaml").write_text(WORKFLOW + FAST_RENEWAL)
+    (root / "form_schemas/revenue/arms_licence_renewal.json").write_text(
+        json.dumps(ROUTED_FORM, ensure_ascii=False)
+    )
+    return root
+
+
+def _submit(api, cartridges: int) -> Application:
+    response = api("citizen").post(
+        "/api/v1/applications/",
+        {"service": CODE, "data": {**ROUTED_FORM["examples"][0], "cartridges": cartridges}},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    return Application.objects.get(reference=response.json()["reference"])
+
+
+@pytest.mark.django_db
+def test_a_file_is_routed_by_its_data_at_submission_with_no_officer(routed, api):
+    assert load_definitions(routed)[1] == []
+    assert definitions_sync(root=routed).created == [f"{CODE} v1"]
+
+    small = _submit(api, 10)
+    assert (small.state, small.outcome) == ("renewed", "approved")
+    steps = list(small.events.order_by("sequence").values_list("action", "actor_role"))
+    assert steps == [("submit", "citizen"), ("renew_small_quota", "system")]
+    assert OutboxMessage.objects.filter(application=small, event="decided").count() == 1
+
+    large = _submit(api, 40)
+    assert large.state == "pending" and not large.is_closed
+    actions = api("dc.ambala").get(f"/api/v1/applications/{large.reference}/actions/").json()
+    assert {a["action"] for a in actions["actions"]} == {"renew", "refuse"}
+    taken = api("dc.ambala").post(
+        f"/api/v1/applications/{large.reference}/actions/",
+        {"action": "renew_small_quota"},
+        format="json",
+    )
+    assert taken.status_code == 403  # nobody takes an automatic action by hand
+
+
+def _problems(workflow_text: str) -> list[tuple[str, str]]:
+    return lint_workflow(yaml.safe_load(workflow_text), roles=None, languages=["en", "hi"])
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer", "says"),
+    [
+        (
+            lambda t: t.replace(
+                "    auto: true\n", "    auto: true\n    roles: [deputy_commissioner]\n"
+            ),
+            "/transitions/2/roles",
+            "is automatic (auto): the platform takes it, so it has no roles",
+        ),
+        (
+            lambda t: t.replace('    if: "data.cartridges <= 25"\n', ""),
+            "/transitions/2",
+            "needs an if",
+        ),
+        (
+            lambda t: t.replace("    auto: true\n", ""),
+            "/transitions/2",
+            "needs roles (who may take it), or auto: true",
+        ),
+        (
+            lambda t: t.replace("    to: renewed\n    auto", "    to: pending\n    auto"),
+            "/transitions/2",
+            "automatic actions would loop (pending -> pending)",
+        ),
+    ],
+)
+def test_the_checker_refuses_an_automatic_action_that_cannot_work(change, pointer, says):
+    problems = _problems(change(WORKFLOW + FAST_RENEWAL))
+    assert any(p == pointer and says in m for p, m in problems), problems
+
+
+@pytest.mark.django_db
+def test_a_condition_reading_a_field_the_form_lacks_is_refused_naming_the_service(root):  # noqa: F811
+    (root / "workflows_yaml/single_decision.yaml").write_text(WORKFLOW + FAST_RENEWAL)
+    problems = load_definitions(root)[1]
+    found = [p for p in problems if p.pointer == "/transitions/2/if"]
+    assert found and found[0].file == "workflows_yaml/single_decision.yaml", problems
+    assert "unknown name or function 'data.cartridges'" in found[0].message
+    assert "service_definitions/revenue/arms-licence-renewal.yaml" in found[0].message
