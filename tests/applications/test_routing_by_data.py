@@ -6,16 +6,21 @@ condition, in a loop, or reading a field the service's form does not have."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 
 import pytest
+import time_machine
 import yaml
+from django.utils import timezone
 
 from seva.applications.models import Application
+from seva.applications.services import applications_fire_timers
 from seva.definitions.lint import load_definitions
 from seva.definitions.services import definitions_sync
 from seva.notifications.models import OutboxMessage
 from seva.workflows.lint import lint_workflow
+from tests.helpers import ist
 
 from .test_new_service_from_files import FORM, SERVICE, WORKFLOW, root  # noqa: F401 (fixture)
 
@@ -125,3 +130,99 @@ def test_a_condition_reading_a_field_the_form_lacks_is_refused_naming_the_servic
     assert found and found[0].file == "workflows_yaml/single_decision.yaml", problems
     assert "unknown name or function 'data.cartridges'" in found[0].message
     assert "service_definitions/revenue/arms-licence-renewal.yaml" in found[0].message
+
+
+DEEMED = """
+  - action: deemed_renewed
+    label: {en: Renewed (no decision in time), hi: नवीनीकृत (समय पर निर्णय नहीं)}
+    from: pending
+    to: renewed
+    after_days: 3
+"""
+
+
+@pytest.mark.django_db
+def test_a_timer_moves_a_file_once_after_its_days_counted_across_a_holiday(root, api):  # noqa: F811
+    (root / "workflows_yaml/single_decision.yaml").write_text(WORKFLOW + DEEMED)
+    assert load_definitions(root)[1] == []
+    definitions_sync(root=root)
+    with time_machine.travel(ist(2026, 12, 23, 10, 0)):  # a Wednesday; 25 December a holiday
+        response = api("citizen").post(
+            "/api/v1/applications/",
+            {"service": CODE, "data": FORM["examples"][0]},
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+    application = Application.objects.get(reference=response.json()["reference"])
+    # Three working days after the day of receipt: 24, (25 a holiday), 28, 29 December.
+    assert timezone.localdate(application.timer_due_at) == dt.date(2026, 12, 29)
+    actions = api("dc.ambala").get(f"/api/v1/applications/{application.reference}/actions/")
+    assert "deemed_renewed" not in {a["action"] for a in actions.json()["actions"]}
+
+    assert applications_fire_timers(at=ist(2026, 12, 29, 23, 0)) == 0
+    application.refresh_from_db()
+    assert application.state == "pending"
+
+    assert applications_fire_timers(at=ist(2026, 12, 30, 0, 30)) == 1
+    assert applications_fire_timers(at=ist(2026, 12, 30, 0, 45)) == 0  # never twice
+    application.refresh_from_db()
+    assert (application.state, application.outcome) == ("renewed", "approved")
+    assert application.timer_due_at is None
+    last = application.events.order_by("-sequence").first()
+    assert (last.action, last.actor_role, last.actor_id) == ("deemed_renewed", "system", None)
+    assert "taken by the timer" in last.remarks
+    assert OutboxMessage.objects.filter(application=application, event="decided").count() == 1
+
+
+@pytest.mark.django_db
+def test_an_officer_acting_first_stops_the_timer(root, api):  # noqa: F811
+    (root / "workflows_yaml/single_decision.yaml").write_text(WORKFLOW + DEEMED)
+    definitions_sync(root=root)
+    with time_machine.travel(ist(2026, 12, 23, 10, 0)):
+        reference = (
+            api("citizen")
+            .post(
+                "/api/v1/applications/",
+                {"service": CODE, "data": FORM["examples"][0]},
+                format="json",
+            )
+            .json()["reference"]
+        )
+        refused = api("dc.ambala").post(
+            f"/api/v1/applications/{reference}/actions/",
+            {"action": "refuse", "remarks": "Licence suspended."},
+            format="json",
+        )
+        assert refused.status_code == 200, refused.json()
+    assert applications_fire_timers(at=ist(2027, 1, 30)) == 0
+    assert Application.objects.get(reference=reference).outcome == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer", "says"),
+    [
+        (
+            lambda t: t.replace(
+                "    after_days: 3\n", "    after_days: 3\n    roles: [deputy_commissioner]\n"
+            ),
+            "/transitions/2/roles",
+            "is a timer (after_days): the platform takes it, so it has no roles",
+        ),
+        (
+            lambda t: t + DEEMED.replace("deemed_renewed", "deemed_again"),
+            "/transitions/3/after_days",
+            "state 'pending' already has a timer",
+        ),
+        (
+            lambda t: t.replace(
+                "    from: pending\n    to: renewed\n    after_days",
+                "    from: renewed\n    to: pending\n    after_days",
+            ),
+            "/transitions/2/from",
+            "leaves terminal state 'renewed'",
+        ),
+    ],
+)
+def test_the_checker_refuses_a_timer_that_cannot_work(change, pointer, says):
+    problems = _problems(change(WORKFLOW + DEEMED))
+    assert any(p == pointer and says in m for p, m in problems), problems

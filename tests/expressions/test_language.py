@@ -87,3 +87,9 @@ def test_evaluation_is_bounded():
 def test_an_expression_is_compiled_once():
     first = compile_expression("data.age > 1", VARIABLES)
     assert compile_expression("data.age > 1", VARIABLES) is first
+
+
+def test_a_row_without_the_field_read_is_not_answered():
+    total = compile_expression("sum(data.rows.map(r, r.amount))", VARIABLES)
+    with pytest.raises(NotAnswered):
+        total.evaluate({"data.rows": [{"amount": 1}, {"source": "wages"}]})

@@ -90,22 +90,29 @@ def documents_of(example: dict) -> dict[str, dict]:
     return found
 
 
-def leaf_paths(schema: dict, data: dict, prefix: str, names: list[str]) -> list[str]:
-    """Dotted paths of the inputs a step should draw for `data` (rows as in the data)."""
+def leaf_paths(
+    schema: dict, data: dict, prefix: str, names: list[str], *, computed: bool = False
+) -> list[str]:
+    """Dotted paths of the inputs a step should draw for `data` (rows as in the data); with
+    `computed`, those of its computed answers (x-compute), which are shown, not asked."""
     paths = []
     for name in names:
         sub = schema["properties"][name]
         path = f"{prefix}.{name}" if prefix else name
         value = data.get(name) if isinstance(data, dict) else None
         if sub.get("type") == "object":
-            paths += leaf_paths(sub, value or {}, path, list(sub["properties"]))
+            paths += leaf_paths(sub, value or {}, path, list(sub["properties"]), computed=computed)
         elif sub.get("type") == "array" and sub["items"].get("type") == "object":
             rows = value if isinstance(value, list) else [{}] * max(sub.get("minItems", 0), 1)
             for index, row in enumerate(rows):
                 paths += leaf_paths(
-                    sub["items"], row, f"{path}.{index}", list(sub["items"]["properties"])
+                    sub["items"],
+                    row,
+                    f"{path}.{index}",
+                    list(sub["items"]["properties"]),
+                    computed=computed,
                 )
-        else:
+        elif ("x-compute" in sub) == computed:
             paths.append(path)
     return paths
 
@@ -225,6 +232,11 @@ def test_every_field_of_every_step_has_an_input_with_a_label(form_file):
             assert html_id in drawn, f"{form_file.stem}/{step.id}: no input for {path}"
             assert drawn[html_id]["name"] == path
             assert drawn[html_id].name in ("input", "select", "textarea")
+        for path in leaf_paths(schema, example, "", step.fields, computed=True):
+            shown = html.find("output", id="f-" + path.replace(".", "-"))
+            assert shown is not None, f"{form_file.stem}/{step.id}: {path} is not shown"
+            label = html.find(id=shown["aria-labelledby"])
+            assert label is not None and label.get_text().strip()
 
 
 @pytest.mark.django_db

@@ -100,6 +100,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
     submitted_at = models.DateTimeField()
     stage_started_at = models.DateTimeField()
     stage_due_at = models.DateTimeField(null=True, blank=True)
+    # When the state's timer (a transition with after_days) fires, if it has one.
+    timer_due_at = models.DateTimeField(null=True, blank=True)
     rts_due_at = models.DateTimeField()
     # The RTS clock: stopped while the file is with the citizen. Each pause is
     # [start date, end date or null], in local dates; see workflows/clock.py.
@@ -128,6 +130,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
             ),
             models.Index(fields=["applicant", "-submitted_at"], name="app_applicant_idx"),
             models.Index(fields=["applicant_mobile"], name="app_mobile_idx"),
+            # The timers' sweep: open files whose timer is due.
+            models.Index(
+                fields=["timer_due_at"],
+                condition=Q(timer_due_at__isnull=False, closed_at__isnull=True),
+                name="app_timer_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -102,6 +102,18 @@ def _stage_due(
     )
 
 
+def _timer_due(
+    workflow: Workflow, state: State, start: dt.date, day_type: DayType, calendar: WorkingCalendar
+) -> dt.datetime | None:
+    """The end of the last day a file may stay in `state` before its timer fires."""
+    timer = None if state.terminal else workflow.timer_from(state.code)
+    if timer is None or timer.after_days is None:
+        return None
+    return end_of_day(
+        due_date(start=start, days=timer.after_days, day_type=day_type, calendar=calendar)
+    )
+
+
 def _enter_state(
     application: Application,
     *,
@@ -143,6 +155,7 @@ def _enter_state(
         application.holder_flag = routing.flag
     application.stage_started_at = at
     application.stage_due_at = _stage_due(state, today, day_type, calendar)
+    application.timer_due_at = _timer_due(workflow, state, today, day_type, calendar)
     if state.terminal:
         application.closed_at = at
         application.outcome = state.outcome.value if state.outcome else ""
@@ -336,32 +349,85 @@ def _take_automatic_steps(application: Application, *, workflow: Workflow, at: d
         )
         if transition is None:
             return
-        target = workflow.state(transition.target)
-        from_state = application.state
-        position = lifecycle.open_position(application)
-        application.apply_step(transition)
-        _enter_state(
-            application,
-            workflow=workflow,
-            state=target,
-            at=at,
-            calendar=working_calendar_for(application.office),
-        )
-        try:
-            application.save()
-        except ConcurrentTransition as exc:  # pragma: no cover - the row is locked
-            raise Conflict() from exc
-        lifecycle.moved.notify(lifecycle.Moved(application, position))
-        event = _record(
-            application,
-            kind=ApplicationEvent.Kind.ACTION,
-            at=at,
-            actor=None,
-            actor_role=SYSTEM,
-            action=transition.action,
-            from_state=from_state,
-        )
-        _notify(application, events=(*transition.sms, *target.sms_on_enter), event_row=event)
+        _platform_step(application, transition, workflow=workflow, at=at)
+
+
+def _platform_step(
+    application: Application,
+    transition: Transition,
+    *,
+    workflow: Workflow,
+    at: dt.datetime,
+    remarks: str = "",
+) -> None:
+    """Take `transition` as the platform (an automatic action or a timer) on a locked file,
+    recorded in its history with the actor `system`."""
+    target = workflow.state(transition.target)
+    from_state = application.state
+    position = lifecycle.open_position(application)
+    application.apply_step(transition)
+    _enter_state(
+        application,
+        workflow=workflow,
+        state=target,
+        at=at,
+        calendar=working_calendar_for(application.office),
+    )
+    try:
+        application.save()
+    except ConcurrentTransition as exc:  # pragma: no cover - the row is locked
+        raise Conflict() from exc
+    lifecycle.moved.notify(lifecycle.Moved(application, position))
+    event = _record(
+        application,
+        kind=ApplicationEvent.Kind.ACTION,
+        at=at,
+        actor=None,
+        actor_role=SYSTEM,
+        action=transition.action,
+        from_state=from_state,
+        remarks=remarks,
+    )
+    _notify(application, events=(*transition.sms, *target.sms_on_enter), event_row=event)
+
+
+def applications_fire_timers(*, at: dt.datetime | None = None) -> int:
+    """Every open file whose state's timer is due moves on by it (deemed approval, deemed no
+    objection, lapse), then by any automatic action from where it leads. Each file in its
+    own transaction, locked and looked at again: a file an officer moved meanwhile, or one a
+    second sweep took first, is left alone, so a timer never fires twice and the sweep can
+    run again after a restart. Returns how many timers fired."""
+    at = at or timezone.now()
+    due = Application.objects.filter(timer_due_at__lte=at, closed_at__isnull=True).values_list(
+        "pk", flat=True
+    )
+    fired = 0
+    for pk in list(due.order_by("timer_due_at", "pk")):
+        with transaction.atomic():
+            current = (
+                Application.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("service_version", "office")
+                .filter(pk=pk, timer_due_at__lte=at, closed_at__isnull=True)
+                .first()
+            )
+            if current is None:
+                continue
+            workflow = workflow_for(current.service_version)
+            timer = workflow.timer_from(current.state)
+            if timer is None:  # pragma: no cover - timer_due_at is set only with a timer
+                current.timer_due_at = None
+                current.save(update_fields=["timer_due_at", "updated_at"])
+                continue
+            _platform_step(
+                current,
+                timer,
+                workflow=workflow,
+                at=at,
+                remarks=f"No action within {timer.after_days} days: taken by the timer.",
+            )
+            _take_automatic_steps(current, workflow=workflow, at=at)
+            fired += 1
+    return fired
 
 
 def _sender_of(application: Application) -> str | None:
@@ -706,10 +772,14 @@ def applications_recompute_deadlines(
             state = workflow.state(current.state)
             _days, day_type = _rts(current)
             rts_due = _compute_rts_due(current, calendar, today)
-            stage_due = _stage_due(
-                state, timezone.localdate(current.stage_started_at), day_type, calendar
-            )
-            if (rts_due, stage_due) == (current.rts_due_at, current.stage_due_at):
+            entered = timezone.localdate(current.stage_started_at)
+            stage_due = _stage_due(state, entered, day_type, calendar)
+            timer_due = _timer_due(workflow, state, entered, day_type, calendar)
+            if (rts_due, stage_due, timer_due) == (
+                current.rts_due_at,
+                current.stage_due_at,
+                current.timer_due_at,
+            ):
                 continue
             old = {
                 "rts_due_at": timezone.localtime(current.rts_due_at).isoformat(),
@@ -719,7 +789,8 @@ def applications_recompute_deadlines(
             }
             position = lifecycle.open_position(current)
             current.rts_due_at, current.stage_due_at = rts_due, stage_due
-            current.save(update_fields=["rts_due_at", "stage_due_at", "updated_at"])
+            current.timer_due_at = timer_due
+            current.save(update_fields=["rts_due_at", "stage_due_at", "timer_due_at", "updated_at"])
             lifecycle.moved.notify(lifecycle.Moved(current, position))
             _record(
                 current,

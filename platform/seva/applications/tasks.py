@@ -6,7 +6,11 @@ from seva.org.events import HolidaysChanged, holidays_changed
 from seva.org.models import Jurisdiction
 
 from .documents import documents_delete_unclaimed
-from .services import applications_escalate_overdue, applications_recompute_deadlines
+from .services import (
+    applications_escalate_overdue,
+    applications_fire_timers,
+    applications_recompute_deadlines,
+)
 
 
 @shared_task
@@ -18,6 +22,12 @@ def recompute_deadlines(*, district_id: int | None = None) -> int:
 @shared_task
 def escalate_overdue() -> int:
     return applications_escalate_overdue()
+
+
+@shared_task
+def fire_timers() -> int:
+    """Every 15 minutes (CELERY_BEAT_SCHEDULE): files whose state's timer is due move on."""
+    return applications_fire_timers()
 
 
 @shared_task

@@ -167,8 +167,10 @@ class Compiled:
             raise ExpressionFailed(_first_line(str(exc)), self.source) from None
         if result.type().name() == "ERROR":
             message = str(result.value())
-            if "No value with name" in message:
-                raise NotAnswered(message, self.source)
+            # A name not given, or a row without the field read (a repeatable group's
+            # optional answer): not answered, as opposed to failing.
+            if "No value with name" in message or message.startswith("NOT_FOUND: Key not found"):
+                raise NotAnswered(_first_line(message), self.source)
             raise ExpressionFailed(_first_line(message), self.source)
         return result.plain_value()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import get_language
@@ -64,41 +65,88 @@ def _fields(schema: dict, prefix: str = "") -> Iterator[tuple[str, dict, str]]:
             yield path, sub, _SCALARS.get(kind or "", "dyn")
 
 
+@dataclass(frozen=True)
+class _Derived:
+    variables: Variables
+    computed: list[tuple[str, dict]]  # (path, schema) of the computed answers, in order
+    rows: dict[str, dict[str, str]]  # a repeatable group's name -> its row fields' types
+
+
 # Forms are kept (per version) for the process's life, so what is derived from one is kept
 # by its identity; the schema is held in the entry, so the id cannot be reused meanwhile.
-_DERIVED: dict[int, tuple[dict, Variables, list[tuple[str, dict]]]] = {}
+_DERIVED: dict[int, tuple[dict, _Derived]] = {}
 
 
-def _derived(schema: dict) -> tuple[Variables, list[tuple[str, dict]]]:
+def _derived(schema: dict) -> _Derived:
     entry = _DERIVED.get(id(schema))
     if entry is None or entry[0] is not schema:
         if len(_DERIVED) > 4096:
             _DERIVED.clear()
         resolved = inline_refs(schema)
         fields = list(_fields(resolved))
-        variables = tuple(sorted((f"data.{path}", kind) for path, _sub, kind in fields))
-        computed = [(path, sub) for path, sub, _kind in fields if COMPUTE in sub]
-        entry = _DERIVED[id(schema)] = (schema, variables, computed)
-    return entry[1], entry[2]
+        rows = {
+            f"data.{path}": {
+                name: _SCALARS.get(field_type(row) or "", "dyn")
+                for name, row in (sub["items"].get("properties") or {}).items()
+                if isinstance(row, dict)
+            }
+            for path, sub, kind in fields
+            if kind == "list(map)"
+        }
+        entry = _DERIVED[id(schema)] = (
+            schema,
+            _Derived(
+                variables=tuple(sorted((f"data.{path}", kind) for path, _sub, kind in fields)),
+                computed=[(path, sub) for path, sub, _kind in fields if COMPUTE in sub],
+                rows=rows,
+            ),
+        )
+    return entry[1]
 
 
 def form_variables(schema: dict) -> Variables:
     """The names a form's expressions may read, with their types."""
-    return _derived(schema)[0]
+    return _derived(schema).variables
 
 
-def _values(variables: Variables, data: dict) -> dict[str, Any]:
+def _fits(value: Any, kind: str) -> bool:
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "double":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind.startswith("list("):
+        inner = kind[5:-1]
+        return isinstance(value, list) and all(
+            isinstance(v, dict) if inner == "map" else _fits(v, inner) for v in value
+        )
+    return True
+
+
+def _values(derived: _Derived, data: dict) -> dict[str, Any]:
+    """The answers by name, as the expressions read them. An answer of another type than
+    its field's is left out, as if unanswered: its field's own check reports it, and the
+    rules that read it are not checked on it."""
     values = {}
-    for name, kind in variables:
+    for name, kind in derived.variables:
         value = get_path(data, name.removeprefix("data."))
-        if value is None:
+        if value is None or not _fits(value, kind):
             continue
-        if kind == "double" and isinstance(value, int) and not isinstance(value, bool):
+        row_kinds = derived.rows.get(name)
+        if row_kinds is not None and not all(
+            _fits(row[field], row_kinds[field])
+            for row in value
+            for field in row
+            if field in row_kinds and row[field] is not None
+        ):
+            continue
+        if kind == "double":
             value = float(value)
-        elif kind == "list(double)" and isinstance(value, list):
-            value = [
-                float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value
-            ]
+        elif kind == "list(double)":
+            value = [float(v) for v in value]
         values[name] = value
     return values
 
@@ -106,14 +154,15 @@ def _values(variables: Variables, data: dict) -> dict[str, Any]:
 def with_computed(schema: dict, data: dict) -> dict:
     """A copy of `data` with every computed answer computed from the others (in the order
     the form declares them, so one may use another), whatever was sent for it dropped."""
-    variables, computed = _derived(schema)
+    derived = _derived(schema)
+    variables, computed = derived.variables, derived.computed
     if not computed or not isinstance(data, dict):
         return data
     result = _without(data, [path for path, _sub in computed])
     for path, sub in computed:
         try:
             program = compile_expression(sub[COMPUTE], variables)
-            value = program.evaluate(_values(variables, result))
+            value = program.evaluate(_values(derived, result))
         except ExpressionError:
             continue  # an answer it needs is missing, or it cannot be computed from them
         if field_type(sub) == "integer" and isinstance(value, float) and value.is_integer():
@@ -149,8 +198,9 @@ def rule_errors(schema: dict, data: Any) -> list[tuple[str, str]]:
     rules = schema.get(RULES)
     if not isinstance(rules, list) or not isinstance(data, dict):
         return []
-    variables = form_variables(schema)
-    values = _values(variables, data)
+    derived = _derived(schema)
+    variables = derived.variables
+    values = _values(derived, data)
     language = (get_language() or "en")[:2]
     found = []
     for rule in rules:
@@ -171,9 +221,10 @@ def expression_holds(schema: dict, source: str, data: Any) -> bool:
     that reads an unanswered field, or cannot be evaluated, does not hold."""
     if not isinstance(data, dict):
         return False
-    variables = form_variables(schema)
+    derived = _derived(schema)
     try:
-        return compile_expression(source, variables).evaluate(_values(variables, data)) is True
+        program = compile_expression(source, derived.variables)
+        return program.evaluate(_values(derived, data)) is True
     except ExpressionError:
         return False
 

@@ -120,6 +120,8 @@ class _Graph:
             action = _code(spec.get("action")) or "?"
             if spec.get("auto") is True:
                 action = f"{action} (auto)"
+            elif isinstance(spec.get("after_days"), int):
+                action = f"{action} (after {spec['after_days']} days)"
             for source in _sources(spec):
                 edges[(source, target, action)] = None
         return tuple(edges)

@@ -78,6 +78,15 @@ class Transition:
     # Taken by the platform, not a person, as soon as `condition` holds on entering a state
     # it leaves from (routing by data); recorded in the history as the system's step.
     auto: bool = False
+    # A timer: taken by the platform once the file has stayed this many days (counted like
+    # the service's RTS days) in a state it leaves from: deemed approval, deemed no objection,
+    # lapse. Recorded in the history as the system's step.
+    after_days: int | None = None
+
+    @property
+    def by_platform(self) -> bool:
+        """Taken by the platform, never offered to a person."""
+        return self.auto or self.after_days is not None
 
     @property
     def for_citizen(self) -> bool:
@@ -122,11 +131,15 @@ class Workflow:
     def actions_for(self, state: str, roles: Iterable[str]) -> list[Transition]:
         """Transitions out of `state` that any of `roles` may take (conditions aside)."""
         wanted = set(roles)
-        return [t for t in self.transitions_from(state) if t.roles & wanted and not t.auto]
+        return [t for t in self.transitions_from(state) if t.roles & wanted and not t.by_platform]
 
     def automatic_from(self, state: str) -> list[Transition]:
         """The transitions the platform takes by itself out of `state`, in the file's order."""
         return [t for t in self.transitions_from(state) if t.auto]
+
+    def timer_from(self, state: str) -> Transition | None:
+        """The timer out of `state` (the checker allows one per state), if it has one."""
+        return next((t for t in self.transitions_from(state) if t.after_days), None)
 
     def sms_events(self) -> set[str]:
         events = {e for s in self.states.values() for e in s.sms_on_enter}
@@ -179,6 +192,7 @@ def compile_workflow(doc: dict[str, Any]) -> Workflow:
             counts_as=spec.get("counts_as"),
             condition=spec.get("if"),
             auto=bool(spec.get("auto", False)),
+            after_days=spec.get("after_days"),
         )
         for spec in doc["transitions"]
     )

@@ -46,6 +46,8 @@ _PERSONS_ONLY = ("roles", "input_schema", "guards", "corrects_form", "back_to_se
 
 def _automatic_problems(index: int, spec: dict[str, Any]) -> list[Problem]:
     action = spec["action"]
+    if "after_days" in spec:
+        return _timer_problems(index, spec)
     if not spec.get("auto"):
         if not spec.get("roles"):
             return [
@@ -78,6 +80,46 @@ def _automatic_problems(index: int, spec: dict[str, Any]) -> list[Problem]:
                 "which the platform takes it",
             )
         )
+    return problems
+
+
+def _timer_problems(index: int, spec: dict[str, Any]) -> list[Problem]:
+    action = spec["action"]
+    problems = [
+        (
+            _p("transitions", index, key),
+            f"action '{action}' is a timer (after_days): the platform takes it, so it has no {key}",
+        )
+        for key in (*_PERSONS_ONLY, "auto", "if", "when")
+        if spec.get(key)
+    ]
+    if spec.get("remarks") == "required":
+        problems.append(
+            (
+                _p("transitions", index, "remarks"),
+                f"action '{action}' is a timer (after_days): nobody writes remarks for it",
+            )
+        )
+    return problems
+
+
+def _timers_per_state(doc: dict[str, Any]) -> list[Problem]:
+    seen: dict[str, int] = {}
+    problems: list[Problem] = []
+    for index, spec in enumerate(doc["transitions"]):
+        if "after_days" not in spec:
+            continue
+        sources = [spec["from"]] if isinstance(spec["from"], str) else spec["from"]
+        for source in sources:
+            if source in seen:
+                problems.append(
+                    (
+                        _p("transitions", index, "after_days"),
+                        f"state '{source}' already has a timer (transition {seen[source] + 1}); "
+                        "a state has at most one",
+                    )
+                )
+            seen.setdefault(source, index)
     return problems
 
 
@@ -298,6 +340,7 @@ def lint_workflow(
     if not _names_only_known_states(doc):
         return problems
     problems += _automatic_loops(doc)
+    problems += _timers_per_state(doc)
 
     initial = doc["initial"]
     reachable = _reachable(initial, edges)

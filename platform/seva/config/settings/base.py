@@ -505,6 +505,11 @@ SEVA_UNCLAIMED_UPLOADS_MAX_BYTES = 40 * 1024 * 1024
 # An upload no application claimed and no draft names is deleted (row and file) once it is
 # this old, by the hourly task below.
 SEVA_UNCLAIMED_UPLOADS_KEPT_HOURS = 24
+# Files whose state's timer is due (deemed approval, deemed no objection, lapse) move on.
+CELERY_BEAT_SCHEDULE["fire-timers"] = {
+    "task": "seva.applications.tasks.fire_timers",
+    "schedule": 15 * 60,
+}
 CELERY_BEAT_SCHEDULE["delete-unclaimed-uploads"] = {
     "task": "seva.applications.tasks.delete_unclaimed_uploads",
     "schedule": crontab(minute=17),

@@ -136,7 +136,7 @@ class TransitionRowForm(forms.Form):
         label="Other settings (YAML)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "class": "s-code"}),
-        help_text="if, auto, when, bulk, corrects_form, back_to_sender, counts_as",
+        help_text="if, auto, after_days, when, bulk, corrects_form, back_to_sender, counts_as",
     )
 
     def clean_input_schema(self):
