@@ -15,6 +15,7 @@ from django.test import Client
 
 from seva.applications.models import Application
 from seva.definitions.models import Service
+from seva.notifications.models import OutboxMessage
 from tests.helpers import example_with_documents
 from tests.portal.flow import sign_in, step_post, steps_of
 
@@ -42,9 +43,13 @@ def test_computed_answers_sent_by_a_client_are_ignored_and_computed_again(api):
         "/api/v1/applications/", {"service": CODE, "data": data}, format="json"
     )
     assert response.status_code == 201, response.json()
-    stored = Application.objects.get(reference=response.json()["reference"]).data
+    application = Application.objects.get(reference=response.json()["reference"])
+    stored = application.data
     assert stored["applicant"]["age"] == 47  # born 1979-03-10
     assert stored["annual_family_income"] == 84000 + 36000
+    # The acknowledgement SMS carries the computed total (an expression in the service file).
+    sms = OutboxMessage.objects.get(application=application, event="received")
+    assert "with a family income of Rs 120000 a year" in sms.body
 
 
 @pytest.mark.django_db

@@ -1084,3 +1084,36 @@ def test_invalid_state_name_says_what_a_name_may_contain(root):
         "'Field-Verification' is not a valid name",
         "lower-case letters",
     )
+
+
+# ------------------------------------------------------------------------------
+# SMS values written as expressions over the form's answers
+# ------------------------------------------------------------------------------
+def _sms_value(expression: str):
+    return lambda s: s["sms"]["received"]["en"]["variables"].__setitem__(1, expression)
+
+
+def test_an_sms_value_may_be_an_expression_over_the_form(root):
+    root.edit(SERVICE, _sms_value("data.total_annual_income"))
+    assert [p for p in root.problems() if "/sms/" in p.pointer] == []
+
+
+@pytest.mark.parametrize(
+    ("expression", "says"),
+    [
+        ("data.total_income", "does not compile against the form: at character 5: unknown name"),
+        ("data.applicant.full_name", "can be longer than 30 characters"),
+        ('data.applicant.full_name + " ji"', "can be longer than 30 characters"),
+        ("lenght(data.purpose)", "unknown name or function 'lenght'"),
+    ],
+)
+def test_an_sms_expression_that_cannot_work_is_refused_with_its_place(root, expression, says):
+    root.edit(SERVICE, _sms_value(expression))
+    expect(root.problems(), SERVICE, "/sms/received/en/variables/1", says)
+
+
+def test_a_misspelt_sms_variable_is_still_an_unknown_name(root):
+    root.edit(SERVICE, _sms_value("servce_name"))
+    expect(
+        root.problems(), SERVICE, "/sms/received/en/variables/1", "SMS variable 'servce_name'"
+    )

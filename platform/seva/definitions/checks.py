@@ -18,7 +18,7 @@ from seva.formschemas.widgets import WIDGETS
 from seva.workflows.guards import GUARDS
 
 from .eligibility import FACTS
-from .sms import SMS_VARIABLES
+from .sms import SMS_VARIABLES, is_expression
 
 
 def _load(path: Path) -> Any:
@@ -66,6 +66,8 @@ def definitions_use_registered_names(app_configs=None, **kwargs) -> list[Error]:
         for per_language in (doc.get("sms") or {}).values():
             for template in (per_language or {}).values():
                 for name in (template or {}).get("variables") or []:
+                    if isinstance(name, str) and is_expression(name):
+                        continue  # an expression: check_definitions compiles it against the form
                     if name not in SMS_VARIABLES:
                         unknown("SMS variable", name, path, SMS_VARIABLES.names())
         for rule in (doc.get("eligibility") or {}).get("rules") or []:

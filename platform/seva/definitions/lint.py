@@ -27,7 +27,14 @@ from seva.workflows.engine import compile_workflow
 from seva.workflows.lint import lint_workflow
 
 from .eligibility import FACTS
-from .sms import SMS_VARIABLES, VAR_TOKEN, template_problems, variable_count
+from .sms import (
+    MAX_VALUE_CHARS,
+    SMS_VARIABLES,
+    VAR_TOKEN,
+    is_expression,
+    template_problems,
+    variable_count,
+)
 from .sources import DefinitionProblem, Kind, SourceFile, pointer_join, read_source
 
 METASCHEMA_DIR = Path(__file__).parent / "metaschemas"
@@ -403,7 +410,9 @@ def _service_cross_checks(dset: DefinitionSet, source: SourceFile) -> list[Defin
                     f"workflow '{data['workflow']}' sends SMS '{event}', but this service has no template for it",
                 )
             )
-    problems += _sms_checks(source)
+    problems += _sms_checks(
+        source, form.data if form is not None and isinstance(form.data, dict) else None
+    )
     return problems
 
 
@@ -481,7 +490,35 @@ def _form_field_checks(source: SourceFile, form: dict) -> list[DefinitionProblem
     return problems
 
 
-def _sms_checks(source: SourceFile) -> list[DefinitionProblem]:
+def _sms_expression_problem(expression: str, form: dict | None) -> str | None:
+    """What is wrong with an SMS variable written as an expression, or None."""
+    if form is None:
+        return None  # the form's own problems are reported against its file
+    try:
+        program = compile_expression(expression, form_variables(form))
+    except ExpressionError as exc:
+        return f"SMS value '{expression}' does not compile against the form: {exc.message}"
+    except (KeyError, TypeError, ValueError):
+        return None
+    if program.returns in ("int", "double", "bool"):
+        return None
+    field = expression.removeprefix("data.")
+    schema = schema_at(form, field) if expression.startswith("data.") else None
+    if program.returns == "string" and isinstance(schema, dict):
+        longest = schema.get("maxLength")
+        if isinstance(schema.get("enum"), list):
+            longest = max((len(str(v)) for v in schema["enum"]), default=0)
+        elif schema.get("format") == "date":
+            longest = 10
+        if isinstance(longest, int) and longest <= MAX_VALUE_CHARS:
+            return None
+    return (
+        f"SMS value '{expression}' can be longer than {MAX_VALUE_CHARS} characters (DLT's "
+        f"limit for one value): use a number, or a field with maxLength {MAX_VALUE_CHARS} or less"
+    )
+
+
+def _sms_checks(source: SourceFile, form: dict | None = None) -> list[DefinitionProblem]:
     problems = []
     for event, per_language in source.data["sms"].items():
         for language, template in per_language.items():
@@ -495,7 +532,11 @@ def _sms_checks(source: SourceFile) -> list[DefinitionProblem]:
                     )
                 )
             for index, name in enumerate(template["variables"]):
-                if name not in SMS_VARIABLES:
+                if is_expression(name):
+                    found = _sms_expression_problem(name, form)
+                    if found:
+                        problems.append(source.problem(pointer_join(at, "variables", index), found))
+                elif name not in SMS_VARIABLES:
                     problems.append(
                         source.problem(
                             pointer_join(at, "variables", index),

@@ -29,6 +29,19 @@ SmsTemplateCheck = Callable[..., list[str]]
 SMS_TEMPLATE_CHECKS: Registry[SmsTemplateCheck] = Registry("SMS template check")
 
 
+# At most this many characters fill one {#var#} (TRAI's DLT rule).
+MAX_VALUE_CHARS = 30
+
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def is_expression(variable: str) -> bool:
+    """Whether a template's variable is an expression over the form's answers (CEL, as
+    `data.fee_due` or `string(data.area_sq_m)`) rather than a registered name; a bare
+    word is always a name, so a misspelt one is reported as unknown."""
+    return not _NAME.fullmatch(variable)
+
+
 def variable_count(text: str) -> int:
     return len(VAR_RE.findall(text))
 

@@ -229,6 +229,14 @@ def expression_holds(schema: dict, source: str, data: Any) -> bool:
         return False
 
 
+def expression_value(schema: dict, source: str, data: Any) -> Any:
+    """The value of an expression written against the form (`data.<field>`) on `data`;
+    raises ExpressionError (NotAnswered for an unanswered field it reads)."""
+    derived = _derived(schema)
+    program = compile_expression(source, derived.variables)
+    return program.evaluate(_values(derived, data if isinstance(data, dict) else {}))
+
+
 def _program(rule: dict, variables: Variables) -> Compiled:
     return compile_expression(rule.get("expression"), variables)
 

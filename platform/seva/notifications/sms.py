@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from seva.definitions.sms import SMS_VARIABLES, fill_template
+from seva.definitions.sms import MAX_VALUE_CHARS, SMS_VARIABLES, fill_template, is_expression
+from seva.expressions.language import ExpressionError
+from seva.formschemas.rules import expression_value
 
 if TYPE_CHECKING:
     from seva.applications.models import Application
@@ -53,6 +55,26 @@ def _fee_amount(application: Application, language: str) -> str:
 def render_sms(
     application: Application, *, text: str, variables: Sequence[str], language: str
 ) -> str:
-    """A template's registered `text` with each {#var#} filled by its `variables`, in order."""
-    values = [SMS_VARIABLES.get(name)(application, language) for name in variables]
+    """A template's registered `text` with each {#var#} filled by its `variables`, in order:
+    a registered name's value, or an expression's over the application's answers."""
+    values = [
+        _expression_text(application, name)
+        if is_expression(name)
+        else SMS_VARIABLES.get(name)(application, language)
+        for name in variables
+    ]
     return fill_template(text, values)
+
+
+def _expression_text(application: Application, expression: str) -> str:
+    """An SMS value written as an expression (check_definitions made sure it fits): "-" when
+    an answer it reads is missing, as for a date not set."""
+    try:
+        value = expression_value(
+            application.service_version.form_schema, expression, application.data
+        )
+    except ExpressionError:
+        return "-"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)[:MAX_VALUE_CHARS]
