@@ -226,3 +226,62 @@ def test_an_officer_acting_first_stops_the_timer(root, api):  # noqa: F811
 def test_the_checker_refuses_a_timer_that_cannot_work(change, pointer, says):
     problems = _problems(change(WORKFLOW + DEEMED))
     assert any(p == pointer and says in m for p, m in problems), problems
+
+
+# ------------------------------------------------------------------------------
+# Variants: another RTS period for the applications a condition holds on
+# ------------------------------------------------------------------------------
+RENEWAL_VARIANT = """  variants:
+    - if: 'data.licence_number.startsWith("AM/")'
+      days: 3
+"""
+
+
+def _with_variant(root, variant: str = RENEWAL_VARIANT) -> None:  # noqa: F811
+    service = root / "service_definitions/revenue/arms-licence-renewal.yaml"
+    service.write_text(
+        SERVICE.replace(
+            "  second_appellate_authority: deputy_commissioner\n",
+            "  second_appellate_authority: deputy_commissioner\n" + variant,
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_an_rts_variant_gives_the_applications_it_holds_on_their_own_period(root, api):  # noqa: F811
+    _with_variant(root)
+    assert load_definitions(root)[1] == []
+    definitions_sync(root=root)
+    with time_machine.travel(ist(2026, 12, 23, 10, 0)):
+        short = (
+            api("citizen")
+            .post(
+                "/api/v1/applications/",
+                {"service": CODE, "data": FORM["examples"][0]},  # AM/20417
+                format="json",
+            )
+            .json()
+        )
+        usual = (
+            api("citizen")
+            .post(
+                "/api/v1/applications/",
+                {"service": CODE, "data": {**FORM["examples"][0], "licence_number": "PB/20417"}},
+                format="json",
+            )
+            .json()
+        )
+        clock = api("citizen").get(f"/api/v1/applications/{short['reference']}/").json()
+    short_due = timezone.localdate(Application.objects.get(reference=short["reference"]).rts_due_at)
+    usual_due = timezone.localdate(Application.objects.get(reference=usual["reference"]).rts_due_at)
+    # 3 working days after 23 December (25 a holiday, 26-27 a weekend); 10 for the others.
+    assert short_due == dt.date(2026, 12, 29)
+    assert usual_due == dt.date(2027, 1, 7)
+    assert clock["clock"]["days_allowed"] == 3
+
+
+def test_an_rts_variant_that_cannot_work_is_refused_with_its_place(root):  # noqa: F811
+    _with_variant(root, RENEWAL_VARIANT.replace("data.licence_number", "data.licence_no"))
+    problems = load_definitions(root)[1]
+    found = [p for p in problems if p.pointer == "/rts/variants/0/if"]
+    assert found and "unknown name or function 'data.licence_no'" in found[0].message, problems

@@ -1114,6 +1114,4 @@ def test_an_sms_expression_that_cannot_work_is_refused_with_its_place(root, expr
 
 def test_a_misspelt_sms_variable_is_still_an_unknown_name(root):
     root.edit(SERVICE, _sms_value("servce_name"))
-    expect(
-        root.problems(), SERVICE, "/sms/received/en/variables/1", "SMS variable 'servce_name'"
-    )
+    expect(root.problems(), SERVICE, "/sms/received/en/variables/1", "SMS variable 'servce_name'")

@@ -163,9 +163,21 @@ class ClockReading:
     paused: bool
 
 
+def rts_days_of(application: Application) -> int:
+    """The RTS period of `application`: its service's, or the first variant's whose condition
+    holds on its answers (a renewal's shorter period)."""
+    spec = application.service_version.spec
+    schema = application.service_version.form_schema
+    for variant in spec.rts.variants:
+        if expression_holds(schema, variant.condition, application.data):
+            return variant.days
+    return spec.rts.days
+
+
 def application_clock(application: Application, *, today: dt.date | None = None) -> ClockReading:
     """The RTS clock as the citizen and officer see it: days used and left, paused or not."""
     rts = application.service_version.spec.rts
+    days = rts_days_of(application)
     if application.closed_at:
         until = timezone.localdate(application.closed_at)
     else:
@@ -178,9 +190,9 @@ def application_clock(application: Application, *, today: dt.date | None = None)
         pauses=clock_pauses(application),
     )
     return ClockReading(
-        days_allowed=rts.days,
+        days_allowed=days,
         day_type=rts.day_type,
         days_used=used,
-        days_left=rts.days - used,
+        days_left=days - used,
         paused=application.clock_paused_at is not None,
     )

@@ -54,6 +54,7 @@ from .selectors import (
     clock_pauses,
     condition_holds,
     guard_refusals,
+    rts_days_of,
 )
 
 LEVEL_ORDER = list(JurisdictionLevel.values)
@@ -73,8 +74,7 @@ def end_of_day(day: dt.date) -> dt.datetime:
 
 
 def _rts(application: Application) -> tuple[int, DayType]:
-    rts = application.service_version.spec.rts
-    return rts.days, rts.day_type
+    return rts_days_of(application), application.service_version.spec.rts.day_type
 
 
 def _compute_rts_due(

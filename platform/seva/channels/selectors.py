@@ -13,6 +13,7 @@ from seva.applications.documents import document_fields
 from seva.applications.errors import DraftAlreadySent
 from seva.applications.models import Application, Document
 from seva.applications.presenters import public_status
+from seva.applications.selectors import rts_days_of
 from seva.core.errors import ActionNotAllowed, NotFound
 from seva.definitions.models import Service, ServiceKind
 from seva.definitions.selectors import service_list, workflow_for
@@ -228,7 +229,7 @@ def acknowledgement_for(filing: AssistedFiling) -> Acknowledgement:
         filed_at=timezone.localtime(filing.filed_at),
         consent_verified_at=timezone.localtime(filing.consent_verified_at),
         rts_due_at=timezone.localtime(application.rts_due_at),
-        rts_days=spec.rts.days,
+        rts_days=rts_days_of(application),
         rts_day_type=spec.rts.day_type,
         rts_act=_text(spec.rts.act),
         state_label=_state_label(application),

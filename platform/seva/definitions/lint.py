@@ -398,6 +398,7 @@ def _service_cross_checks(dset: DefinitionSet, source: SourceFile) -> list[Defin
         problems += _form_field_checks(source, form.data)
         if workflow is not None and isinstance(workflow.data, dict):
             problems += _condition_checks(source, form.data, workflow)
+        problems += _variant_checks(source, form.data)
     if workflow is not None:
         try:
             events = compile_workflow(workflow.data).sms_events()
@@ -413,6 +414,31 @@ def _service_cross_checks(dset: DefinitionSet, source: SourceFile) -> list[Defin
     problems += _sms_checks(
         source, form.data if form is not None and isinstance(form.data, dict) else None
     )
+    return problems
+
+
+def _variant_checks(source: SourceFile, form: dict) -> list[DefinitionProblem]:
+    """Each RTS variant's condition compiled against the service's form."""
+    try:
+        variables = form_variables(form)
+    except (KeyError, TypeError, ValueError):
+        return []
+    problems = []
+    for index, variant in enumerate(source.data["rts"].get("variants") or []):
+        at = pointer_join("/rts/variants", index, "if")
+        try:
+            program = compile_expression(variant["if"], variables)
+        except ExpressionError as exc:
+            problems.append(
+                source.problem(at, f"condition '{variant['if']}' does not compile: {exc.message}")
+            )
+            continue
+        if program.returns not in ("bool", "dyn"):
+            problems.append(
+                source.problem(
+                    at, f"condition '{variant['if']}' gives a {program.returns}, not true or false"
+                )
+            )
     return problems
 
 

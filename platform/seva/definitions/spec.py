@@ -50,13 +50,22 @@ class Fee:
 
 
 @dataclass(frozen=True)
-class Rts:
+class RtsVariant:
+    """Another RTS period for the applications its condition holds on (a renewal)."""
+
+    condition: str  # an expression over the form's answers (docs/definitions/expressions.md)
     days: int
+
+
+@dataclass(frozen=True)
+class Rts:
+    days: int  # the period, unless one of the variants applies
     day_type: DayType
     act: Texts
     designated_officer: str  # role codes
     first_appellate_authority: str
     second_appellate_authority: str
+    variants: tuple[RtsVariant, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +157,10 @@ def compile_service(doc: Mapping[str, Any]) -> ServiceSpec:
             designated_officer=rts["designated_officer"],
             first_appellate_authority=rts["first_appellate_authority"],
             second_appellate_authority=rts["second_appellate_authority"],
+            variants=tuple(
+                RtsVariant(condition=variant["if"], days=int(variant["days"]))
+                for variant in rts.get("variants") or ()
+            ),
         ),
         processing_level=doc["processing_level"],
         form=doc["form"],
