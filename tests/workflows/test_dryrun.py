@@ -204,3 +204,26 @@ def test_transitions_to_unknown_states_are_left_out():
 
     assert [p.steps[0].action for p in paths] == ["approve", "reject"]
     assert dry_run({**doc, "initial": "nowhere"}, service(5), start=FRIDAY, calendar=cal()) == []
+
+
+def test_the_dry_run_shows_who_takes_automatic_actions_and_timers_and_when():
+    workflow = {
+        "initial": "pending",
+        "states": {
+            "pending": {"role": "tehsildar", "sla_days": 5},
+            "done": {"terminal": True, "outcome": "approved"},
+        },
+        "transitions": [
+            {"action": "fast", "from": "pending", "to": "done", "auto": True, "if": "data.x > 1"},
+            {"action": "deemed", "from": "pending", "to": "done", "after_days": 3},
+        ],
+    }
+    service = {"rts": {"days": 10, "day_type": "calendar"}}
+    paths = dry_run(
+        workflow, service, start=dt.date(2026, 12, 1), calendar=WorkingCalendar(frozenset())
+    )
+    by_action = {p.steps[0].action: p.steps[0] for p in paths}
+    assert by_action["fast"].roles == ("system (when data.x > 1)",)
+    assert by_action["fast"].acted_on == dt.date(2026, 12, 1)
+    assert by_action["deemed"].roles == ("system (after 3 days)",)
+    assert by_action["deemed"].acted_on == dt.date(2026, 12, 5)

@@ -69,6 +69,15 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
+def _platform(spec: dict[str, Any]) -> tuple[str, ...]:
+    """Who takes an action no person takes: the platform, by its condition or its timer."""
+    if spec.get("auto") is True:
+        return (f"system (when {spec.get('if', '')})",)
+    if spec.get("after_days"):
+        return (f"system (after {spec['after_days']} days)",)
+    return ()
+
+
 def _simple_paths(
     states: dict[str, dict[str, Any]],
     transitions: list[dict[str, Any]],
@@ -122,6 +131,14 @@ def _walk(
             else None
         )
         acted_on = stage_due or entered_on
+        after_days = spec.get("after_days")
+        if spec.get("auto") is True:
+            acted_on = entered_on  # the platform routes the file the day it comes in
+        elif isinstance(after_days, int) and after_days > 0:
+            # A timer fires the day after its last day (deemed approval, lapse).
+            acted_on = due_date(
+                start=entered_on, days=after_days, day_type=day_type, calendar=calendar
+            ) + dt.timedelta(days=1)
         with_citizen = bool(state.get("with_citizen"))
         if with_citizen:
             pauses.append(Pause(started_on=entered_on, ended_on=acted_on))
@@ -132,7 +149,7 @@ def _walk(
                 label=dict(spec.get("label") or {}),
                 from_state=here,
                 to_state=target,
-                roles=_strings(spec.get("roles")),
+                roles=_strings(spec.get("roles")) or _platform(spec),
                 remarks_required=spec.get("remarks") == "required",
                 holder=None if with_citizen else state.get("role"),
                 with_citizen=with_citizen,
