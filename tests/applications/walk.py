@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from seva.applications.documents import document_fields
 from seva.applications.models import Application
+from seva.applications.services import applications_fire_timers
 from seva.definitions.lint import load_definitions
 from seva.formschemas.keywords import DRAFT_2020_12
 from seva.formschemas.paths import set_path
+from seva.formschemas.rules import expression_holds, with_computed
 from seva.formschemas.validation import build_validator
 from seva.org.models import Holiday, Posting
 from seva.workflows.engine import CITIZEN, Transition, Workflow, compile_workflow
@@ -109,6 +111,7 @@ class Walk:
     submitted_on: dt.date | None = None
     pauses: list[tuple[dt.date, dt.date]] = field(default_factory=list)
     closed_on: dt.date | None = None
+    last_timer_day: dt.date | None = None  # the day the last timer fired
 
     @property
     def workflow(self) -> Workflow:
@@ -130,12 +133,29 @@ def at(day: dt.date, hour: int = 11) -> dt.datetime:
 
 
 def example_for(bundle: dict, path: list[Transition]) -> dict:
-    """The form's first example that satisfies every `when` condition along `path`."""
+    """The form's first example that satisfies every condition along `path` (`when` and
+    `if`) and none of the automatic actions' that would take the file off it."""
+    form = bundle["form"]
     conditions = [t.when for t in path if t.when]
-    for example in bundle["form"]["examples"]:
-        if all(
-            build_validator({"$schema": DRAFT_2020_12, **when}).is_valid(example)
-            for when in conditions
+    ifs = [t.condition for t in path if t.condition]
+    workflow = compile_workflow(bundle["workflow"])
+    states = [workflow.initial, *(t.target for t in path)]
+    on_path = {(state, t.action) for state, t in zip(states, path, strict=False)}
+    detours = [
+        t.condition
+        for state in states
+        for t in workflow.automatic_from(state)
+        if (state, t.action) not in on_path and t.condition
+    ]
+    for example in form["examples"]:
+        data = with_computed(form, example)
+        if (
+            all(
+                build_validator({"$schema": DRAFT_2020_12, **when}).is_valid(example)
+                for when in conditions
+            )
+            and all(expression_holds(form, source, data) for source in ifs)
+            and not any(expression_holds(form, source, data) for source in detours)
         ):
             return example
     raise AssertionError(
@@ -179,7 +199,27 @@ def submit(api, walk: Walk, day: dt.date, example: dict | None = None) -> Applic
 
 
 def act(api, walk: Walk, transition: Transition, day: dt.date) -> dict:
+    """Take `transition` as whoever takes it: an officer or the citizen over the API; for an
+    automatic action, nobody (the platform took it when the file came in: it is checked);
+    for a timer, the sweep, run once the timer is due (not before `day`)."""
     application = Application.objects.get(reference=walk.reference)
+    if transition.auto:
+        last = application.events.order_by("-sequence").first()
+        assert (application.state, last.action, last.actor_role) == (
+            transition.target,
+            transition.action,
+            "system",
+        ), (transition.action, application.state)
+        return {}
+    if transition.after_days:
+        due = timezone.localtime(application.timer_due_at)
+        fire_at = max(due + dt.timedelta(minutes=1), at(day))
+        assert applications_fire_timers(at=due - dt.timedelta(minutes=1)) == 0
+        assert applications_fire_timers(at=fire_at) == 1
+        application.refresh_from_db()
+        assert application.state == transition.target
+        walk.last_timer_day = timezone.localdate(fire_at)
+        return {}
     if CITIZEN in transition.roles and (
         walk.workflow.state(application.state).with_citizen or not (transition.roles - {CITIZEN})
     ):

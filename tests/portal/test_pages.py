@@ -90,7 +90,12 @@ def test_an_editors_text_survives_a_resync(pages):
 def test_a_withdrawn_service_is_unpublished_not_deleted_and_comes_back(pages, client):
     service = Service.objects.get(code="water-connection")
     version = service.current_version
-    Service.objects.filter(pk=service.pk).update(current_version=None)
+    # The department's other service is withdrawn too, so that it offers nothing.
+    others = {
+        s.pk: s.current_version_id
+        for s in Service.objects.filter(department=service.department).exclude(pk=service.pk)
+    }
+    Service.objects.filter(pk__in=[service.pk, *others]).update(current_version=None)
 
     assert portal_pages_sync() == NOTHING_CREATED
     page = page_of("water-connection")
@@ -101,6 +106,8 @@ def test_a_withdrawn_service_is_unpublished_not_deleted_and_comes_back(pages, cl
     assert "water-connection" not in [e.code for e in catalogue(language="en")]
 
     Service.objects.filter(pk=service.pk).update(current_version=version)
+    for pk, version_id in others.items():
+        Service.objects.filter(pk=pk).update(current_version_id=version_id)
     assert portal_pages_sync() == NOTHING_CREATED
     assert page_of("water-connection").live
     assert client.get("/public-health/water-connection/").status_code == 200

@@ -206,6 +206,7 @@ def _service_arrays(services: list[Service], rng: random.Random) -> dict[str, li
             "done_outcome",
             "rejected_state",
             "withdrawn_state",
+            "withdrawn_share",
         )
     }
     for service in services:
@@ -228,7 +229,9 @@ def _service_arrays(services: list[Service], rng: random.Random) -> dict[str, li
         arrays["done_state"].append(ends[done])
         arrays["done_outcome"].append(str(done))
         arrays["rejected_state"].append(ends["rejected"])
-        arrays["withdrawn_state"].append(ends["withdrawn"])
+        # A workflow with no way to withdraw has no withdrawn files.
+        arrays["withdrawn_state"].append(ends.get("withdrawn", ends["rejected"]))
+        arrays["withdrawn_share"].append(WITHDRAWN_SHARE if "withdrawn" in ends else 0.0)
     return arrays
 
 
@@ -290,8 +293,9 @@ final AS (
     SELECT d.*,
            (done > %(now)s OR u_backlog < %(backlog)s) AS open,
            (pause > 0 AND pause_from + pause * interval '1 day' > %(now)s) AS paused_now,
-           CASE WHEN u_outcome < %(withdrawn)s THEN 'withdrawn'
-                WHEN u_outcome < %(withdrawn)s + (%(rejection)s::float8[])[s] THEN 'rejected'
+           CASE WHEN u_outcome < (%(withdrawn_share)s::float8[])[s] THEN 'withdrawn'
+                WHEN u_outcome < (%(withdrawn_share)s::float8[])[s]
+                                 + (%(rejection)s::float8[])[s] THEN 'rejected'
                 ELSE (%(done_outcome)s::text[])[s] END AS outcome
     FROM decided d
 )
@@ -398,7 +402,6 @@ def applications_generate(
                 "tz": timezone.get_current_timezone_name(),
                 "backlog": BACKLOG,
                 "paused": PAUSED_SHARE,
-                "withdrawn": WITHDRAWN_SHARE,
                 "prefix": PREFIX,
                 "s_quality": per_service["quality"],
                 "t_quality": per_tehsil["quality"],

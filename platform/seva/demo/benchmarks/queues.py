@@ -58,7 +58,9 @@ def synthetic_files_insert(*, count: int, open_per_mille: int = 100) -> int:
             base AS (
                 SELECT g,
                        1 + (g * 7919) %% array_length(offices.ids, 1) AS o,
-                       1 + g %% %(holders)s AS h,
+                       -- Scrambled (a Lehmer step), so that which holder a file has is
+                       -- not tied to whether it is open (g %% 1000) or to its office.
+                       1 + ((g::bigint * 48271) %% 2147483647) %% %(holders)s AS h,
                        (g %% 1000) < %(open_per_mille)s AS is_open,
                        now() - CASE WHEN (g %% 1000) < %(open_per_mille)s
                                     THEN interval '1 minute' * (g %% 43200)
