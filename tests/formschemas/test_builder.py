@@ -118,3 +118,17 @@ def test_the_example_fills_a_field_shown_by_the_example_answer():
         ],
     }
     assert example_for(schema) == {"kind": "other", "detail": "Sample answer"}
+
+
+def test_the_departments_own_examples_are_kept_while_they_fit_the_form():
+    path = Path(settings.SEVA_DEFINITIONS_ROOT) / settings.SEVA_FORM_DIR
+    schema = json.loads((path / "social_justice/disability_pension.json").read_text())
+    kept = schema_from_design(design_from_schema(schema))
+    assert kept["examples"] == schema["examples"]  # a made-up one would break its rules
+    assert lint_form_schema(kept) == []
+
+    design = design_from_schema(schema)
+    design.fields = [row for row in design.fields if row.name != "disability_percent"]
+    changed = schema_from_design(design)  # the examples answer a field no longer there
+    assert changed["examples"] != schema["examples"]
+    assert "disability_percent" not in changed["examples"][0]

@@ -16,6 +16,7 @@ from typing import Any
 
 from .conditions import condition_holds
 from .keywords import DRAFT_2020_12
+from .validation import UnsupportedSchema, build_validator, validate_form_data
 
 Text = dict[str, str]
 
@@ -75,6 +76,8 @@ class FormDesign:
     fields: list[FieldDesign] = field(default_factory=list)
     extra_conditions: list[dict] = field(default_factory=list)  # allOf items kept as written
     extra: dict = field(default_factory=dict)  # other top-level keys kept as written
+    # The department's own examples, kept while they still fit the form as edited.
+    examples: list = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------
@@ -326,6 +329,9 @@ def design_from_schema(schema: dict) -> FormDesign:
         title=_texts(schema.get("x-title")),
         declaration=_texts(schema.get("x-declaration")),
         extra={k: copy.deepcopy(v) for k, v in schema.items() if k not in _OWN_TOP_KEYS},
+        examples=copy.deepcopy(schema.get("examples"))
+        if isinstance(schema.get("examples"), list)
+        else [],
     )
     properties = schema.get("properties") or {}
     required = set(schema.get("required") or [])
@@ -413,8 +419,22 @@ def schema_from_design(design: FormDesign) -> dict:
     if conditions:
         schema["allOf"] = conditions
     schema.update(copy.deepcopy(design.extra))
-    schema["examples"] = [example_for(schema)]
+    schema["examples"] = _kept_examples(schema, design.examples) or [example_for(schema)]
     return schema
+
+
+def _kept_examples(schema: dict, examples: list) -> list:
+    """The form's own examples (real answers a department wrote, which its rules hold on),
+    if every one still fits the form as edited; else none, and one is made up."""
+    if not examples:
+        return []
+    try:
+        validator = build_validator(schema)
+    except UnsupportedSchema:
+        return []
+    if all(not validate_form_data(validator, example) for example in examples):
+        return copy.deepcopy(examples)
+    return []
 
 
 def step_id(title: str, taken: set[str]) -> str:
