@@ -325,13 +325,12 @@ def _condition_of(item: Any) -> tuple[str, str, str, bool] | None:
 
 
 def design_from_schema(schema: dict) -> FormDesign:
+    examples = schema.get("examples")
     design = FormDesign(
         title=_texts(schema.get("x-title")),
         declaration=_texts(schema.get("x-declaration")),
         extra={k: copy.deepcopy(v) for k, v in schema.items() if k not in _OWN_TOP_KEYS},
-        examples=copy.deepcopy(schema.get("examples"))
-        if isinstance(schema.get("examples"), list)
-        else [],
+        examples=copy.deepcopy(examples) if isinstance(examples, list) else [],
     )
     properties = schema.get("properties") or {}
     required = set(schema.get("required") or [])
