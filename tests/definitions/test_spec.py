@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 
 from seva.definitions.models import Service
+from seva.definitions.selectors import form_schema_for
 from seva.definitions.spec import ServiceSpec, compile_service
 from seva.workflows.clock import DayType
 
@@ -78,3 +79,12 @@ def test_a_reader_cannot_change_the_spec():
 def test_a_document_missing_a_required_key_does_not_compile():
     with pytest.raises(KeyError):
         compile_service({"code": "x"})
+
+
+@pytest.mark.django_db
+def test_a_versions_form_is_one_object_however_often_the_version_is_loaded():
+    first = Service.objects.get(code="disability-pension").current_version
+    again = Service.objects.get(code="disability-pension").current_version
+    assert first.form_schema is not again.form_schema  # each load parses its own copy
+    assert form_schema_for(first) is form_schema_for(again)
+    assert form_schema_for(first) == first.form_schema

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from seva.core.errors import ActionNotAllowed, NotFound
 from seva.definitions.models import Service
-from seva.definitions.selectors import form_validator_for, workflow_for
+from seva.definitions.selectors import form_schema_for, form_validator_for, workflow_for
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.rules import with_computed
 from seva.formschemas.validation import validate_form_data, with_kept_masked_values
@@ -158,7 +158,7 @@ def draft_submit(*, draft: ApplicationDraft, language: str) -> Application:
 def draft_errors(*, draft: ApplicationDraft, data: dict | None = None) -> dict[str, list[str]]:
     """What is wrong with the draft's answers (or `data`), checked as submission will check
     them; a correction may keep the Aadhaar numbers that are stored masked."""
-    schema = draft.service_version.form_schema
+    schema = form_schema_for(draft.service_version)
     answers = with_computed(schema, prune_hidden(schema, draft.data if data is None else data))
     if draft.correcting is not None:
         answers = with_kept_masked_values(schema, answers, draft.correcting.data)

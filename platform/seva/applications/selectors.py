@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from seva.core.errors import NotFound
 from seva.definitions.models import ServiceVersion
-from seva.definitions.selectors import workflow_for
+from seva.definitions.selectors import form_schema_for, workflow_for
 from seva.formschemas.keywords import DRAFT_2020_12
 from seva.formschemas.rules import expression_holds
 from seva.formschemas.validation import build_validator
@@ -109,7 +109,7 @@ def condition_holds(transition: Transition, application: Application) -> bool:
     """Whether the transition's conditions hold on the form data: its `if` (an expression)
     and its `when` (a JSON Schema), each where it has one."""
     if transition.condition and not expression_holds(
-        application.service_version.form_schema, transition.condition, application.data
+        form_schema_for(application.service_version), transition.condition, application.data
     ):
         return False
     if not transition.when:
@@ -167,7 +167,7 @@ def rts_days_of(application: Application) -> int:
     """The RTS period of `application`: its service's, or the first variant's whose condition
     holds on its answers (a renewal's shorter period)."""
     spec = application.service_version.spec
-    schema = application.service_version.form_schema
+    schema = form_schema_for(application.service_version)
     for variant in spec.rts.variants:
         if expression_holds(schema, variant.condition, application.data):
             return variant.days

@@ -19,7 +19,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.models import Service
-from seva.definitions.selectors import form_validator_for, workflow_for
+from seva.definitions.selectors import form_schema_for, form_validator_for, workflow_for
 from seva.definitions.spec import ServiceSpec
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.keywords import DRAFT_2020_12
@@ -229,7 +229,7 @@ def _checked_form_data(
     caller's own. Returns the data to store (Aadhaar masked) and the documents it claims."""
     if not isinstance(data, dict):
         raise ValidationFailed({"data": [_("Send the form's answers as an object.")]})
-    schema = version.form_schema
+    schema = form_schema_for(version)
     # Computed answers are the server's: whatever the client sent for them is replaced.
     data = with_computed(schema, prune_hidden(schema, data))
     checked = with_kept_masked_values(schema, data, kept) if kept else data

@@ -28,7 +28,7 @@ from seva.applications.documents import step_uploads_store, uploads_too_large
 from seva.applications.errors import DraftAlreadySent
 from seva.citizens.services import SignInRefused
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
-from seva.definitions.selectors import service_get
+from seva.definitions.selectors import form_schema_for, service_get
 from seva.formschemas import wizard
 from seva.formschemas.answers import answers as answer_pages
 from seva.formschemas.answers import error_summary
@@ -241,7 +241,7 @@ def _citizen(draft: AssistedDraft) -> dict:
 
 @_with_draft(ready=True)
 def step_view(request: HttpRequest, draft: AssistedDraft, step_id: str) -> HttpResponse:
-    schema = draft.service_version.form_schema
+    schema = form_schema_for(draft.service_version)
     steps = form_steps(schema, LANGUAGE)
     step = wizard.step_named(steps, step_id)
     if step is None:
@@ -293,7 +293,7 @@ def step_view(request: HttpRequest, draft: AssistedDraft, step_id: str) -> HttpR
 # ------------------------------------------------------------------------------
 @_with_draft(ready=True)
 def check_view(request: HttpRequest, draft: AssistedDraft) -> HttpResponse:
-    schema = draft.service_version.form_schema
+    schema = form_schema_for(draft.service_version)
     steps = form_steps(schema, LANGUAGE)
     errors = services.assisted_draft_errors(draft=draft)
     form = FeeForm(

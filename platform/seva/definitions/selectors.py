@@ -56,6 +56,14 @@ def workflow_for(version: ServiceVersion) -> Workflow:
     return _workflow(version.pk, version.content_hash)
 
 
+def form_schema_for(version: ServiceVersion) -> dict:
+    """The version's form as one object for the process's life (the one its cached validator
+    holds), so that what the form layer derives from a form and keeps by its identity (the
+    names its expressions read, seva.formschemas.rules) is derived once per version, not
+    for every request that loads the version afresh. Read it; never change it."""
+    return form_validator_for(version).schema
+
+
 # Roles that manage a department's services in the admin (see roles.yaml).
 SERVICE_ROLES = ("service_admin", "service_approver")
 

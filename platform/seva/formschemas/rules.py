@@ -72,15 +72,19 @@ class _Derived:
     rows: dict[str, dict[str, str]]  # a repeatable group's name -> its row fields' types
 
 
-# Forms are kept (per version) for the process's life, so what is derived from one is kept
-# by its identity; the schema is held in the entry, so the id cannot be reused meanwhile.
+# What is derived from a form is kept by the form's identity: callers on the hot paths pass
+# one object per version for the process's life (definitions.selectors.form_schema_for), so
+# this holds about one entry per version in use. The schema is held in its entry, so its id
+# cannot be reused meanwhile; a caller passing a fresh copy only misses, and the bound keeps
+# such copies few.
 _DERIVED: dict[int, tuple[dict, _Derived]] = {}
+_MOST_KEPT = 256
 
 
 def _derived(schema: dict) -> _Derived:
     entry = _DERIVED.get(id(schema))
     if entry is None or entry[0] is not schema:
-        if len(_DERIVED) > 4096:
+        if len(_DERIVED) >= _MOST_KEPT:
             _DERIVED.clear()
         resolved = inline_refs(schema)
         fields = list(_fields(resolved))

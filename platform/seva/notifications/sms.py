@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from seva.definitions.selectors import form_schema_for
 from seva.definitions.sms import MAX_VALUE_CHARS, SMS_VARIABLES, fill_template, is_expression
 from seva.expressions.language import ExpressionError
 from seva.formschemas.rules import expression_value
@@ -71,7 +72,7 @@ def _expression_text(application: Application, expression: str) -> str:
     an answer it reads is missing, as for a date not set."""
     try:
         value = expression_value(
-            application.service_version.form_schema, expression, application.data
+            form_schema_for(application.service_version), expression, application.data
         )
     except ExpressionError:
         return "-"

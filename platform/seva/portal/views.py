@@ -36,7 +36,7 @@ from seva.citizens.services import (
 )
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.core.redirects import local_next
-from seva.definitions.selectors import service_get
+from seva.definitions.selectors import form_schema_for, service_get
 from seva.formschemas import wizard
 from seva.formschemas.answers import answers as answer_pages
 from seva.formschemas.conditions import prune_hidden
@@ -186,7 +186,7 @@ def _documents(draft: ApplicationDraft) -> dict[str, dict]:
 @_with_draft
 def apply_step(request: HttpRequest, draft: ApplicationDraft, step_id: str) -> HttpResponse:
     language = _language(request)
-    schema = draft.service_version.form_schema
+    schema = form_schema_for(draft.service_version)
     steps = form_steps(schema, language)
     step = wizard.step_named(steps, step_id)
     if step is None:
@@ -245,7 +245,7 @@ def apply_step(request: HttpRequest, draft: ApplicationDraft, step_id: str) -> H
 @_with_draft
 def apply_check(request: HttpRequest, draft: ApplicationDraft) -> HttpResponse:
     language = _language(request)
-    schema = draft.service_version.form_schema
+    schema = form_schema_for(draft.service_version)
     errors = drafts.draft_errors(draft=draft)
     status = 200
     if request.method == "POST" and not errors:

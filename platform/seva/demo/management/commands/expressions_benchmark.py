@@ -18,6 +18,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from seva.definitions.models import Service
+from seva.definitions.selectors import form_schema_for
 from seva.expressions.language import compiled_clear
 from seva.formschemas.rules import COMPUTE, RULES, form_variables, rule_errors, with_computed
 
@@ -79,7 +80,7 @@ class Command(BaseCommand):
         if not versions:
             raise CommandError("No published service: run sync_definitions first.")
         version = max(versions, key=lambda v: _expressions(v.form_schema))
-        schema = version.form_schema
+        schema = form_schema_for(version)  # as submission reads it
         count = _expressions(schema)
         if not count:
             raise CommandError("No published service has expressions.")
