@@ -78,11 +78,12 @@ def _from(transition: Transition, source: str) -> Transition:
     return replace(transition, sources=(source,))
 
 
-def officer_for(application: Application, role_code: str) -> str:
-    """The username of a demo officer who holds `role_code` over the application."""
+def officer_for(application: Application, role_code: str, department=None) -> str:
+    """The username of a demo officer who holds `role_code` over the application (in
+    `department`, when not the application's own: a consulted office)."""
     postings = (
         Posting.objects.filter(role__code=role_code)
-        .filter(Q(department=application.department) | Q(department__isnull=True))
+        .filter(Q(department=department or application.department) | Q(department__isnull=True))
         .select_related("user", "jurisdiction")
         .order_by("pk")
     )
@@ -137,7 +138,8 @@ def example_for(bundle: dict, path: list[Transition]) -> dict:
     `if`) and none of the automatic actions' that would take the file off it."""
     form = bundle["form"]
     conditions = [t.when for t in path if t.when]
-    ifs = [t.condition for t in path if t.condition]
+    # Conditions on the consultations' answers are met by answering (answer_consultations).
+    ifs = [t.condition for t in path if t.condition and "consultations." not in t.condition]
     workflow = compile_workflow(bundle["workflow"])
     states = [workflow.initial, *(t.target for t in path)]
     on_path = {(state, t.action) for state, t in zip(states, path, strict=False)}
@@ -145,7 +147,7 @@ def example_for(bundle: dict, path: list[Transition]) -> dict:
         t.condition
         for state in states
         for t in workflow.automatic_from(state)
-        if (state, t.action) not in on_path and t.condition
+        if (state, t.action) not in on_path and t.condition and "consultations." not in t.condition
     ]
     for example in form["examples"]:
         data = with_computed(form, example)
@@ -184,6 +186,28 @@ def with_uploaded_documents(
     return data
 
 
+def answer_consultations(api, application: Application, transition: Transition, day: dt.date):
+    """Answer the open consultations on the file over the API, each by an officer of the
+    consulted office, so that the automatic action `transition` follows: one objection
+    when its condition counts objections, no objection from all otherwise."""
+    objects = "objections > 0" in (transition.condition or "")
+    open_ones = list(
+        application.consultations.filter(answered_at__isnull=True)
+        .select_related("role", "department")
+        .order_by("pk")
+    )
+    for index, consultation in enumerate(open_ones):
+        username = officer_for(application, consultation.role.code, consultation.department)
+        answer = "objection" if objects and index == 0 else "no_objection"
+        with time_machine.travel(at(day), tick=False):
+            response = api(username).post(
+                f"/api/v1/applications/{application.reference}/consultations/{consultation.code}/",
+                {"answer": answer, "remarks": REMARKS},
+                format="json",
+            )
+        assert response.status_code == 200, (consultation.code, response.json())
+
+
 def submit(api, walk: Walk, day: dt.date, example: dict | None = None) -> Application:
     example = with_uploaded_documents(
         api, walk.code, walk.bundle["form"], example or walk.bundle["form"]["examples"][0]
@@ -203,6 +227,9 @@ def act(api, walk: Walk, transition: Transition, day: dt.date) -> dict:
     automatic action, nobody (the platform took it when the file came in: it is checked);
     for a timer, the sweep, run once the timer is due (not before `day`)."""
     application = Application.objects.get(reference=walk.reference)
+    if transition.auto and application.consultations.filter(answered_at__isnull=True).exists():
+        answer_consultations(api, application, transition, day)
+        application.refresh_from_db()
     if transition.auto:
         last = application.events.order_by("-sequence").first()
         assert (application.state, last.action, last.actor_role) == (

@@ -112,6 +112,12 @@ REFERENCE = OpenApiParameter(
     description="The application's reference number.",
     examples=[OpenApiExample("A reference", value="HR-REV-INC-2026-000123")],
 )
+CONSULTATION_CODE = OpenApiParameter(
+    "code",
+    str,
+    OpenApiParameter.PATH,
+    description="The consultation's code, as the workflow names it (e.g. fire_safety).",
+)
 SERVICE_CODE = OpenApiParameter(
     "code",
     str,
@@ -287,6 +293,27 @@ class HistoryEvent(serializers.Serializer):
         return keyword_safe(super().get_fields())
 
 
+class ConsultationItem(serializers.Serializer):
+    code = serializers.CharField(help_text="As the workflow names it: consultations.<code>.")
+    label = text()
+    state = serializers.CharField(help_text="The state that opened it.")
+    role = serializers.CharField(help_text="The role that answers.")
+    department = serializers.CharField(help_text="The department whose officer answers.")
+    opened_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(help_text="Unanswered by then, it is deemed no objection.")
+    answer = choices(
+        ["no_objection", "conditions", "objection", "deemed", "withdrawn"], allow_null=True
+    )
+    answered_at = serializers.DateTimeField(allow_null=True)
+    answered_by = serializers.CharField(allow_null=True, help_text="Null for the system.")
+    remarks = serializers.CharField(allow_blank=True)
+
+
+class ConsultationWaiting(ConsultationItem):
+    reference = serializers.CharField()
+    service = serializers.CharField()
+
+
 class ApplicationDetail(serializers.Serializer):
     reference = serializers.CharField()
     service = ServiceVersionRef()
@@ -303,6 +330,9 @@ class ApplicationDetail(serializers.Serializer):
     outcome = choices(Outcome, allow_null=True)
     closed_within_rts = serializers.BooleanField(allow_null=True)
     data = serializers.DictField(help_text="The form's answers (identity numbers masked).")
+    consultations = ConsultationItem(
+        many=True, help_text="Offices consulted on the file (no-objection certificates)."
+    )
     history = HistoryEvent(many=True)
 
 

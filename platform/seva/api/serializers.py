@@ -10,13 +10,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from seva.applications.documents import ATTACHMENT_FIELD, ATTACHMENTS_PER_ACTION
-from seva.applications.models import Application, Channel
-from seva.applications.selectors import AvailableAction, application_clock
+from seva.applications.models import Application, Channel, Consultation
+from seva.applications.selectors import AvailableAction, application_clock, consultations_of
 from seva.dashboards.boards import BYS, KINDS
 from seva.definitions.models import Service
 from seva.definitions.selectors import workflow_for
 from seva.definitions.spec import DocumentNeeded, Eligibility, Texts
 from seva.queues.selectors import Colour
+from seva.workflows.engine import ANSWERS_GIVEN
 
 from .pagination import PageInput
 
@@ -210,6 +211,7 @@ def application_detail(application: Application) -> dict[str, Any]:
         "outcome": application.outcome or None,
         "closed_within_rts": application.closed_within_rts,
         "data": application.data,
+        "consultations": [consultation_item(c) for c in consultations_of(application)],
         "history": [
             {
                 "sequence": event.sequence,
@@ -226,6 +228,44 @@ def application_detail(application: Application) -> dict[str, Any]:
             for event in application.events.select_related("actor").order_by("sequence")
         ],
     }
+
+
+def consultation_item(consultation: Consultation) -> dict[str, Any]:
+    return {
+        "code": consultation.code,
+        "label": consultation.label,
+        "state": consultation.state,
+        "role": consultation.role.code,
+        "department": consultation.department.code,
+        "opened_at": _iso(consultation.opened_at),
+        "due_at": _iso(consultation.due_at),
+        "answer": consultation.answer or None,
+        "answered_at": _iso(consultation.answered_at),
+        "answered_by": consultation.answered_by.get_username()
+        if consultation.answered_by_id
+        else None,
+        "remarks": consultation.remarks,
+    }
+
+
+def consultation_waiting(consultation: Consultation) -> dict[str, Any]:
+    application = consultation.application
+    return {
+        "reference": application.reference,
+        "service": application.service.code,
+        **consultation_item(consultation),
+    }
+
+
+class ConsultationAnswerInput(serializers.Serializer):
+    answer = serializers.ChoiceField(choices=[a.value for a in ANSWERS_GIVEN])
+    remarks = serializers.CharField(
+        max_length=4000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The reasons for an objection, or the conditions; required for those.",
+    )
 
 
 def action_summary(available: AvailableAction) -> dict[str, Any]:

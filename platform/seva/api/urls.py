@@ -19,7 +19,13 @@ urlpatterns = [
         views.ApplicationActionsApi.as_view(),
         name="application-actions",
     ),
+    path(
+        "applications/<str:reference>/consultations/<slug:code>/",
+        views.ConsultationAnswerApi.as_view(),
+        name="application-consultation-answer",
+    ),
     path("queue/", views.QueueApi.as_view(), name="queue"),
+    path("consultations/", views.ConsultationListApi.as_view(), name="consultations"),
     path("dashboard/rts/", views.DashboardRtsApi.as_view(), name="dashboard-rts"),
     path("documents/", views.DocumentUploadApi.as_view(), name="document-upload"),
     path("auth/token/", token_views.TokenApi.as_view(), name="auth-token"),

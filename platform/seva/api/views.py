@@ -32,8 +32,13 @@ from seva.applications.selectors import (
     application_get_for,
     applications_of_applicant,
     available_actions,
+    consultations_waiting_for,
 )
-from seva.applications.services import application_act, application_submit
+from seva.applications.services import (
+    application_act,
+    application_submit,
+    consultation_answer,
+)
 from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
 from seva.core.oddinput import OddInput
 from seva.dashboards.filters import board_filters_from, board_row_json
@@ -237,6 +242,58 @@ class ApplicationActionsApi(APIView):
             ),
         )
         return Response(s.application_detail(application))
+
+
+class ConsultationAnswerApi(APIView):
+    @extend_schema(
+        operation_id="applications_consultation_answer",
+        tags=["applications"],
+        summary="Answer a consultation on the application",
+        description=(
+            "For an officer of the consulted role and department over the applicant's place: "
+            "no_objection, conditions (state them in `remarks`) or objection (its reasons in "
+            "`remarks`). The file moves on by itself once its workflow says so."
+        ),
+        parameters=[doc.REFERENCE, doc.CONSULTATION_CODE],
+        request={"application/json": s.ConsultationAnswerInput},
+        responses={
+            200: doc.ApplicationDetail,
+            **doc.refusals(*doc.BODY, 404, 409, *doc.SIGNED_IN),
+        },
+    )
+    def post(self, request: Request, reference: str, code: str) -> Response:
+        application = _application(request, reference)
+        payload = s.ConsultationAnswerInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        consultation_answer(
+            application=application,
+            user=request.user,
+            code=code,
+            answer=payload.validated_data["answer"],
+            remarks=payload.validated_data["remarks"],
+        )
+        return Response(s.application_detail(_application(request, reference)))
+
+
+class ConsultationListApi(APIView):
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        operation_id="consultations_list",
+        tags=["queue"],
+        summary="Consultations waiting for the caller's answer",
+        description=(
+            "Open consultations in the caller's postings' roles, departments and areas, "
+            "soonest due first."
+        ),
+        responses={200: doc.ConsultationWaiting(many=True), **doc.refusals(400, *doc.SIGNED_IN)},
+    )
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        rows = paginator.paginate_queryset(
+            consultations_waiting_for(request.user), request, view=self
+        )
+        return paginator.get_paginated_response([s.consultation_waiting(c) for c in rows])
 
 
 class DocumentUploadApi(APIView):

@@ -169,6 +169,7 @@ class ApplicationEvent(models.Model):
         ACTION = "action", "Action"
         ESCALATED = "escalated", "Escalated"
         DEADLINES_RECOMPUTED = "deadlines", "Deadlines recomputed"
+        CONSULTATION = "consultation", "Consultation"
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
     sequence = models.PositiveIntegerField()
@@ -203,6 +204,72 @@ class ApplicationEvent(models.Model):
         if not self._state.adding:
             raise ValueError("history rows are append-only")
         super().save(*args, **kwargs)
+
+
+class Consultation(models.Model):
+    """An office asked for its opinion on a file (a no-objection certificate) while the file
+    stays in a state that consults (workflows.engine.Consultation): who answers, by when,
+    and what they answered. Opened on entering the state; closed when answered, when deemed
+    at its deadline, or withdrawn when the file leaves the state first."""
+
+    class Answer(models.TextChoices):
+        NO_OBJECTION = "no_objection", "No objection"
+        CONDITIONS = "conditions", "No objection, on conditions"
+        OBJECTION = "objection", "Objection"
+        DEEMED = "deemed", "Deemed no objection (not answered in time)"
+        WITHDRAWN = "withdrawn", "Withdrawn (the file moved on before an answer)"
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="consultations"
+    )
+    state = models.CharField(max_length=40, help_text="The state that opened it.")
+    code = models.CharField(max_length=40)
+    label = models.JSONField(default=dict)
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="+")
+    # The department whose officer answers: another department's, often (the fire service).
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    # The applicant's place, as on the application: a posting covers the consultation when
+    # this lies inside its area.
+    place_path = models.CharField(max_length=400)
+    opened_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.CharField(max_length=16, choices=Answer.choices, blank=True)
+    remarks = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["opened_at", "pk"]
+        indexes = [
+            # A consulted officer's queue: open consultations for a role in a department,
+            # inside the posting's area.
+            models.Index(
+                fields=["department", "role", "place_path"],
+                opclasses=["int8_ops", "int8_ops", "varchar_pattern_ops"],
+                condition=Q(answered_at__isnull=True),
+                name="consult_open_idx",
+            ),
+            # The deadlines' sweep.
+            models.Index(
+                fields=["due_at"], condition=Q(answered_at__isnull=True), name="consult_due_idx"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "code"],
+                condition=Q(answered_at__isnull=True),
+                name="applications_one_open_consultation_per_code",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.code}: {self.answer or 'open'}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
 
 
 class ReferenceCounter(models.Model):

@@ -25,10 +25,10 @@ from seva.org.selectors import (
     working_calendar_for,
 )
 from seva.workflows.clock import DayType, Pause, days_used
-from seva.workflows.engine import CITIZEN, Transition
+from seva.workflows.engine import CITIZEN, Answer, Transition, Workflow
 from seva.workflows.guards import GUARDS
 
-from .models import Application
+from .models import Application, Consultation
 
 
 def applications_visible_to(user) -> QuerySet[Application]:
@@ -53,6 +53,13 @@ def applications_visible_to(user) -> QuerySet[Application]:
         else:
             handled = ServiceVersion.roles.through.objects.filter(role_id=posting.role_id)
             scope |= area & department & Q(service_version__in=handled.values("serviceversion_id"))
+            # A file another department consulted this posting's role on (open or answered).
+            consulted = Consultation.objects.filter(
+                role_id=posting.role_id,
+                department_id=posting.department_id,
+                place_path__startswith=posting.jurisdiction.path,
+            )
+            scope |= Q(pk__in=consulted.values("application_id"))
     return Application.objects.filter(scope)
 
 
@@ -105,13 +112,44 @@ def _condition_validator(when_json: str):
     return build_validator({"$schema": DRAFT_2020_12, **json.loads(when_json)})
 
 
+def consultation_values(application: Application, workflow: Workflow) -> dict[str, object]:
+    """What the expressions of `workflow` read about the consultations of the file's current
+    state: `consultations.<code>` (an Answer), `.open`, `.objections`, `.conditions`."""
+    variables = workflow.consultation_variables()
+    if not variables:
+        return {}
+    consulted = workflow.state(application.state).consult
+    answers = {c.code: Answer.PENDING.value for c in consulted}
+    latest = application.consultations.filter(state=application.state).order_by("opened_at", "pk")
+    for code, answer in latest.values_list("code", "answer"):
+        if code in answers:
+            answers[code] = answer or Answer.PENDING.value
+    values: dict[str, object] = {name: "" for name, kind in variables if kind == "string"}
+    values.update({f"consultations.{code}": answer for code, answer in answers.items()})
+    counted = list(answers.values())
+    values["consultations.open"] = counted.count(Answer.PENDING.value)
+    values["consultations.objections"] = counted.count(Answer.OBJECTION.value)
+    values["consultations.conditions"] = counted.count(Answer.CONDITIONS.value)
+    return values
+
+
 def condition_holds(transition: Transition, application: Application) -> bool:
-    """Whether the transition's conditions hold on the form data: its `if` (an expression)
-    and its `when` (a JSON Schema), each where it has one."""
-    if transition.condition and not expression_holds(
-        form_schema_for(application.service_version), transition.condition, application.data
-    ):
-        return False
+    """Whether the transition's conditions hold on the form data (and, for a state that
+    consults, on the consultations' answers): its `if` (an expression) and its `when` (a JSON
+    Schema), each where it has one."""
+    if transition.condition:
+        workflow = workflow_for(application.service_version)
+        extra = workflow.consultation_variables()
+        if not expression_holds(
+            form_schema_for(application.service_version),
+            transition.condition,
+            application.data,
+            extra_variables=extra,
+            extra_values=consultation_values(application, workflow)
+            if "consultations." in transition.condition
+            else None,
+        ):
+            return False
     if not transition.when:
         return True
     validator = _condition_validator(json.dumps(transition.when, sort_keys=True))
@@ -145,6 +183,55 @@ def available_actions(user, application: Application) -> list[AvailableAction]:
         ):
             actions.append(AvailableAction(transition=transition, role=role))
     return actions
+
+
+def consultations_of(application: Application) -> list[Consultation]:
+    """Every consultation the file has had, oldest first, with who answered."""
+    return list(
+        application.consultations.select_related("role", "department", "answered_by").order_by(
+            "opened_at", "pk"
+        )
+    )
+
+
+def consultation_answerable_by(user, application: Application) -> list[Consultation]:
+    """The open consultations on `application` that `user` may answer: a posting in the
+    consulted role, in the consulted department, over the applicant's place."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    postings = postings_active(user)
+    return [
+        c
+        for c in application.consultations.filter(answered_at__isnull=True).select_related(
+            "role", "department"
+        )
+        if any(
+            p.role_id == c.role_id
+            and posting_covers(p, department_id=c.department_id, place_path=c.place_path)
+            for p in postings
+        )
+    ]
+
+
+def consultations_waiting_for(user) -> QuerySet[Consultation]:
+    """The open consultations in `user`'s postings' roles, departments and areas, soonest
+    due first: the consulted officer's queue."""
+    if not getattr(user, "is_authenticated", False):
+        return Consultation.objects.none()
+    scope = Q(pk__in=[])
+    for posting in postings_active(user):
+        if posting.department_id is None:
+            continue
+        scope |= Q(
+            role_id=posting.role_id,
+            department_id=posting.department_id,
+            place_path__startswith=posting.jurisdiction.path,
+        )
+    return (
+        Consultation.objects.filter(scope, answered_at__isnull=True)
+        .select_related("application", "application__service", "role", "department")
+        .order_by("due_at", "pk")
+    )
 
 
 def clock_pauses(application: Application) -> list[Pause]:

@@ -31,11 +31,11 @@ from seva.formschemas.validation import (
     validate_form_data,
     with_kept_masked_values,
 )
-from seva.org.models import Jurisdiction, JurisdictionLevel
+from seva.org.models import Department, Jurisdiction, JurisdictionLevel, Role
 from seva.org.routing import HolderFlag, route_holder
 from seva.org.selectors import jurisdiction_ancestor_at, working_calendar_for
 from seva.workflows.clock import DayType, Pause, WorkingCalendar, due_date
-from seva.workflows.engine import CITIZEN, SYSTEM, State, Transition, Workflow
+from seva.workflows.engine import ANSWERS_GIVEN, CITIZEN, SYSTEM, State, Transition, Workflow
 
 from . import events as lifecycle
 from .documents import (
@@ -46,13 +46,22 @@ from .documents import (
     documents_check_claimable,
     documents_lock,
 )
-from .models import NEW, Application, ApplicationEvent, Channel, Document, Feedback
+from .models import (
+    NEW,
+    Application,
+    ApplicationEvent,
+    Channel,
+    Consultation,
+    Document,
+    Feedback,
+)
 from .references import next_reference, reference_prefix
 from .selectors import (
     acting_roles,
     application_get_for,
     clock_pauses,
     condition_holds,
+    consultation_answerable_by,
     guard_refusals,
     rts_days_of,
 )
@@ -329,6 +338,7 @@ def application_submit(
         )
         lifecycle.submitted.notify(lifecycle.Submitted(application))
         _notify(application, events=initial.sms_on_enter, event_row=event)
+        _consultations_open(application, state=initial, at=at, calendar=calendar)
         _take_automatic_steps(application, workflow=workflow, at=at)
     return application
 
@@ -366,13 +376,8 @@ def _platform_step(
     from_state = application.state
     position = lifecycle.open_position(application)
     application.apply_step(transition)
-    _enter_state(
-        application,
-        workflow=workflow,
-        state=target,
-        at=at,
-        calendar=working_calendar_for(application.office),
-    )
+    calendar = working_calendar_for(application.office)
+    _enter_state(application, workflow=workflow, state=target, at=at, calendar=calendar)
     try:
         application.save()
     except ConcurrentTransition as exc:  # pragma: no cover - the row is locked
@@ -389,6 +394,8 @@ def _platform_step(
         remarks=remarks,
     )
     _notify(application, events=(*transition.sms, *target.sms_on_enter), event_row=event)
+    _consultations_withdraw(application, state=from_state, at=at)
+    _consultations_open(application, state=target, at=at, calendar=calendar)
 
 
 def applications_fire_timers(*, at: dt.datetime | None = None) -> int:
@@ -428,6 +435,178 @@ def applications_fire_timers(*, at: dt.datetime | None = None) -> int:
             _take_automatic_steps(current, workflow=workflow, at=at)
             fired += 1
     return fired
+
+
+def _consultations_open(
+    application: Application, *, state: State, at: dt.datetime, calendar: WorkingCalendar
+) -> None:
+    """Open the consultations `state` asks for, each with its deadline (the service's RTS day
+    type, from the day the file entered), and record that they were opened."""
+    if not state.consult or state.terminal:
+        return
+    _days, day_type = _rts(application)
+    today = timezone.localdate(at)
+    roles = {r.code: r for r in Role.objects.filter(code__in={c.role for c in state.consult})}
+    codes = {c.department for c in state.consult if c.department}
+    departments = {d.code: d for d in Department.objects.filter(code__in=codes)}
+    opened = Consultation.objects.bulk_create(
+        Consultation(
+            application=application,
+            state=state.code,
+            code=item.code,
+            label=dict(item.label),
+            role=roles[item.role],
+            department=departments[item.department] if item.department else application.department,
+            place_path=application.place_path,
+            opened_at=at,
+            due_at=end_of_day(
+                due_date(start=today, days=item.days, day_type=day_type, calendar=calendar)
+            ),
+        )
+        for item in state.consult
+    )
+    _record(
+        application,
+        kind=ApplicationEvent.Kind.CONSULTATION,
+        at=at,
+        actor=None,
+        actor_role=SYSTEM,
+        action="consult",
+        from_state=application.state,
+        data={
+            "opened": [
+                {
+                    "consultation": c.code,
+                    "role": c.role.code,
+                    "department": c.department.code,
+                    "due": timezone.localdate(c.due_at).isoformat(),
+                }
+                for c in opened
+            ]
+        },
+    )
+
+
+def _consultations_withdraw(application: Application, *, state: str, at: dt.datetime) -> None:
+    """The file left `state` before some of its consultations were answered: those close
+    unanswered (the answers given stay in the history)."""
+    application.consultations.filter(state=state, answered_at__isnull=True).update(
+        answered_at=at, answer=Consultation.Answer.WITHDRAWN
+    )
+
+
+def consultation_answer(
+    *,
+    application: Application,
+    user,
+    code: str,
+    answer: str,
+    remarks: str = "",
+    at: dt.datetime | None = None,
+) -> Consultation:
+    """A consulted officer's answer (no objection; no objection on conditions, which they
+    state; an objection, with its reasons), recorded in the file's history; then the file
+    moves on by any automatic action that now holds (all answered, say)."""
+    at = at or timezone.now()
+    remarks = (remarks or "").strip()
+    with transaction.atomic():
+        current = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("service_version", "office", "department")
+            .get(pk=application.pk)
+        )
+        consultation = next(
+            (c for c in consultation_answerable_by(user, current) if c.code == code), None
+        )
+        if consultation is None:
+            if current.consultations.filter(code=code, answered_at__isnull=False).exists():
+                raise Conflict(
+                    _("The consultation '%(code)s' on %(ref)s has been answered already.")
+                    % {"code": code, "ref": current.reference}
+                )
+            raise ActionNotAllowed(
+                _("No open consultation '%(code)s' on %(ref)s is yours to answer.")
+                % {"code": code, "ref": current.reference}
+            )
+        errors: dict[str, list[str]] = {}
+        if answer not in ANSWERS_GIVEN:
+            errors["answer"] = [
+                _("Answer no_objection, conditions or objection."),
+            ]
+        elif answer == Consultation.Answer.OBJECTION and not remarks:
+            errors["remarks"] = [_("Give the reasons for the objection.")]
+        elif answer == Consultation.Answer.CONDITIONS and not remarks:
+            errors["remarks"] = [_("State the conditions of the no objection.")]
+        if errors:
+            raise ValidationFailed(errors)
+        consultation.answer = answer
+        consultation.answered_at = at
+        consultation.answered_by = user
+        consultation.remarks = remarks
+        consultation.save(update_fields=["answer", "answered_at", "answered_by", "remarks"])
+        _record(
+            current,
+            kind=ApplicationEvent.Kind.CONSULTATION,
+            at=at,
+            actor=user,
+            actor_role=consultation.role.code,
+            action="answer_consultation",
+            from_state=current.state,
+            remarks=remarks,
+            data={"consultation": consultation.code, "answer": answer},
+        )
+        _take_automatic_steps(current, workflow=workflow_for(current.service_version), at=at)
+    return consultation
+
+
+def consultations_deem_due(*, at: dt.datetime | None = None) -> int:
+    """Every open consultation past its deadline is deemed no objection, recorded as the
+    system's, and its file moves on by any automatic action that now holds. Each file in
+    its own transaction, locked and looked at again, so that a consultation answered
+    meanwhile is left alone and none is deemed twice. Returns how many were deemed."""
+    at = at or timezone.now()
+    due = (
+        Consultation.objects.filter(due_at__lte=at, answered_at__isnull=True)
+        .order_by("due_at", "pk")
+        .values_list("application_id", flat=True)
+    )
+    deemed = 0
+    for application_id in list(dict.fromkeys(due)):
+        with transaction.atomic():
+            current = (
+                Application.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("service_version", "office")
+                .filter(pk=application_id)
+                .first()
+            )
+            if current is None:  # pragma: no cover - another sweep holds it
+                continue
+            overdue = list(
+                current.consultations.filter(due_at__lte=at, answered_at__isnull=True)
+                .select_related("role")
+                .order_by("due_at", "pk")
+            )
+            for consultation in overdue:
+                consultation.answer = Consultation.Answer.DEEMED
+                consultation.answered_at = at
+                consultation.save(update_fields=["answer", "answered_at"])
+                _record(
+                    current,
+                    kind=ApplicationEvent.Kind.CONSULTATION,
+                    at=at,
+                    actor=None,
+                    actor_role=SYSTEM,
+                    action="answer_consultation",
+                    from_state=current.state,
+                    remarks="No answer by the deadline: deemed no objection.",
+                    data={"consultation": consultation.code, "answer": consultation.answer},
+                )
+                deemed += 1
+            if overdue:
+                _take_automatic_steps(
+                    current, workflow=workflow_for(current.service_version), at=at
+                )
+    return deemed
 
 
 def _sender_of(application: Application) -> str | None:
@@ -589,6 +768,10 @@ def application_act(
                 application=current, event=event
             )
         _notify(current, events=(*transition.sms, *target.sms_on_enter), event_row=event)
+        _consultations_withdraw(current, state=from_state, at=at)
+        _consultations_open(
+            current, state=target, at=at, calendar=working_calendar_for(current.office)
+        )
         _take_automatic_steps(current, workflow=workflow, at=at)
     return current
 

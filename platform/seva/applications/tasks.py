@@ -10,6 +10,7 @@ from .services import (
     applications_escalate_overdue,
     applications_fire_timers,
     applications_recompute_deadlines,
+    consultations_deem_due,
 )
 
 
@@ -26,8 +27,9 @@ def escalate_overdue() -> int:
 
 @shared_task
 def fire_timers() -> int:
-    """Every 15 minutes (CELERY_BEAT_SCHEDULE): files whose state's timer is due move on."""
-    return applications_fire_timers()
+    """Every 15 minutes (CELERY_BEAT_SCHEDULE): files whose state's timer is due move on, and
+    consultations past their deadline are deemed no objection."""
+    return applications_fire_timers() + consultations_deem_due()
 
 
 @shared_task

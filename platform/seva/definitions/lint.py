@@ -6,6 +6,7 @@ The result is a list of problems, each naming the file, the place in it and what
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 from collections.abc import Iterable
@@ -243,6 +244,8 @@ def load_definitions(root: Path | None = None) -> tuple[DefinitionSet, list[Defi
     languages = list(settings.SEVA_LANGUAGES)
     roles_file = f"{settings.SEVA_SERVICE_DIR}/{ORG_DIR}/roles.yaml"
     known_roles = None if roles_file in dset.broken else set(dset.roles)
+    departments_file = f"{settings.SEVA_SERVICE_DIR}/{ORG_DIR}/departments.yaml"
+    known_departments = None if departments_file in dset.broken else set(dset.departments)
     for form in dset.forms.values():
         problems += [
             form.problem(p, m) for p, m in lint_form_schema(form.data, languages=languages)
@@ -250,7 +253,12 @@ def load_definitions(root: Path | None = None) -> tuple[DefinitionSet, list[Defi
     for workflow in dset.workflows.values():
         problems += [
             workflow.problem(p, m)
-            for p, m in lint_workflow(workflow.data, roles=known_roles, languages=languages)
+            for p, m in lint_workflow(
+                workflow.data,
+                roles=known_roles,
+                languages=languages,
+                departments=known_departments,
+            )
         ]
     for service in dset.services.values():
         problems += _service_cross_checks(dset, service)
@@ -451,6 +459,9 @@ def _condition_checks(
         variables = form_variables(form)
     except (KeyError, TypeError, ValueError):
         return []  # the form's own problems are reported against its file
+    # The workflow's own problems are reported against its file.
+    with contextlib.suppress(KeyError, TypeError, ValueError):
+        variables = (*variables, *compile_workflow(workflow.data).consultation_variables())
     problems = []
     for index, spec in enumerate(workflow.data.get("transitions") or []):
         condition = spec.get("if") if isinstance(spec, dict) else None

@@ -14,7 +14,7 @@ client sent for them is dropped first."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,15 +220,27 @@ def rule_errors(schema: dict, data: Any) -> list[tuple[str, str]]:
     return found
 
 
-def expression_holds(schema: dict, source: str, data: Any) -> bool:
+def expression_holds(
+    schema: dict,
+    source: str,
+    data: Any,
+    *,
+    extra_variables: Variables = (),
+    extra_values: Mapping[str, Any] | None = None,
+) -> bool:
     """Whether a condition written against the form (`data.<field>`) holds on `data`; one
-    that reads an unanswered field, or cannot be evaluated, does not hold."""
+    that reads an unanswered field, or cannot be evaluated, does not hold. `extra_variables`
+    and `extra_values` are further names it may read, beside the form's (a workflow's
+    `consultations.*`)."""
     if not isinstance(data, dict):
         return False
     derived = _derived(schema)
     try:
-        program = compile_expression(source, derived.variables)
-        return program.evaluate(_values(derived, data)) is True
+        program = compile_expression(source, (*derived.variables, *extra_variables))
+        values = _values(derived, data)
+        if extra_values:
+            values.update(extra_values)
+        return program.evaluate(values) is True
     except ExpressionError:
         return False
 

@@ -24,6 +24,34 @@ class Outcome(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class Answer(StrEnum):
+    """What a consulted office answers (or is taken to have answered)."""
+
+    PENDING = "pending"  # not answered yet
+    NO_OBJECTION = "no_objection"
+    CONDITIONS = "conditions"  # no objection, on conditions it states
+    OBJECTION = "objection"  # with its reasons
+    DEEMED = "deemed"  # no answer by the deadline: deemed no objection
+
+
+# What an officer may answer; DEEMED is the platform's, PENDING no answer at all.
+ANSWERS_GIVEN = (Answer.NO_OBJECTION, Answer.CONDITIONS, Answer.OBJECTION)
+# Names an expression reads about a state's consultations, besides one per consultation code.
+CONSULTATION_COUNTS = ("open", "objections", "conditions")
+
+
+@dataclass(frozen=True)
+class Consultation:
+    """An office asked for its opinion (a no-objection certificate) while the file stays in a
+    state: its own holder, deadline and answer, alongside the others the state consults."""
+
+    code: str
+    label: dict[str, str]
+    role: str
+    days: int
+    department: str | None = None  # None: the service's own department
+
+
 @dataclass(frozen=True)
 class State:
     code: str
@@ -35,6 +63,7 @@ class State:
     sms_on_enter: tuple[str, ...] = ()
     terminal: bool = False
     outcome: Outcome | None = None
+    consult: tuple[Consultation, ...] = ()
 
     @property
     def stops_clock(self) -> bool:
@@ -141,12 +170,24 @@ class Workflow:
         """The timer out of `state` (the checker allows one per state), if it has one."""
         return next((t for t in self.transitions_from(state) if t.after_days), None)
 
+    def consultation_variables(self) -> tuple[tuple[str, str], ...]:
+        """The names an expression may read about consultations, with their types:
+        `consultations.open` (how many are unanswered), `.objections`, `.conditions` (how many
+        answered so), and `consultations.<code>` (each one's Answer); none when no state
+        consults."""
+        codes = sorted({c.code for s in self.states.values() for c in s.consult})
+        if not codes:
+            return ()
+        counts = [(f"consultations.{name}", "int") for name in CONSULTATION_COUNTS]
+        return tuple(sorted([*counts, *((f"consultations.{c}", "string") for c in codes)]))
+
     def sms_events(self) -> set[str]:
         events = {e for s in self.states.values() for e in s.sms_on_enter}
         return events | {e for t in self.transitions for e in t.sms}
 
     def roles_used(self) -> set[str]:
         roles = {r for s in self.states.values() for r in (s.role, *s.escalate_to) if r}
+        roles |= {c.role for s in self.states.values() for c in s.consult}
         return roles | {r for t in self.transitions for r in t.roles if r != CITIZEN}
 
 
@@ -171,6 +212,16 @@ def compile_workflow(doc: dict[str, Any]) -> Workflow:
             sms_on_enter=_as_tuple(spec.get("sms_on_enter")),
             terminal=bool(spec.get("terminal", False)),
             outcome=Outcome(spec["outcome"]) if spec.get("outcome") else None,
+            consult=tuple(
+                Consultation(
+                    code=item["code"],
+                    label=dict(item["label"]),
+                    role=item["role"],
+                    days=int(item.get("days") or 0),
+                    department=item.get("department"),
+                )
+                for item in spec.get("consult") or ()
+            ),
         )
         for code, spec in doc["states"].items()
     }

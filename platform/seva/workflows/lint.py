@@ -3,6 +3,7 @@ open state with a way out, every role known, every guard registered."""
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from typing import Any
 
@@ -10,7 +11,7 @@ from seva.formschemas.keywords import DRAFT_2020_12
 from seva.formschemas.lint import lint_form_schema
 from seva.formschemas.validation import UnsupportedSchema, build_validator
 
-from .engine import CITIZEN, compile_workflow
+from .engine import CITIZEN, CONSULTATION_COUNTS, compile_workflow
 from .guards import GUARDS
 
 Problem = tuple[str, str]
@@ -163,13 +164,115 @@ def _automatic_loops(doc: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+_CONSULTATIONS = re.compile(r"\bconsultations\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _consultation_problems(
+    code: str, spec: dict[str, Any], roles: set[str] | None, departments: set[str] | None
+) -> list[Problem]:
+    """A state's consultations: each with a deadline, a known role and department, a code of
+    its own."""
+    problems: list[Problem] = []
+    if not spec.get("consult"):
+        return problems
+    if spec.get("with_citizen"):
+        problems.append(
+            (
+                _p("states", code, "consult"),
+                f"state '{code}' waits for the citizen; consult from a state an officer holds",
+            )
+        )
+    seen: set[str] = set()
+    for index, item in enumerate(spec["consult"]):
+        at = _p("states", code, "consult", index)
+        name = item["code"]
+        if name in seen:
+            problems.append(
+                (
+                    _p("states", code, "consult", index, "code"),
+                    f"consultation '{name}' is given twice in state '{code}'",
+                )
+            )
+        seen.add(name)
+        if name in CONSULTATION_COUNTS:
+            problems.append(
+                (
+                    _p("states", code, "consult", index, "code"),
+                    f"'{name}' is the name of a count (consultations.{name}); choose another code",
+                )
+            )
+        if not item.get("days"):
+            problems.append(
+                (
+                    at,
+                    f"consultation '{name}' has no deadline: give days, after which an "
+                    "unanswered consultation is deemed no objection",
+                )
+            )
+        if roles is not None and item["role"] not in roles:
+            problems.append(
+                (
+                    _p("states", code, "consult", index, "role"),
+                    f"role '{item['role']}' is not defined in service_definitions/_org/roles.yaml",
+                )
+            )
+        department = item.get("department")
+        if department and departments is not None and department not in departments:
+            problems.append(
+                (
+                    _p("states", code, "consult", index, "department"),
+                    f"department '{department}' is not defined in "
+                    "service_definitions/_org/departments.yaml",
+                )
+            )
+    return problems
+
+
+def _consultation_reads(doc: dict[str, Any]) -> list[Problem]:
+    """A condition reading `consultations.<code>` from a state that does not consult `<code>`
+    (or reading consultations from a state that opens none)."""
+    problems: list[Problem] = []
+    for index, spec in enumerate(doc["transitions"]):
+        condition = spec.get("if")
+        if not isinstance(condition, str):
+            continue
+        names = set(_CONSULTATIONS.findall(condition))
+        if not names:
+            continue
+        sources = [spec["from"]] if isinstance(spec["from"], str) else spec["from"]
+        for source in sources:
+            consulted = {c["code"] for c in doc["states"].get(source, {}).get("consult") or []}
+            if not consulted:
+                problems.append(
+                    (
+                        _p("transitions", index, "if"),
+                        f"action '{spec['action']}' reads consultations, but state "
+                        f"'{source}' opens none",
+                    )
+                )
+                continue
+            for name in sorted(names - consulted - set(CONSULTATION_COUNTS)):
+                problems.append(
+                    (
+                        _p("transitions", index, "if"),
+                        f"action '{spec['action']}' reads consultations.{name}, but state "
+                        f"'{source}' consults only {', '.join(sorted(consulted))}",
+                    )
+                )
+    return problems
+
+
 def lint_workflow(
-    doc: dict[str, Any], *, roles: set[str] | None, languages: list[str]
+    doc: dict[str, Any],
+    *,
+    roles: set[str] | None,
+    languages: list[str],
+    departments: set[str] | None = None,
 ) -> list[Problem]:
     """Problems with a workflow document that already passed its meta-schema.
 
-    `roles` is the set of defined role codes; None skips that check (the roles file is broken
-    and has been reported already).
+    `roles` and `departments` are the defined codes; None skips that check (the file is
+    broken and has been reported already).
     """
     problems: list[Problem] = []
     states: dict[str, dict] = doc["states"]
@@ -186,7 +289,7 @@ def lint_workflow(
                         f"terminal state '{code}' has no outcome; add outcome: approved, rejected, closed or withdrawn",
                     )
                 )
-            for key in ("role", "with_citizen", "sla_days", "escalate_to"):
+            for key in ("role", "with_citizen", "sla_days", "escalate_to", "consult"):
                 if key in spec:
                     problems.append(
                         (
@@ -195,6 +298,7 @@ def lint_workflow(
                         )
                     )
             continue
+        problems += _consultation_problems(code, spec, roles, departments)
         if spec.get("outcome"):
             problems.append(
                 (
@@ -341,6 +445,7 @@ def lint_workflow(
         return problems
     problems += _automatic_loops(doc)
     problems += _timers_per_state(doc)
+    problems += _consultation_reads(doc)
 
     initial = doc["initial"]
     reachable = _reachable(initial, edges)
