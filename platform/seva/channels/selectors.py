@@ -16,7 +16,8 @@ from seva.applications.presenters import public_status
 from seva.applications.selectors import rts_days_of
 from seva.core.errors import ActionNotAllowed, NotFound
 from seva.definitions.models import Service, ServiceKind
-from seva.definitions.selectors import service_list, workflow_for
+from seva.definitions.selectors import fee_of_draft, service_list, workflow_for
+from seva.formschemas.conditions import prune_hidden
 
 from .models import (
     AssistedDraft,
@@ -237,16 +238,23 @@ def acknowledgement_for(filing: AssistedFiling) -> Acknowledgement:
     )
 
 
-def fee_due(service: Service) -> int:
-    """The service's fee in rupees, as its current definition states it."""
-    version = service.current_version
+def fee_due(draft: AssistedDraft) -> int:
+    """The fee in rupees the draft's answers owe, as the definition it is filled on states
+    it: its fixed fee, or its fee expression worked out on the answers. Raises FeeUnknown
+    when the expression cannot be worked out on them (an answer it needs is missing)."""
+    version = draft.service_version
     if version is None:
         return 0
-    return version.spec.fee_amount
+    return fee_of_draft(version=version, data=prune_hidden(version.form_schema, draft.data))
 
 
-def fee_note(service: Service) -> str:
-    version = service.current_version
+def fee_depends_on_answers(draft: AssistedDraft) -> bool:
+    fee = draft.service_version.spec.fee if draft.service_version else None
+    return bool(fee and fee.depends_on_answers)
+
+
+def fee_note(draft: AssistedDraft) -> str:
+    version = draft.service_version
     fee = version.spec.fee if version else None
     return _text(fee.note) if fee else ""
 

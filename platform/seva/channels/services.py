@@ -23,7 +23,7 @@ from seva.applications.services import application_submit
 from seva.citizens.services import citizen_for_mobile, otp_request, otp_verify
 from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
 from seva.definitions.models import Service, ServiceKind
-from seva.definitions.selectors import form_validator_for
+from seva.definitions.selectors import FeeUnknown, form_validator_for
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.formats import is_mobile
 from seva.formschemas.paths import get_path, set_path
@@ -236,7 +236,11 @@ def _fee_errors(
     *, draft: AssistedDraft, fee_amount: int | None, receipt: str
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    due = fee_due(draft.service)
+    try:
+        due = fee_due(draft)
+    except FeeUnknown as exc:  # a fee that depends on answers not given, or not valid
+        errors["fee_amount"] = [str(exc.message)]
+        due = 0
     if fee_amount is None or fee_amount < 0:
         errors["fee_amount"] = ["Enter the fee collected in whole rupees: 0 if none was taken."]
     if not receipt and (due > 0 or (fee_amount or 0) > 0):

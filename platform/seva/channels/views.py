@@ -28,7 +28,7 @@ from seva.applications.documents import step_uploads_store, uploads_too_large
 from seva.applications.errors import DraftAlreadySent
 from seva.citizens.services import SignInRefused
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
-from seva.definitions.selectors import form_schema_for, service_get
+from seva.definitions.selectors import FeeUnknown, form_schema_for, service_get
 from seva.formschemas import wizard
 from seva.formschemas.answers import answers as answer_pages
 from seva.formschemas.answers import error_summary
@@ -296,12 +296,13 @@ def check_view(request: HttpRequest, draft: AssistedDraft) -> HttpResponse:
     schema = form_schema_for(draft.service_version)
     steps = form_steps(schema, LANGUAGE)
     errors = services.assisted_draft_errors(draft=draft)
+    try:
+        fee_due, fee_unknown = selectors.fee_due(draft), ""
+    except FeeUnknown as exc:  # the fee depends on answers not given yet
+        fee_due, fee_unknown = None, str(exc.message)
     form = FeeForm(
         request.POST or None,
-        initial={
-            "fee_amount": selectors.fee_due(draft.service),
-            "language": draft.language,
-        },
+        initial={"fee_amount": fee_due, "language": draft.language},
     )
     status = 200
     if request.method == "POST":
@@ -355,8 +356,10 @@ def check_view(request: HttpRequest, draft: AssistedDraft) -> HttpResponse:
             "declaration": form_declaration(schema, LANGUAGE),
             "error_summary": summary,
             "form": form,
-            "fee_due": selectors.fee_due(draft.service),
-            "fee_note": selectors.fee_note(draft.service),
+            "fee_due": fee_due,
+            "fee_unknown": fee_unknown,
+            "fee_depends_on_answers": selectors.fee_depends_on_answers(draft),
+            "fee_note": selectors.fee_note(draft),
         },
         status=status,
     )

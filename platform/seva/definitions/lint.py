@@ -19,7 +19,7 @@ from django.conf import settings
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from seva.core.levels import LEVELS
-from seva.expressions.language import ExpressionError, compile_expression
+from seva.expressions.language import ExpressionError, compile_expression, result_fits
 from seva.formschemas.lint import LANGUAGE_NAMES, lint_form_schema
 from seva.formschemas.paths import schema_at
 from seva.formschemas.rules import form_variables
@@ -108,6 +108,10 @@ def _meta_messages(error: ValidationError) -> list[tuple[list[str | int], str]]:
                 )
                 found.append(([*path, key], f"unknown key '{key}'{hint}"))
             return found
+    if keyword == "type" and path[-2:] == ["fee", "amount"]:
+        return [
+            (path, "should be a whole number of rupees, or an expression (in quotes) giving it")
+        ]
     if keyword == "type":
         expected: list[str] = value if isinstance(value, list) else [value]
         words = f"should be {' or '.join(_TYPE_WORDS.get(t, t) for t in expected)}"
@@ -407,6 +411,7 @@ def _service_cross_checks(dset: DefinitionSet, source: SourceFile) -> list[Defin
         if workflow is not None and isinstance(workflow.data, dict):
             problems += _condition_checks(source, form.data, workflow)
         problems += _variant_checks(source, form.data)
+        problems += _fee_checks(source, form.data)
     if workflow is not None:
         try:
             events = compile_workflow(workflow.data).sms_events()
@@ -448,6 +453,32 @@ def _variant_checks(source: SourceFile, form: dict) -> list[DefinitionProblem]:
                 )
             )
     return problems
+
+
+def _fee_checks(source: SourceFile, form: dict) -> list[DefinitionProblem]:
+    """A fee written as an expression, compiled against the service's form: it must give a
+    number (of rupees)."""
+    amount = (source.data.get("fee") or {}).get("amount")
+    if not isinstance(amount, str):
+        return []
+    try:
+        program = compile_expression(amount, form_variables(form))
+    except ExpressionError as exc:
+        return [
+            source.problem(
+                "/fee/amount", f"fee '{amount}' does not compile against the form: {exc.message}"
+            )
+        ]
+    except (KeyError, TypeError, ValueError):
+        return []  # the form's own problems are reported against its file
+    if not result_fits(program.returns, "double"):
+        return [
+            source.problem(
+                "/fee/amount",
+                f"fee '{amount}' gives a {program.returns}, not a number of rupees",
+            )
+        ]
+    return []
 
 
 def _condition_checks(

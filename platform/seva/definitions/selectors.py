@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from django.db.models import QuerySet
 from jsonschema import Draft202012Validator
 
-from seva.core.errors import ActionNotAllowed, NotFound
+from seva.core.errors import ActionNotAllowed, NotFound, SevaError
+from seva.expressions.language import ExpressionError, NotAnswered
+from seva.formschemas.rules import expression_value, with_computed
 from seva.formschemas.validation import build_validator
 from seva.org.models import Department
 from seva.org.selectors import posting_sees_everything, postings_active
@@ -62,6 +65,51 @@ def form_schema_for(version: ServiceVersion) -> dict:
     names its expressions read, seva.formschemas.rules) is derived once per version, not
     for every request that loads the version afresh. Read it; never change it."""
     return form_validator_for(version).schema
+
+
+# ------------------------------------------------------------------------------
+# The fee on an application's answers
+# ------------------------------------------------------------------------------
+class FeeUnknown(SevaError):
+    """A fee written as an expression could not be worked out from the answers given; the
+    message says why."""
+
+
+def fee_of(*, version: ServiceVersion, data: Any) -> int:
+    """The fee in rupees on `data` as the version states it: its fixed amount (0 without a
+    fee), or its expression's value on the answers as they are (an application's, whose
+    computed answers were fixed when it was submitted). Raises FeeUnknown, saying why, when
+    the expression cannot give a whole number of rupees on them."""
+    fee = version.spec.fee
+    if fee is None or fee.expression is None:
+        return fee.amount if fee else 0
+    try:
+        value = expression_value(form_schema_for(version), fee.expression, data)
+    except NotAnswered as exc:
+        raise FeeUnknown(
+            f"The fee depends on an answer not given yet ({exc.message}). "
+            "Complete the answers, then the fee is worked out."
+        ) from None
+    except ExpressionError as exc:
+        raise FeeUnknown(
+            f"The fee cannot be worked out from these answers: {exc.message}."
+        ) from None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise FeeUnknown(
+            f"The fee worked out from these answers is {value!r}, not a whole number of rupees "
+            "(0 or more); the service's fee needs correcting by its department."
+        )
+    return value
+
+
+def fee_of_draft(*, version: ServiceVersion, data: Any) -> int:
+    """The fee on answers not yet submitted: their computed answers are computed first, as
+    submission will compute them (see fee_of)."""
+    if isinstance(data, dict):
+        data = with_computed(form_schema_for(version), data)
+    return fee_of(version=version, data=data)
 
 
 # Roles that manage a department's services in the admin (see roles.yaml).

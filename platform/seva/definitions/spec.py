@@ -45,8 +45,17 @@ class DocumentNeeded:
 
 @dataclass(frozen=True)
 class Fee:
-    amount: int  # rupees
+    """The fee: a fixed `amount` of rupees, or an `expression` over the form's answers that
+    gives it (docs/definitions/service.md#fee); the fee on an application's answers is
+    `definitions.selectors.fee_of`."""
+
+    amount: int  # rupees; 0 when the expression gives the fee
     note: Texts
+    expression: str | None = None
+
+    @property
+    def depends_on_answers(self) -> bool:
+        return self.expression is not None
 
 
 @dataclass(frozen=True)
@@ -105,9 +114,12 @@ class ServiceSpec:
     sms: Mapping[str, Mapping[str, SmsTemplate]]
 
     @property
-    def fee_amount(self) -> int:
-        """The fixed fee in rupees; 0 for a service that charges none."""
-        return self.fee.amount if self.fee else 0
+    def fee_amount(self) -> int | None:
+        """The fixed fee in rupees; 0 for a service that charges none; None when the fee
+        depends on the answers (an expression: `definitions.selectors.fee_of` works it out)."""
+        if self.fee is None:
+            return 0
+        return None if self.fee.depends_on_answers else self.fee.amount
 
 
 def compile_service(doc: Mapping[str, Any]) -> ServiceSpec:
@@ -149,7 +161,7 @@ def compile_service(doc: Mapping[str, Any]) -> ServiceSpec:
             )
             for document in doc.get("documents") or ()
         ),
-        fee=Fee(amount=int(fee["amount"]), note=dict(fee.get("note") or {})) if fee else None,
+        fee=_fee(fee) if fee else None,
         rts=Rts(
             days=int(rts["days"]),
             day_type=DayType(rts["day_type"]),
@@ -182,6 +194,13 @@ def compile_service(doc: Mapping[str, Any]) -> ServiceSpec:
             for event, per_language in doc["sms"].items()
         },
     )
+
+
+def _fee(fee: Mapping[str, Any]) -> Fee:
+    amount, note = fee["amount"], dict(fee.get("note") or {})
+    if isinstance(amount, str):  # an expression over the form's answers
+        return Fee(amount=0, note=note, expression=amount)
+    return Fee(amount=int(amount), note=note)
 
 
 # Versions never change: a spec is compiled once per version and process. The content hash is

@@ -70,7 +70,10 @@ def _service_name_chars(service: dict, language: str) -> int:
 
 
 def _fee_chars(service: dict, language: str) -> int:
-    return len(str((service.get("fee") or {}).get("amount", 0)))
+    amount = (service.get("fee") or {}).get("amount", 0)
+    if isinstance(amount, str):  # an expression over the answers: rupees, up to a crore
+        return 8
+    return len(str(amount))
 
 
 VALUE_CHARS: dict[str, Callable[[dict, str], int]] = {

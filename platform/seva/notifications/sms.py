@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from seva.definitions.selectors import form_schema_for
+from seva.definitions.selectors import FeeUnknown, fee_of, form_schema_for
 from seva.definitions.sms import MAX_VALUE_CHARS, SMS_VARIABLES, fill_template, is_expression
 from seva.expressions.language import ExpressionError
 from seva.formschemas.rules import expression_value
@@ -50,7 +50,12 @@ def _applicant_name(application: Application, language: str) -> str:
 
 @SMS_VARIABLES.register("fee_amount")
 def _fee_amount(application: Application, language: str) -> str:
-    return str(application.service_version.spec.fee_amount)
+    """The fee in rupees, worked out on the application's answers when the service's fee is
+    an expression; "-" when it cannot be (as for an expression value)."""
+    try:
+        return str(fee_of(version=application.service_version, data=application.data))
+    except FeeUnknown:
+        return "-"
 
 
 def render_sms(

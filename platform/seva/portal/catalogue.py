@@ -106,7 +106,8 @@ class CatalogueEntry:
     rts_days: int
     rts_day_type: str  # "working" or "calendar"
     rts_day_type_label: str
-    fee_amount: int | None  # None: the service file says nothing about a fee
+    fee_amount: int | None  # None: the service file says nothing about a fee, or see below
+    fee_depends_on_answers: bool  # an expression gives the fee: the note says how
     fee_note: str
     url: str  # the service's page; "" until portal_pages_sync has made it
     apply_url: str
@@ -139,7 +140,8 @@ def _entry(service: Service, url: str, language: str) -> CatalogueEntry:
         rts_days=spec.rts.days,
         rts_day_type=day_type,
         rts_day_type_label=str(DAY_TYPE_LABELS.get(day_type, day_type)),
-        fee_amount=spec.fee.amount if spec.fee else None,
+        fee_amount=spec.fee_amount if spec.fee else None,
+        fee_depends_on_answers=bool(spec.fee and spec.fee.depends_on_answers),
         fee_note=_text(spec.fee.note, language) if spec.fee else "",
         url=url,
         apply_url=apply_url(service.code),

@@ -104,7 +104,14 @@ class DetailsForm(forms.Form):
         choices=[("service", "Service"), ("scheme", "Scheme"), ("grievance", "Grievance")]
     )
     reference_code = forms.CharField(label="Reference code", required=False)
-    fee_amount = forms.IntegerField(label="Fee (rupees)", min_value=0, required=False)
+    fee_amount = forms.CharField(
+        label="Fee (rupees)",
+        required=False,
+        help_text=(
+            "Whole rupees, or an expression over the form's answers that gives them, "
+            "e.g. data.registration_fee (see docs/definitions/expressions.md)."
+        ),
+    )
     rts_days = forms.IntegerField(label="RTS timeline (days)", required=False)
     rts_day_type = forms.ChoiceField(
         label="Counted in", choices=[("working", "Working days"), ("calendar", "Calendar days")]
@@ -126,6 +133,18 @@ class DetailsForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         offer_roles(self, *ROLE_FIELDS)
+
+    def clean_fee_amount(self) -> int | str:
+        """Whole rupees as a number; anything else is kept as an expression, which the
+        draft's checks compile against the form (their problem is shown beside this input)."""
+        text = (self.cleaned_data.get("fee_amount") or "").strip()
+        if not text:
+            return 0
+        if text.lstrip("-").isdigit():
+            if int(text) < 0:
+                raise forms.ValidationError("A fee is 0 rupees or more.")
+            return int(text)
+        return text
 
     @staticmethod
     def initial_from(doc: dict) -> dict:
@@ -164,7 +183,7 @@ class DetailsForm(forms.Form):
         else:
             doc.pop("eligibility", None)
         doc["kind"], doc["reference_code"] = data["kind"], data["reference_code"].strip()
-        doc["fee"] = {**(doc.get("fee") or {}), "amount": data["fee_amount"] or 0}
+        doc["fee"] = {**(doc.get("fee") or {}), "amount": data["fee_amount"]}
         doc["rts"] = {
             **(doc.get("rts") or {}),
             "days": data["rts_days"],
