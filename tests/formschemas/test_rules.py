@@ -185,6 +185,22 @@ def test_a_computed_answer_is_the_servers_whatever_the_client_sent():
     assert "total" not in with_computed(form, {"category": "sc"})  # rows not answered
 
 
+def test_a_computed_answer_may_read_one_declared_after_it():
+    """As PostgreSQL's jsonb stores a form: its keys shortest first, not in the file's order."""
+    form = _form()
+    form["properties"] = {
+        "fee": {
+            "type": "integer",
+            "x-label": EN_HI,
+            "x-compute": "data.total > 100 ? 20 : 10",
+        },
+        **form["properties"],
+    }
+    sent = {"category": "sc", "rows": [{"amount": 100}, {"amount": 7}], "fee": 0}
+    assert with_computed(form, sent)["fee"] == 20
+    assert "fee" not in with_computed(form, {"category": "sc"})  # nothing to read: left out
+
+
 def test_a_computed_answer_is_shown_and_never_read_from_the_page():
     form = copy.deepcopy(_form())
     html = render_fields(form, {"total": 107}, {}, fields=["total"], language="en")

@@ -156,22 +156,33 @@ def _values(derived: _Derived, data: dict) -> dict[str, Any]:
 
 
 def with_computed(schema: dict, data: dict) -> dict:
-    """A copy of `data` with every computed answer computed from the others (in the order
-    the form declares them, so one may use another), whatever was sent for it dropped."""
+    """A copy of `data` with every computed answer computed from the others, whatever was
+    sent for it dropped. One may use another: each is computed once the answers it reads
+    are, whatever their order in the form (a form stored as PostgreSQL's jsonb does not keep
+    the order of its keys)."""
     derived = _derived(schema)
     variables, computed = derived.variables, derived.computed
     if not computed or not isinstance(data, dict):
         return data
     result = _without(data, [path for path, _sub in computed])
-    for path, sub in computed:
-        try:
-            program = compile_expression(sub[COMPUTE], variables)
-            value = program.evaluate(_values(derived, result))
-        except ExpressionError:
-            continue  # an answer it needs is missing, or it cannot be computed from them
-        if field_type(sub) == "integer" and isinstance(value, float) and value.is_integer():
-            value = int(value)
-        set_path(result, path, value)
+    pending = list(computed)
+    while pending:
+        waiting = []
+        for path, sub in pending:
+            try:
+                program = compile_expression(sub[COMPUTE], variables)
+                value = program.evaluate(_values(derived, result))
+            except NotAnswered:
+                waiting.append((path, sub))  # perhaps on an answer computed later
+                continue
+            except ExpressionError:
+                continue  # it cannot be computed from these answers
+            if field_type(sub) == "integer" and isinstance(value, float) and value.is_integer():
+                value = int(value)
+            set_path(result, path, value)
+        if len(waiting) == len(pending):
+            break  # what is left needs an answer not given: it is left out
+        pending = waiting
     return result
 
 
