@@ -367,3 +367,25 @@ def test_a_details_edit_reusing_another_services_reference_code_is_refused_besid
     assert "Not saved" in page
     draft.refresh_from_db()
     assert draft.service_doc["reference_code"] == "ALR"
+
+
+@pytest.mark.django_db
+def test_the_dry_run_tries_each_condition_on_both_sides_of_its_numbers(client, user):
+    sewer = Service.objects.get(code="sewer-connection")
+    draft = draft_start_from_service(user=user("admin"), service=sewer)
+    client.force_login(user("admin"))
+    page = client.get(reverse("definitions:draft-dry-run", args=[draft.pk])).content.decode()
+    soup = BeautifulSoup(page, "html.parser")
+    rows = {
+        tr.select("td")[1].get_text(strip=True): [
+            td.get_text(" ", strip=True) for td in tr.select("td")
+        ]
+        for tr in soup.select("table:has(caption:-soup-contains('How often')) tbody tr")
+    }
+    # Plots of 499.99, 500 and 500.01 square metres, and the examples: only one is over 500.
+    assert rows["refer_to_executive_engineer"][2:] == [
+        "data.plot_area_sq_m > 500.0",
+        "2 of 5",
+        "yes",
+    ]
+    assert "every open state has an action that applies" in soup.select(".s-ok")[-1].get_text()

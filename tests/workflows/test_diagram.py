@@ -270,3 +270,16 @@ def test_every_text_has_enough_contrast_against_its_fill(certificate):
     for text in root.iter(f"{SVG}text"):
         if text.get("class") == "wf-action":
             assert contrast(text.get("fill"), background.get("fill")) >= 4.5
+
+
+def test_a_state_that_consults_says_whom_and_for_how_long():
+    factory = yaml.safe_load(
+        (
+            Path(__file__).resolve().parents[2] / "workflows_yaml/factory_registration.yaml"
+        ).read_text()
+    )
+    group = state_groups(parse(workflow_svg(factory)))["nocs"]
+    assert "SLA 12 days · consults 2" in text_of(group)
+    tooltip = group.find("{http://www.w3.org/2000/svg}title").text
+    assert "consults fire_safety (fire_station_officer of fire_services, 7 days)" in tooltip
+    assert "consults pollution (pollution_regional_officer of environment, 10 days)" in tooltip

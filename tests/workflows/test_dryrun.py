@@ -227,3 +227,35 @@ def test_the_dry_run_shows_who_takes_automatic_actions_and_timers_and_when():
     assert by_action["fast"].acted_on == dt.date(2026, 12, 1)
     assert by_action["deemed"].roles == ("system (after 3 days)",)
     assert by_action["deemed"].acted_on == dt.date(2026, 12, 5)
+
+
+def test_an_automatic_action_waiting_for_consultations_comes_the_day_after_the_last_deadline():
+    workflow = {
+        "initial": "nocs",
+        "states": {
+            "nocs": {
+                "role": "dic_manager",
+                "sla_days": 12,
+                "consult": [
+                    {"code": "fire", "role": "fire_station_officer", "days": 3},
+                    {"code": "pollution", "role": "pollution_regional_officer", "days": 5},
+                ],
+            },
+            "done": {"terminal": True, "outcome": "approved"},
+        },
+        "transitions": [
+            {
+                "action": "cleared",
+                "from": "nocs",
+                "to": "done",
+                "auto": True,
+                "if": "consultations.open == 0",
+            },
+        ],
+    }
+    service = {"rts": {"days": 30, "day_type": "calendar"}}
+    (path,) = dry_run(
+        workflow, service, start=dt.date(2026, 12, 1), calendar=WorkingCalendar(frozenset())
+    )
+    # The pollution board's 5 days end on 6 December; deemed, the file moves on the 7th.
+    assert path.steps[0].acted_on == dt.date(2026, 12, 7)

@@ -24,6 +24,7 @@ from seva.formschemas.lint import LANGUAGE_NAMES, lint_form_schema
 from seva.formschemas.paths import schema_at
 from seva.formschemas.rules import form_variables
 from seva.formschemas.validation import UnsupportedSchema, build_validator
+from seva.workflows.branches import Stuck, explore_branches
 from seva.workflows.engine import compile_workflow
 from seva.workflows.lint import lint_workflow
 
@@ -409,7 +410,8 @@ def _service_cross_checks(dset: DefinitionSet, source: SourceFile) -> list[Defin
     if form is not None and isinstance(form.data, dict):
         problems += _form_field_checks(source, form.data)
         if workflow is not None and isinstance(workflow.data, dict):
-            problems += _condition_checks(source, form.data, workflow)
+            found = _condition_checks(source, form.data, workflow)
+            problems += found or _branch_checks(source, form.data, workflow)
         problems += _variant_checks(source, form.data)
         problems += _fee_checks(source, form.data)
     if workflow is not None:
@@ -517,6 +519,28 @@ def _condition_checks(
                 )
             )
     return problems
+
+
+def _branch_checks(source: SourceFile, form: dict, workflow: SourceFile) -> list[DefinitionProblem]:
+    """The workflow's conditions tried on synthetic applications of this service's form
+    (workflows.branches): a state that some data leaves with no way out is refused, in the
+    workflow file, naming the service and the data."""
+    try:
+        report = explore_branches(form, compile_workflow(workflow.data))
+    except (KeyError, TypeError, ValueError):
+        return []  # the workflow's or the form's own problems are reported against them
+    first: dict[str, Stuck] = {}
+    for stuck in report.stuck:
+        first.setdefault(stuck.state, stuck)
+    return [
+        workflow.problem(
+            pointer_join("/states", state),
+            f"{stuck.describe()} (tried on the form of {source.name}): the file would wait "
+            "for ever; give the state an action without a condition, or conditions that "
+            "cover every case",
+        )
+        for state, stuck in first.items()
+    ]
 
 
 def _form_field_checks(source: SourceFile, form: dict) -> list[DefinitionProblem]:

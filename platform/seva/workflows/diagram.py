@@ -282,9 +282,26 @@ def _holder(spec: dict[str, Any]) -> list[str]:
         holder = f"role: {spec['role']}"
     else:
         holder = "nobody holds it"
+    consult = spec.get("consult") if isinstance(spec.get("consult"), list) else []
+    asks = f"consults {len(consult)}" if consult else ""
     if spec.get("sla_days") is None:
-        return [holder]
-    return [holder, f"SLA {_days(spec['sla_days'])}"]
+        return [holder, asks] if asks else [holder]
+    return [holder, " · ".join(filter(None, [f"SLA {_days(spec['sla_days'])}", asks]))]
+
+
+def _consultations(spec: dict[str, Any]) -> list[str]:
+    """Each office a state consults, for the state's tooltip: 'fire_safety (fire_station_officer
+    of fire_services, 7 days)'."""
+    found = []
+    for item in spec.get("consult") if isinstance(spec.get("consult"), list) else []:
+        if not isinstance(item, dict):
+            continue
+        office = _code(item.get("role")) or "?"
+        if _code(item.get("department")):
+            office += f" of {item['department']}"
+        days = _days(item["days"]) if isinstance(item.get("days"), int) else "no deadline"
+        found.append(f"consults {_code(item.get('code')) or '?'} ({office}, {days})")
+    return found
 
 
 def _look(graph: _Graph, code: str) -> tuple[_Look, list[str]]:
@@ -320,7 +337,7 @@ def _state_markup(graph: _Graph, box: _Box, language: str) -> str:
     kinds += ["wf-terminal"] if spec.get("terminal") else []
     kinds += [f"wf-{flag.replace(' ', '-')}" for flag in flags]
     dash = ' stroke-dasharray="6 4"' if look.dashed else ""
-    tooltip = "; ".join([f"{label} ({box.code})", *holder, *flags])
+    tooltip = "; ".join([f"{label} ({box.code})", *holder, *_consultations(spec), *flags])
     parts = [
         f'<g class="{" ".join(kinds)}" data-state="{_esc(box.code)}">',
         f"<title>{_esc(tooltip)}</title>",

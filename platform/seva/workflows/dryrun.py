@@ -78,6 +78,16 @@ def _platform(spec: dict[str, Any]) -> tuple[str, ...]:
     return ()
 
 
+def _consultations_wait(spec: dict[str, Any], state: dict[str, Any]) -> list[int]:
+    """The deadlines (days) of the consultations an automatic action out of `state` waits
+    for: those of the state, when its condition reads consultations."""
+    condition = spec.get("if")
+    if not isinstance(condition, str) or "consultations." not in condition:
+        return []
+    consult = state.get("consult") if isinstance(state.get("consult"), list) else []
+    return [c["days"] for c in consult if isinstance(c, dict) and isinstance(c.get("days"), int)]
+
+
 def _simple_paths(
     states: dict[str, dict[str, Any]],
     transitions: list[dict[str, Any]],
@@ -132,7 +142,15 @@ def _walk(
         )
         acted_on = stage_due or entered_on
         after_days = spec.get("after_days")
-        if spec.get("auto") is True:
+        waits = _consultations_wait(spec, state)
+        if spec.get("auto") is True and waits:
+            # It waits for the consultations' answers: at the slowest, each office is deemed
+            # to have no objection the day after its deadline.
+            acted_on = max(
+                due_date(start=entered_on, days=days, day_type=day_type, calendar=calendar)
+                for days in waits
+            ) + dt.timedelta(days=1)
+        elif spec.get("auto") is True:
             acted_on = entered_on  # the platform routes the file the day it comes in
         elif isinstance(after_days, int) and after_days > 0:
             # A timer fires the day after its last day (deemed approval, lapse).

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 
 from seva.core.errors import ActionNotAllowed, ValidationFailed
+from seva.expressions.language import ExpressionError
 from seva.formschemas import wizard
 from seva.formschemas.builder import example_for
 from seva.formschemas.conditions import prune_hidden
@@ -19,8 +20,10 @@ from seva.formschemas.parsing import parse_submission
 from seva.formschemas.steps import form_declaration, form_steps
 from seva.formschemas.validation import UnsupportedSchema, build_validator, validate_form_data
 from seva.org.selectors import state_calendar
+from seva.workflows.branches import explore_branches
 from seva.workflows.diagram import workflow_findings, workflow_svg
 from seva.workflows.dryrun import dry_run
+from seva.workflows.engine import compile_workflow
 
 from ...draft_checks import FORM, SERVICE, WORKFLOW
 from ...files import version_zip, versions_compare
@@ -151,6 +154,10 @@ def draft_dry_run_view(request: HttpRequest, draft_id: int) -> HttpResponse:
         )
     except (KeyError, TypeError, ValueError):
         paths = None
+    try:
+        branches = explore_branches(draft.form_schema, compile_workflow(draft.workflow_doc))
+    except (KeyError, TypeError, ValueError, ExpressionError):
+        branches = None
     examples = draft.form_schema.get("examples") or [example_for(draft.form_schema)]
     try:
         example_errors = validate_form_data(build_validator(draft.form_schema), examples[0])
@@ -163,6 +170,7 @@ def draft_dry_run_view(request: HttpRequest, draft_id: int) -> HttpResponse:
             "draft": draft,
             "start": start,
             "paths": paths,
+            "branches": branches,
             "example": examples[0],
             "example_errors": example_errors,
         },
