@@ -5,6 +5,7 @@ portal's form in Hindi; a service's files import as a draft."""
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import zipfile
@@ -389,3 +390,39 @@ def test_the_dry_run_tries_each_condition_on_both_sides_of_its_numbers(client, u
         "yes",
     ]
     assert "every open state has an action that applies" in soup.select(".s-ok")[-1].get_text()
+
+
+@pytest.mark.django_db
+def test_the_workflow_editor_keeps_consultations_and_checks_conditions_beside_them(client, user):
+    factory = Service.objects.get(code="factory-registration")
+    draft = draft_start_from_service(user=user("admin"), service=factory)
+    before = copy.deepcopy(draft.workflow_doc)
+    client.force_login(user("admin"))
+    url = reverse("definitions:draft-workflow", args=[draft.pk])
+    page = client.get(url).content.decode()
+    nocs = _row_index(page, "states", "code", "nocs")
+    cleared = _row_index(page, "transitions", "action", "nocs_cleared")
+    data = _form_data(page)
+    assert "fire_station_officer" in data[f"states-{nocs}-consult"]
+    assert data[f"transitions-{cleared}-condition"].startswith("consultations.open == 0")
+
+    # Saved as it is, nothing is lost.
+    response = client.post(url, {**data, "save": "1"})
+    assert response.status_code in (200, 302), response.content.decode()[:500]
+    draft.refresh_from_db()
+    assert draft.workflow_doc == before
+
+    # A condition reading an office the state does not consult, and a consultation with no
+    # deadline: each refused beside its own input, and nothing saved.
+    wrong = dict(data)
+    wrong[f"transitions-{cleared}-condition"] = (
+        "consultations.open == 0 && consultations.police == 'x'"
+    )
+    wrong[f"states-{nocs}-consult"] = data[f"states-{nocs}-consult"].replace("  days: 7\n", "")
+    response = client.post(url, {**wrong, "check": "1"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "consultations.police" in _errors_beside(page, f"id_transitions-{cleared}-condition")
+    assert "has no deadline" in _errors_beside(page, f"id_states-{nocs}-consult")
+    draft.refresh_from_db()
+    assert draft.workflow_doc == before

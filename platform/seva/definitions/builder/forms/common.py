@@ -74,7 +74,8 @@ def dump_json(doc: Any) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
-def parse_yaml(text: str, field: str) -> dict:
+def parse_yaml(text: str, field: str, *, of: type = dict) -> Any:
+    """`text` read as YAML, which must give a mapping (or, with of=list, a list of items)."""
     try:
         doc = yaml.safe_load(text)
     except RecursionError:
@@ -87,7 +88,9 @@ def parse_yaml(text: str, field: str) -> dict:
         raise forms.ValidationError(
             f"This is not valid YAML{where}: {getattr(exc, 'problem', exc)}"
         ) from exc
-    if not isinstance(doc, dict):
+    if of is list and not isinstance(doc, list):
+        raise forms.ValidationError("Write a list here: one item a line, each starting with '- '.")
+    if of is dict and not isinstance(doc, dict):
         raise forms.ValidationError("Write a mapping (key: value lines) here.")
     return doc
 

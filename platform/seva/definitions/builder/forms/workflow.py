@@ -50,10 +50,24 @@ class StateRowForm(forms.Form):
         required=False,
         choices=[("", "Open (not closed)")] + [(o, o.title()) for o in OUTCOMES],
     )
+    consult = forms.CharField(
+        label="Consults (YAML)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "s-code"}),
+        help_text=(
+            "Offices asked at once while the file is here, one item each: code, label (en, hi), "
+            "role, department (if not this one's) and days (after which no answer is deemed no "
+            "objection)"
+        ),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         offer_roles(self, "role", blank="Nobody (closed or with the citizen)")
+
+    def clean_consult(self):
+        text = self.cleaned_data["consult"]
+        return parse_yaml(text, "consult", of=list) if text.strip() else None
 
     @staticmethod
     def initial_from(code: str, spec: dict) -> dict:
@@ -67,6 +81,7 @@ class StateRowForm(forms.Form):
             "escalate_to": ", ".join(spec.get("escalate_to") or []),
             "sms_on_enter": ", ".join(spec.get("sms_on_enter") or []),
             "outcome": spec.get("outcome", ""),
+            "consult": dump_yaml(spec["consult"]) if "consult" in spec else "",
         }
 
     def spec(self) -> dict:
@@ -84,6 +99,8 @@ class StateRowForm(forms.Form):
             spec["sms_on_enter"] = words(data["sms_on_enter"])
         if data["outcome"]:
             spec["terminal"], spec["outcome"] = True, data["outcome"]
+        if data["consult"] is not None:
+            spec["consult"] = data["consult"]
         return spec
 
 
@@ -96,6 +113,7 @@ STATE_PLACES = [
     ("/sms_on_enter", "sms_on_enter"),
     ("/outcome", "outcome"),
     ("/terminal", "outcome"),
+    ("/consult", "consult"),
 ]
 _TRANSITION_COLUMNS = {
     "action",
@@ -107,6 +125,7 @@ _TRANSITION_COLUMNS = {
     "guards",
     "sms",
     "input_schema",
+    "if",
 }
 
 
@@ -132,11 +151,19 @@ class TransitionRowForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "class": "s-code"}),
         help_text="A JSON Schema of what the officer fills in, written as YAML",
     )
+    condition = forms.CharField(
+        label="Only if (an expression)",
+        required=False,
+        help_text=(
+            "Offered, or taken by itself, only when this holds, e.g. data.plot_area_sq_m > "
+            "500.0 or consultations.objections == 0"
+        ),
+    )
     other = forms.CharField(
         label="Other settings (YAML)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "class": "s-code"}),
-        help_text="if, auto, after_days, when, bulk, corrects_form, back_to_sender, counts_as",
+        help_text="auto, after_days, when, bulk, corrects_form, back_to_sender, counts_as",
     )
 
     def clean_input_schema(self):
@@ -162,6 +189,7 @@ class TransitionRowForm(forms.Form):
             "guards": ", ".join(spec.get("guards") or []),
             "sms": ", ".join(spec.get("sms") or []),
             "input_schema": dump_yaml(spec["input_schema"]) if "input_schema" in spec else "",
+            "condition": spec.get("if", ""),
             "other": dump_yaml(other) if other else "",
         }
 
@@ -184,6 +212,8 @@ class TransitionRowForm(forms.Form):
             spec["sms"] = words(data["sms"])
         if data["input_schema"] is not None:
             spec["input_schema"] = data["input_schema"]
+        if data["condition"].strip():
+            spec["if"] = data["condition"].strip()
         spec.update(data["other"])
         return spec
 
@@ -198,6 +228,7 @@ TRANSITION_PLACES = [
     ("/guards", "guards"),
     ("/sms", "sms"),
     ("/input_schema", "input_schema"),
+    ("/if", "condition"),
 ]
 
 
