@@ -285,3 +285,55 @@ def test_an_rts_variant_that_cannot_work_is_refused_with_its_place(root):  # noq
     problems = load_definitions(root)[1]
     found = [p for p in problems if p.pointer == "/rts/variants/0/if"]
     assert found and "unknown name or function 'data.licence_no'" in found[0].message, problems
+
+
+# ------------------------------------------------------------------------------
+# A stage's deadline by the data: sla_variants
+# ------------------------------------------------------------------------------
+STAGE_VARIANT = """    sla_days: 10
+    sla_variants:
+      - if: 'data.licence_number.startsWith("AM/")'
+        days: 2
+"""
+
+
+@pytest.mark.django_db
+def test_a_stage_variant_gives_the_files_it_holds_on_their_own_stage_deadline(root, api):  # noqa: F811
+    (root / "workflows_yaml/single_decision.yaml").write_text(
+        WORKFLOW.replace("    sla_days: 10\n", STAGE_VARIANT, 1)
+    )
+    assert load_definitions(root)[1] == []
+    definitions_sync(root=root)
+    with time_machine.travel(ist(2026, 12, 23, 10, 0)):  # a Wednesday; 25 December a holiday
+        references = [
+            api("citizen")
+            .post(
+                "/api/v1/applications/",
+                {"service": CODE, "data": {**FORM["examples"][0], "licence_number": number}},
+                format="json",
+            )
+            .json()["reference"]
+            for number in ("AM/20417", "PB/20417")
+        ]
+    short, usual = (Application.objects.get(reference=r) for r in references)
+    # 2 working days after 23 December: 24, (25 a holiday, 26-27 a weekend) 28; 10 for others.
+    assert timezone.localdate(short.stage_due_at) == dt.date(2026, 12, 28)
+    assert timezone.localdate(usual.stage_due_at) == dt.date(2027, 1, 7)
+
+
+@pytest.mark.django_db
+def test_a_stage_variant_that_cannot_work_is_refused_with_its_place(root):  # noqa: F811
+    (root / "workflows_yaml/single_decision.yaml").write_text(
+        WORKFLOW.replace("    sla_days: 10\n", STAGE_VARIANT.replace("number.", "no."), 1)
+    )
+    problems = load_definitions(root)[1]
+    found = [p for p in problems if p.pointer == "/states/pending/sla_variants/0/if"]
+    assert found and "unknown name or function 'data.licence_no'" in found[0].message, problems
+    assert found[0].file == "workflows_yaml/single_decision.yaml"
+    without_days = _problems(
+        WORKFLOW.replace("    sla_days: 10\n", STAGE_VARIANT.split("\n", 1)[1], 1)
+    )
+    assert (
+        "/states/pending/sla_variants",
+        "state 'pending' has sla_variants but no sla_days: give the stage deadline for the files no variant holds on",
+    ) in without_days

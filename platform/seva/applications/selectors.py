@@ -25,7 +25,7 @@ from seva.org.selectors import (
     working_calendar_for,
 )
 from seva.workflows.clock import DayType, Pause, days_used
-from seva.workflows.engine import CITIZEN, Answer, Transition, Workflow
+from seva.workflows.engine import CITIZEN, Answer, State, Transition, Workflow
 from seva.workflows.guards import GUARDS
 
 from .models import Application, Consultation
@@ -259,6 +259,17 @@ def rts_days_of(application: Application) -> int:
         if expression_holds(schema, variant.condition, application.data):
             return variant.days
     return spec.rts.days
+
+
+def stage_days_of(application: Application, state: State) -> int | None:
+    """The stage deadline of `state` for `application`: the first of the state's variants
+    whose condition holds on its answers (a renewal's shorter stage), else its sla_days."""
+    if state.sla_variants:
+        schema = form_schema_for(application.service_version)
+        for condition, days in state.sla_variants:
+            if expression_holds(schema, condition, application.data):
+                return days
+    return state.sla_days
 
 
 def application_clock(application: Application, *, today: dt.date | None = None) -> ClockReading:

@@ -64,6 +64,7 @@ from .selectors import (
     consultation_answerable_by,
     guard_refusals,
     rts_days_of,
+    stage_days_of,
 )
 
 LEVEL_ORDER = list(JurisdictionLevel.values)
@@ -102,13 +103,16 @@ def _compute_rts_due(
 
 
 def _stage_due(
-    state: State, start: dt.date, day_type: DayType, calendar: WorkingCalendar
+    application: Application,
+    state: State,
+    start: dt.date,
+    day_type: DayType,
+    calendar: WorkingCalendar,
 ) -> dt.datetime | None:
-    if state.terminal or not state.sla_days:
+    days = None if state.terminal else stage_days_of(application, state)
+    if not days:
         return None
-    return end_of_day(
-        due_date(start=start, days=state.sla_days, day_type=day_type, calendar=calendar)
-    )
+    return end_of_day(due_date(start=start, days=days, day_type=day_type, calendar=calendar))
 
 
 def _timer_due(
@@ -163,7 +167,7 @@ def _enter_state(
         application.escalation_level = routing.ladder_index
         application.holder_flag = routing.flag
     application.stage_started_at = at
-    application.stage_due_at = _stage_due(state, today, day_type, calendar)
+    application.stage_due_at = _stage_due(application, state, today, day_type, calendar)
     application.timer_due_at = _timer_due(workflow, state, today, day_type, calendar)
     if state.terminal:
         application.closed_at = at
@@ -882,7 +886,9 @@ def application_escalate(*, application: Application, at: dt.datetime | None = N
         current.holder_role = routing.role
         current.holder_flag = routing.flag
         current.stage_started_at = at
-        current.stage_due_at = _stage_due(state, timezone.localdate(at), day_type, calendar)
+        current.stage_due_at = _stage_due(
+            current, state, timezone.localdate(at), day_type, calendar
+        )
         current.save()
         _record(
             current,
@@ -956,7 +962,7 @@ def applications_recompute_deadlines(
             _days, day_type = _rts(current)
             rts_due = _compute_rts_due(current, calendar, today)
             entered = timezone.localdate(current.stage_started_at)
-            stage_due = _stage_due(state, entered, day_type, calendar)
+            stage_due = _stage_due(current, state, entered, day_type, calendar)
             timer_due = _timer_due(workflow, state, entered, day_type, calendar)
             if (rts_due, stage_due, timer_due) == (
                 current.rts_due_at,

@@ -492,20 +492,33 @@ def _condition_checks(
         variables = form_variables(form)
     except (KeyError, TypeError, ValueError):
         return []  # the form's own problems are reported against its file
-    # The workflow's own problems are reported against its file.
+    # An action's condition may also read the consultations' answers; a stage deadline's
+    # variant reads the form only. The workflow's own problems are reported against its file.
+    with_answers = variables
     with contextlib.suppress(KeyError, TypeError, ValueError):
-        variables = (*variables, *compile_workflow(workflow.data).consultation_variables())
+        with_answers = (*variables, *compile_workflow(workflow.data).consultation_variables())
+    places = [
+        (pointer_join("/transitions", index, "if"), spec.get("if"), with_answers)
+        for index, spec in enumerate(workflow.data.get("transitions") or [])
+        if isinstance(spec, dict)
+    ]
+    places += [
+        (pointer_join("/states", code, "sla_variants", index, "if"), item.get("if"), variables)
+        for code, state in (workflow.data.get("states") or {}).items()
+        if isinstance(state, dict)
+        for index, item in enumerate(state.get("sla_variants") or [])
+        if isinstance(item, dict)
+    ]
     problems = []
-    for index, spec in enumerate(workflow.data.get("transitions") or []):
-        condition = spec.get("if") if isinstance(spec, dict) else None
+    for at, condition, names in places:
         if condition is None:
             continue
         try:
-            program = compile_expression(condition, variables)
+            program = compile_expression(condition, names)
         except ExpressionError as exc:
             problems.append(
                 workflow.problem(
-                    pointer_join("/transitions", index, "if"),
+                    at,
                     f"condition '{condition}' does not compile against the form of "
                     f"{source.name}: {exc.message}",
                 )
@@ -514,8 +527,7 @@ def _condition_checks(
         if program.returns not in ("bool", "dyn"):
             problems.append(
                 workflow.problem(
-                    pointer_join("/transitions", index, "if"),
-                    f"condition '{condition}' gives a {program.returns}, not true or false",
+                    at, f"condition '{condition}' gives a {program.returns}, not true or false"
                 )
             )
     return problems

@@ -64,6 +64,8 @@ class State:
     terminal: bool = False
     outcome: Outcome | None = None
     consult: tuple[Consultation, ...] = ()
+    # Other stage deadlines for the files a condition holds on, first that holds: (if, days).
+    sla_variants: tuple[tuple[str, int], ...] = ()
 
     @property
     def stops_clock(self) -> bool:
@@ -221,6 +223,9 @@ def compile_workflow(doc: dict[str, Any]) -> Workflow:
                     department=item.get("department"),
                 )
                 for item in spec.get("consult") or ()
+            ),
+            sla_variants=tuple(
+                (item["if"], int(item["days"])) for item in spec.get("sla_variants") or ()
             ),
         )
         for code, spec in doc["states"].items()

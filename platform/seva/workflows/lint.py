@@ -289,7 +289,14 @@ def lint_workflow(
                         f"terminal state '{code}' has no outcome; add outcome: approved, rejected, closed or withdrawn",
                     )
                 )
-            for key in ("role", "with_citizen", "sla_days", "escalate_to", "consult"):
+            for key in (
+                "role",
+                "with_citizen",
+                "sla_days",
+                "sla_variants",
+                "escalate_to",
+                "consult",
+            ):
                 if key in spec:
                     problems.append(
                         (
@@ -323,6 +330,14 @@ def lint_workflow(
         if spec.get("role") and not spec.get("sla_days"):
             problems.append(
                 (at, f"state '{code}' is with an officer and needs sla_days (the stage deadline)")
+            )
+        if spec.get("sla_variants") and not spec.get("sla_days"):
+            problems.append(
+                (
+                    _p("states", code, "sla_variants"),
+                    f"state '{code}' has sla_variants but no sla_days: give the stage deadline "
+                    "for the files no variant holds on",
+                )
             )
         if spec.get("escalate_to") and not spec.get("role"):
             problems.append(

@@ -61,9 +61,20 @@ class StateRowForm(forms.Form):
         ),
     )
 
+    other = forms.CharField(
+        label="Other settings (YAML)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "s-code"}),
+        help_text="sla_variants: other stage deadlines, each an if and its days",
+    )
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         offer_roles(self, "role", blank="Nobody (closed or with the citizen)")
+
+    def clean_other(self):
+        text = self.cleaned_data["other"]
+        return parse_yaml(text, "other") if text.strip() else {}
 
     def clean_consult(self):
         text = self.cleaned_data["consult"]
@@ -82,6 +93,7 @@ class StateRowForm(forms.Form):
             "sms_on_enter": ", ".join(spec.get("sms_on_enter") or []),
             "outcome": spec.get("outcome", ""),
             "consult": dump_yaml(spec["consult"]) if "consult" in spec else "",
+            "other": dump_yaml(other) if (other := _state_other(spec)) else "",
         }
 
     def spec(self) -> dict:
@@ -101,7 +113,26 @@ class StateRowForm(forms.Form):
             spec["terminal"], spec["outcome"] = True, data["outcome"]
         if data["consult"] is not None:
             spec["consult"] = data["consult"]
+        spec.update(data["other"])
         return spec
+
+
+_STATE_COLUMNS = {
+    "label",
+    "role",
+    "with_citizen",
+    "sla_days",
+    "escalate_to",
+    "sms_on_enter",
+    "terminal",
+    "outcome",
+    "consult",
+}
+
+
+def _state_other(spec: dict) -> dict:
+    """A state's settings the table has no column for (sla_variants), kept as YAML."""
+    return {k: v for k, v in spec.items() if k not in _STATE_COLUMNS}
 
 
 STATE_PLACES = [
@@ -114,6 +145,7 @@ STATE_PLACES = [
     ("/outcome", "outcome"),
     ("/terminal", "outcome"),
     ("/consult", "consult"),
+    ("/sla_variants", "other"),
 ]
 _TRANSITION_COLUMNS = {
     "action",
