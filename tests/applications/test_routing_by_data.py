@@ -337,3 +337,157 @@ def test_a_stage_variant_that_cannot_work_is_refused_with_its_place(root):  # no
         "/states/pending/sla_variants",
         "state 'pending' has sla_variants but no sla_days: give the stage deadline for the files no variant holds on",
     ) in without_days
+
+
+# ------------------------------------------------------------------------------
+# Names besides the form's: an officer's inputs, the application's facts
+# ------------------------------------------------------------------------------
+BY_INPUTS = """
+code: single_decision
+name: {en: One decision after a check, hi: जाँच के बाद एक निर्णय}
+initial: pending
+states:
+  pending:
+    label: {en: With the Deputy Commissioner, hi: उपायुक्त के पास}
+    role: deputy_commissioner
+    sla_days: 10
+  checked:
+    label: {en: Checked, hi: जाँचा गया}
+    role: deputy_commissioner
+    sla_days: 5
+  renewed:
+    label: {en: Renewed, hi: नवीनीकृत}
+    terminal: true
+    outcome: approved
+    sms_on_enter: [decided]
+  refused:
+    label: {en: Refused, hi: अस्वीकृत}
+    terminal: true
+    outcome: rejected
+    sms_on_enter: [decided]
+transitions:
+  - action: verify
+    label: {en: Record the check, hi: जाँच दर्ज करें}
+    from: pending
+    to: checked
+    roles: [deputy_commissioner]
+    input_schema:
+      type: object
+      additionalProperties: false
+      required: [cartridges_held, licence_until]
+      properties:
+        cartridges_held:
+          type: integer
+          minimum: 0
+          x-label: {en: Cartridges found, hi: पाए गए कारतूस}
+        licence_until:
+          type: string
+          format: date
+          x-label: {en: Renewed until, hi: कब तक नवीनीकृत}
+      examples:
+        - {cartridges_held: 10, licence_until: "2029-12-31"}
+  - action: over_quota
+    label: {en: Refused (more cartridges than allowed), hi: अस्वीकृत (अनुमति से अधिक कारतूस)}
+    from: checked
+    to: refused
+    auto: true
+    if: "inputs.verify.cartridges_held > data.cartridges"
+  - action: helpline_renewal
+    label: {en: Renewed (filed through the helpline), hi: नवीनीकृत (हेल्पलाइन से)}
+    from: checked
+    to: renewed
+    auto: true
+    if: "application.channel == 'helpline' && inputs.verify.cartridges_held <= data.cartridges"
+  - action: renew
+    label: {en: Renew, hi: नवीनीकरण करें}
+    from: checked
+    to: renewed
+    roles: [deputy_commissioner]
+  - action: refuse
+    label: {en: Refuse, hi: अस्वीकार करें}
+    from: [pending, checked]
+    to: refused
+    roles: [deputy_commissioner]
+    remarks: required
+"""
+
+
+@pytest.fixture
+def by_inputs(routed):
+    (routed / "workflows_yaml/single_decision.yaml").write_text(BY_INPUTS)
+    service = routed / "service_definitions/revenue/arms-licence-renewal.yaml"
+    service.write_text(
+        service.read_text()
+        .replace(
+            "Application {#var#} is decided.", "Application {#var#} is decided, valid {#var#}."
+        )
+        .replace("आवेदन {#var#} पर निर्णय हो गया है।", "आवेदन {#var#} पर निर्णय हो गया है, {#var#} तक।")
+        .replace("variables: [reference]", "variables: [reference, inputs.verify.licence_until]")
+    )
+    return routed
+
+
+@pytest.mark.django_db
+def test_an_officers_inputs_and_the_application_facts_route_the_file_and_fill_the_sms(
+    by_inputs, api
+):
+    assert load_definitions(by_inputs)[1] == []
+    definitions_sync(root=by_inputs)
+
+    def verified(cartridges_held: int) -> Application:
+        application = _submit(api, 40)
+        response = api("dc.ambala").post(
+            f"/api/v1/applications/{application.reference}/actions/",
+            {
+                "action": "verify",
+                "data": {"cartridges_held": cartridges_held, "licence_until": "2029-12-31"},
+            },
+            format="json",
+        )
+        assert response.status_code == 200, response.json()
+        application.refresh_from_db()
+        return application
+
+    # Found with more than the quota: refused by the platform, on the officer's input.
+    over = verified(55)
+    assert (over.state, over.events.order_by("-sequence").first().action) == (
+        "refused",
+        "over_quota",
+    )
+    sms = OutboxMessage.objects.get(application=over, event="decided")
+    assert "valid 2029-12-31" in sms.body
+    # Within it, filed online: the Deputy Commissioner decides (the helpline's are automatic).
+    within = verified(30)
+    assert within.state == "checked"
+    actions = api("dc.ambala").get(f"/api/v1/applications/{within.reference}/actions/").json()
+    assert {a["action"] for a in actions["actions"]} == {"renew", "refuse"}
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (
+            lambda t: t.replace("inputs.verify.cartridges_held >", "inputs.verify.cartridges >"),
+            "unknown name or function 'inputs.verify.cartridges'",
+        ),
+        (
+            lambda t: t.replace("application.channel == 'helpline'", "application.channel == 3"),
+            "no matching overload",
+        ),
+    ],
+)
+@pytest.mark.django_db
+def test_a_condition_on_inputs_or_facts_that_cannot_work_is_refused(by_inputs, change, says):
+    path = by_inputs / "workflows_yaml/single_decision.yaml"
+    path.write_text(change(BY_INPUTS))
+    problems = [p for p in load_definitions(by_inputs)[1] if p.pointer.endswith("/if")]
+    assert any(says in p.message for p in problems), problems
+
+
+@pytest.mark.django_db
+def test_an_sms_value_from_an_officers_free_text_input_is_refused_as_too_long(by_inputs):
+    path = by_inputs / "workflows_yaml/single_decision.yaml"
+    path.write_text(BY_INPUTS.replace("          format: date\n", "          maxLength: 200\n"))
+    problems = load_definitions(by_inputs)[1]
+    found = [p for p in problems if p.pointer == "/sms/decided/en/variables/1"]
+    assert found and "can be longer than 30 characters" in found[0].message, problems

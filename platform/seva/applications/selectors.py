@@ -15,7 +15,7 @@ from seva.core.errors import NotFound
 from seva.definitions.models import ServiceVersion
 from seva.definitions.selectors import form_schema_for, workflow_for
 from seva.formschemas.keywords import DRAFT_2020_12
-from seva.formschemas.rules import expression_holds
+from seva.formschemas.rules import expression_holds, typed_values
 from seva.formschemas.validation import build_validator
 from seva.org.models import Oversight
 from seva.org.selectors import (
@@ -27,8 +27,9 @@ from seva.org.selectors import (
 from seva.workflows.clock import DayType, Pause, days_used
 from seva.workflows.engine import CITIZEN, Answer, State, Transition, Workflow
 from seva.workflows.guards import GUARDS
+from seva.workflows.names import FACTS, INPUTS, input_variables, workflow_variables
 
-from .models import Application, Consultation
+from .models import Application, ApplicationEvent, Consultation
 
 
 def applications_visible_to(user) -> QuerySet[Application]:
@@ -54,12 +55,13 @@ def applications_visible_to(user) -> QuerySet[Application]:
             handled = ServiceVersion.roles.through.objects.filter(role_id=posting.role_id)
             scope |= area & department & Q(service_version__in=handled.values("serviceversion_id"))
             # A file another department consulted this posting's role on (open or answered).
-            consulted = Consultation.objects.filter(
-                role_id=posting.role_id,
-                department_id=posting.department_id,
-                place_path__startswith=posting.jurisdiction.path,
-            )
-            scope |= Q(pk__in=consulted.values("application_id"))
+            if posting.department_id is not None:
+                consulted = Consultation.objects.filter(
+                    role_id=posting.role_id,
+                    department_id=posting.department_id,
+                    place_path__startswith=posting.jurisdiction.path,
+                )
+                scope |= Q(pk__in=consulted.values("application_id"))
     return Application.objects.filter(scope)
 
 
@@ -133,21 +135,65 @@ def consultation_values(application: Application, workflow: Workflow) -> dict[st
     return values
 
 
+def _inputs_given(application: Application, workflow: Workflow) -> dict[str, object]:
+    """`inputs.<action>.<field>`: what officers entered with each action, as last taken."""
+    actions = {t.action for t in workflow.transitions if t.input_schema}
+    given: dict[str, object] = {}
+    taken = application.events.filter(kind=ApplicationEvent.Kind.ACTION, action__in=actions)
+    for action, data in taken.order_by("sequence").values_list("action", "data"):
+        for path, value in _flattened(data or {}):
+            given[f"{INPUTS}{action}.{path}"] = value
+    return given
+
+
+def _flattened(value: object, prefix: str = "") -> list[tuple[str, object]]:
+    if isinstance(value, dict) and (not prefix or value):
+        return [
+            item
+            for key, inner in value.items()
+            for item in _flattened(inner, f"{prefix}.{key}" if prefix else str(key))
+        ]
+    return [(prefix, value)]
+
+
+def _facts(application: Application) -> dict[str, object]:
+    """`application.<fact>`: the application's own facts."""
+    return {
+        "application.channel": application.channel,
+        "application.district": application.district.code if application.district else "",
+        "application.place": application.place_path.rstrip("/").rsplit("/", 1)[-1],
+        "application.service": application.service_version.spec.code,
+        "application.submitted_on": timezone.localdate(application.submitted_at).isoformat(),
+    }
+
+
+def expression_values(
+    application: Application, workflow: Workflow, source: str
+) -> dict[str, object]:
+    """The values of the names besides the form's answers that `source` reads: the
+    application's facts, the officers' inputs and the consultations' answers."""
+    values: dict[str, object] = {}
+    if FACTS in source:
+        values.update(_facts(application))
+    if INPUTS in source:
+        values.update(typed_values(input_variables(workflow), _inputs_given(application, workflow)))
+    if "consultations." in source:
+        values.update(consultation_values(application, workflow))
+    return values
+
+
 def condition_holds(transition: Transition, application: Application) -> bool:
-    """Whether the transition's conditions hold on the form data (and, for a state that
-    consults, on the consultations' answers): its `if` (an expression) and its `when` (a JSON
-    Schema), each where it has one."""
+    """Whether the transition's conditions hold on the form data (and the names besides it:
+    the application's facts, the officers' inputs, the consultations' answers): its `if` (an
+    expression) and its `when` (a JSON Schema), each where it has one."""
     if transition.condition:
         workflow = workflow_for(application.service_version)
-        extra = workflow.consultation_variables()
         if not expression_holds(
             form_schema_for(application.service_version),
             transition.condition,
             application.data,
-            extra_variables=extra,
-            extra_values=consultation_values(application, workflow)
-            if "consultations." in transition.condition
-            else None,
+            extra_variables=workflow_variables(workflow),
+            extra_values=expression_values(application, workflow, transition.condition),
         ):
             return False
     if not transition.when:

@@ -25,8 +25,9 @@ from seva.formschemas.paths import schema_at
 from seva.formschemas.rules import form_variables
 from seva.formschemas.validation import UnsupportedSchema, build_validator
 from seva.workflows.branches import Stuck, explore_branches
-from seva.workflows.engine import compile_workflow
+from seva.workflows.engine import Workflow, compile_workflow
 from seva.workflows.lint import lint_workflow
+from seva.workflows.names import INPUTS, input_field, workflow_variables
 
 from .eligibility import FACTS
 from .sms import (
@@ -426,8 +427,12 @@ def _service_cross_checks(dset: DefinitionSet, source: SourceFile) -> list[Defin
                     f"workflow '{data['workflow']}' sends SMS '{event}', but this service has no template for it",
                 )
             )
+    compiled = None
+    if workflow is not None and isinstance(workflow.data, dict):
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            compiled = compile_workflow(workflow.data)
     problems += _sms_checks(
-        source, form.data if form is not None and isinstance(form.data, dict) else None
+        source, form.data if form is not None and isinstance(form.data, dict) else None, compiled
     )
     return problems
 
@@ -492,11 +497,11 @@ def _condition_checks(
         variables = form_variables(form)
     except (KeyError, TypeError, ValueError):
         return []  # the form's own problems are reported against its file
-    # An action's condition may also read the consultations' answers; a stage deadline's
-    # variant reads the form only. The workflow's own problems are reported against its file.
+    # An action's condition may also read the application's facts, the officers' inputs and
+    # the consultations' answers; a stage deadline's variant reads the form only. The workflow's own problems are reported against its file.
     with_answers = variables
     with contextlib.suppress(KeyError, TypeError, ValueError):
-        with_answers = (*variables, *compile_workflow(workflow.data).consultation_variables())
+        with_answers = (*variables, *workflow_variables(compile_workflow(workflow.data)))
     places = [
         (pointer_join("/transitions", index, "if"), spec.get("if"), with_answers)
         for index, spec in enumerate(workflow.data.get("transitions") or [])
@@ -594,20 +599,28 @@ def _form_field_checks(source: SourceFile, form: dict) -> list[DefinitionProblem
     return problems
 
 
-def _sms_expression_problem(expression: str, form: dict | None) -> str | None:
-    """What is wrong with an SMS variable written as an expression, or None."""
+def _sms_expression_problem(
+    expression: str, form: dict | None, workflow: Workflow | None = None
+) -> str | None:
+    """What is wrong with an SMS variable written as an expression, or None. It may read the
+    form's answers, and the application's facts and the officers' inputs of its workflow."""
     if form is None:
         return None  # the form's own problems are reported against its file
     try:
-        program = compile_expression(expression, form_variables(form))
+        extra = workflow_variables(workflow) if workflow is not None else ()
+        program = compile_expression(expression, (*form_variables(form), *extra))
     except ExpressionError as exc:
         return f"SMS value '{expression}' does not compile against the form: {exc.message}"
     except (KeyError, TypeError, ValueError):
         return None
     if program.returns in ("int", "double", "bool"):
         return None
-    field = expression.removeprefix("data.")
-    schema = schema_at(form, field) if expression.startswith("data.") else None
+    if expression.startswith(INPUTS) and workflow is not None:
+        schema = input_field(workflow, expression)
+    elif expression.startswith("data."):
+        schema = schema_at(form, expression.removeprefix("data."))
+    else:
+        schema = None
     if program.returns == "string" and isinstance(schema, dict):
         longest = schema.get("maxLength")
         if isinstance(schema.get("enum"), list):
@@ -622,7 +635,9 @@ def _sms_expression_problem(expression: str, form: dict | None) -> str | None:
     )
 
 
-def _sms_checks(source: SourceFile, form: dict | None = None) -> list[DefinitionProblem]:
+def _sms_checks(
+    source: SourceFile, form: dict | None = None, workflow: Workflow | None = None
+) -> list[DefinitionProblem]:
     problems = []
     for event, per_language in source.data["sms"].items():
         for language, template in per_language.items():
@@ -637,7 +652,7 @@ def _sms_checks(source: SourceFile, form: dict | None = None) -> list[Definition
                 )
             for index, name in enumerate(template["variables"]):
                 if is_expression(name):
-                    found = _sms_expression_problem(name, form)
+                    found = _sms_expression_problem(name, form, workflow)
                     if found:
                         problems.append(source.problem(pointer_join(at, "variables", index), found))
                 elif name not in SMS_VARIABLES:

@@ -130,6 +130,24 @@ def _fits(value: Any, kind: str) -> bool:
     return True
 
 
+def typed_values(variables: Variables, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of `given` (name -> value) as expressions read them: a value of another
+    type than its name's is left out, as if not given; a whole number read as a decimal is
+    made one."""
+    kinds = dict(variables)
+    values = {}
+    for name, value in given.items():
+        kind = kinds.get(name)
+        if kind is None or value is None or not _fits(value, kind):
+            continue
+        if kind == "double":
+            value = float(value)
+        elif kind == "list(double)":
+            value = [float(v) for v in value]
+        values[name] = value
+    return values
+
+
 def _values(derived: _Derived, data: dict) -> dict[str, Any]:
     """The answers by name, as the expressions read them. An answer of another type than
     its field's is left out, as if unanswered: its field's own check reports it, and the
@@ -256,12 +274,23 @@ def expression_holds(
         return False
 
 
-def expression_value(schema: dict, source: str, data: Any) -> Any:
-    """The value of an expression written against the form (`data.<field>`) on `data`;
-    raises ExpressionError (NotAnswered for an unanswered field it reads)."""
+def expression_value(
+    schema: dict,
+    source: str,
+    data: Any,
+    *,
+    extra_variables: Variables = (),
+    extra_values: Mapping[str, Any] | None = None,
+) -> Any:
+    """The value of an expression written against the form (`data.<field>`, and the names
+    `extra_variables` adds) on `data` and `extra_values`; raises ExpressionError
+    (NotAnswered for an unanswered field it reads)."""
     derived = _derived(schema)
-    program = compile_expression(source, derived.variables)
-    return program.evaluate(_values(derived, data if isinstance(data, dict) else {}))
+    program = compile_expression(source, (*derived.variables, *extra_variables))
+    values = _values(derived, data if isinstance(data, dict) else {})
+    if extra_values:
+        values.update(extra_values)
+    return program.evaluate(values)
 
 
 def _program(rule: dict, variables: Variables) -> Compiled:

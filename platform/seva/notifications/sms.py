@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from seva.definitions.selectors import FeeUnknown, fee_of, form_schema_for
+from seva.applications.selectors import expression_values
+from seva.definitions.selectors import FeeUnknown, fee_of, form_schema_for, workflow_for
 from seva.definitions.sms import MAX_VALUE_CHARS, SMS_VARIABLES, fill_template, is_expression
 from seva.expressions.language import ExpressionError
 from seva.formschemas.rules import expression_value
+from seva.workflows.names import workflow_variables
 
 if TYPE_CHECKING:
     from seva.applications.models import Application
@@ -75,9 +77,14 @@ def render_sms(
 def _expression_text(application: Application, expression: str) -> str:
     """An SMS value written as an expression (check_definitions made sure it fits): "-" when
     an answer it reads is missing, as for a date not set."""
+    workflow = workflow_for(application.service_version)
     try:
         value = expression_value(
-            form_schema_for(application.service_version), expression, application.data
+            form_schema_for(application.service_version),
+            expression,
+            application.data,
+            extra_variables=workflow_variables(workflow),
+            extra_values=expression_values(application, workflow, expression),
         )
     except ExpressionError:
         return "-"

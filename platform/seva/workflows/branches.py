@@ -10,7 +10,8 @@ workflow.
 Two findings come out: how often each condition held (a branch that no data takes, or one
 that every data takes, is probably a mistake), and the states where some data leaves no way
 out (every action out of the state has a condition, and none holds: the file would wait
-for ever). Pure: documents in, findings out.
+for ever). A condition reading an officer's inputs or the application's facts is not tried:
+it counts as a way out. Pure: documents in, findings out.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from seva.formschemas.validation import (
 )
 
 from .engine import CONSULTATION_COUNTS, Answer, Transition, Workflow
+from .names import FACTS, INPUTS, workflow_variables
 
 # Enough to cover the numbers and choices of real services, few enough for a page.
 MOST_TRIALS = 400
@@ -125,21 +127,20 @@ def _field_schema(form: dict, path: str) -> dict:
 def _values_to_try(kind: str, field: dict, literals: set) -> list[Any]:
     """The values a field is given: both sides of each number and the number; each text and
     each choice; both truth values."""
+    numbers = [n for n in literals if isinstance(n, float)]
     if kind == "int":
-        found = {int(n) + d for n in literals if isinstance(n, float) for d in (-1, 0, 1)}
-        return sorted(found)
+        return sorted({int(n) + d for n in numbers for d in (-1, 0, 1)})
     if kind == "double":
-        step = field.get("multipleOf") if isinstance(field.get("multipleOf"), int | float) else 1
-        found = {
-            round(n + d * step, 6) for n in literals if isinstance(n, float) for d in (-1, 0, 1)
-        }
-        return sorted(float(v) for v in found)
+        given = field.get("multipleOf")
+        step = float(given) if isinstance(given, int | float) else 1.0
+        return sorted({round(n + d * step, 6) for n in numbers for d in (-1, 0, 1)})
     if kind == "bool":
         return [True, False]
     if kind == "string":
         texts = {v for v in literals if isinstance(v, str)}
-        choices = field.get("enum") if isinstance(field.get("enum"), list) else []
-        return sorted(texts | {c for c in choices if isinstance(c, str)})
+        choices = field.get("enum")
+        offered = {c for c in choices if isinstance(c, str)} if isinstance(choices, list) else set()
+        return sorted(texts | offered)
     return []
 
 
@@ -228,6 +229,13 @@ def _consultation_values(
     return values
 
 
+def _undetermined(transition: Transition) -> bool:
+    """A condition reading what no synthetic application has (an officer's inputs, the
+    application's facts): it may hold or not, so it is not tried, and counts as a way out."""
+    source = transition.condition or ""
+    return INPUTS in source or FACTS in source
+
+
 def _holds(
     transition: Transition, form: dict, data: dict, workflow: Workflow, answers: dict
 ) -> bool:
@@ -235,7 +243,7 @@ def _holds(
         form,
         transition.condition,
         data,
-        extra_variables=workflow.consultation_variables(),
+        extra_variables=workflow_variables(workflow),
         extra_values=answers,
     ):
         return False
@@ -256,7 +264,8 @@ def explore_branches(form: dict, workflow: Workflow) -> BranchReport:
         if state.terminal:
             continue
         exits = workflow.transitions_from(code)
-        conditional = [t for t in exits if t.condition or t.when]
+        conditional = [t for t in exits if (t.condition or t.when) and not _undetermined(t)]
+        unconditional = [t for t in exits if t not in conditional]
         reads_answers = any("consultations." in (t.condition or "") for t in conditional)
         patterns = _answer_patterns([c.code for c in state.consult]) if reads_answers else [()]
         for trial, data in trials:
@@ -267,7 +276,7 @@ def explore_branches(form: dict, workflow: Workflow) -> BranchReport:
                     count = held.setdefault((code, t.action), [0, 0])
                     count[0] += t.action in holding
                     count[1] += 1
-                way_out = holding or any(not (t.condition or t.when) for t in exits)
+                way_out = holding or unconditional
                 if exits and not way_out:
                     stuck.append(Stuck(code, trial, answers))
     branches = tuple(

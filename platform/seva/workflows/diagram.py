@@ -293,7 +293,8 @@ def _consultations(spec: dict[str, Any]) -> list[str]:
     """Each office a state consults, for the state's tooltip: 'fire_safety (fire_station_officer
     of fire_services, 7 days)'."""
     found = []
-    for item in spec.get("consult") if isinstance(spec.get("consult"), list) else []:
+    consult = spec.get("consult")
+    for item in consult if isinstance(consult, list) else []:
         if not isinstance(item, dict):
             continue
         office = _code(item.get("role")) or "?"

@@ -84,8 +84,9 @@ def _consultations_wait(spec: dict[str, Any], state: dict[str, Any]) -> list[int
     condition = spec.get("if")
     if not isinstance(condition, str) or "consultations." not in condition:
         return []
-    consult = state.get("consult") if isinstance(state.get("consult"), list) else []
-    return [c["days"] for c in consult if isinstance(c, dict) and isinstance(c.get("days"), int)]
+    consult = state.get("consult")
+    items = consult if isinstance(consult, list) else []
+    return [c["days"] for c in items if isinstance(c, dict) and isinstance(c.get("days"), int)]
 
 
 def _simple_paths(
