@@ -63,7 +63,12 @@ def _made_in_admin(*, rts_days: int) -> ServiceVersion:
 @pytest.mark.django_db
 def test_each_reader_sees_the_services_of_their_department(client, user):
     revenue = set(Service.objects.filter(department__code="revenue").values_list("code", flat=True))
-    assert revenue == {"caste-certificate", "domicile-certificate", "income-certificate"}
+    assert revenue == {
+        "caste-certificate",
+        "domicile-certificate",
+        "income-certificate",
+        "marriage-registration",
+    }
     assert _codes(client, user, "admin.revenue") == revenue
     assert _codes(client, user, "approver.revenue") == revenue
     assert _codes(client, user, "cmo") == set(Service.objects.values_list("code", flat=True))

@@ -228,7 +228,7 @@ def test_pages_render_in_both_languages(pages, url, english, hindi, language):
 def test_the_home_page_counts_services_and_links_the_finder_and_tracking(pages, client):
     html = client.get("/").content.decode()
     assert 'action="/services/"' in html and 'name="q"' in html
-    assert 'href="/revenue/"' in html and "3 services" in html
+    assert 'href="/revenue/"' in html and "4 services" in html
     assert 'href="/eligibility/"' in html and 'href="/track/"' in html
 
 
@@ -237,6 +237,15 @@ def test_the_catalogue_lists_the_timeline_fee_and_link(pages, client):
     assert 'href="/public-health/water-connection/"' in html
     assert "Decided within" in html and "working days" in html
     assert 'value="water"' in html
+
+
+def test_a_fee_that_depends_on_the_answers_says_so_with_its_note(pages, client):
+    listed = client_in("en").get("/services/", {"q": "marriage"}).content.decode()
+    assert "Fee depends on your answers" in listed
+    page = client_in("en").get("/revenue/marriage-registration/").content.decode()
+    assert "The fee depends on your answers. Rs 100 within 90 days of the marriage" in page
+    hindi = client_in("hi").get("/revenue/marriage-registration/").content.decode()
+    assert "शुल्क आपके उत्तरों पर निर्भर करता है। विवाह के 90 दिन के भीतर 100 रुपये" in hindi
 
 
 def test_an_unknown_filter_value_is_ignored(pages, client):
