@@ -243,7 +243,7 @@ def test_every_transition_is_walked_to_every_terminal_state(api, code):
                 paused_somewhere = True
                 without_pause = expected_due_date(
                     start=walk.submitted_on,
-                    days=bundle["service"]["rts"]["days"],
+                    days=walk.rts_days(application),
                     working_days_only=bundle["service"]["rts"]["day_type"] == "working",
                     holidays=holidays_for(application),
                 )
@@ -258,10 +258,10 @@ def test_every_transition_is_walked_to_every_terminal_state(api, code):
                 assert application.closed_within_rts is expected_within
                 within_flags.add(expected_within)
                 terminals_reached.add(state)
-            elif target.sla_days:
+            elif walk.stage_days(application, target):
                 stage_due = expected_due_date(
                     start=day,
-                    days=target.sla_days,
+                    days=walk.stage_days(application, target),
                     working_days_only=bundle["service"]["rts"]["day_type"] == "working",
                     holidays=holidays_for(application),
                 )

@@ -118,11 +118,27 @@ class Walk:
     def workflow(self) -> Workflow:
         return compile_workflow(self.bundle["workflow"])
 
+    def rts_days(self, application: Application) -> int:
+        """The service's RTS days, or its first variant's that holds on the answers."""
+        rts = self.bundle["service"]["rts"]
+        form = self.bundle["form"]
+        for variant in rts.get("variants") or []:
+            if expression_holds(form, variant["if"], application.data):
+                return variant["days"]
+        return rts["days"]
+
+    def stage_days(self, application: Application, state) -> int | None:
+        """A state's stage days for the application: its first variant's that holds."""
+        for condition, days in state.sla_variants:
+            if expression_holds(self.bundle["form"], condition, application.data):
+                return days
+        return state.sla_days
+
     def expected_rts_due(self, application: Application) -> dt.date:
         rts = self.bundle["service"]["rts"]
         return expected_due_date(
             start=self.submitted_on,
-            days=rts["days"],
+            days=self.rts_days(application),
             working_days_only=rts["day_type"] == "working",
             holidays=holidays_for(application),
             pauses=self.pauses,
