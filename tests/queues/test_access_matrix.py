@@ -16,6 +16,13 @@ The rule, as the code states it (`applications_visible_to`, `queue_scope`, `acti
   officers of other departments, Revenue's service administrator and approver, and a
   superuser without a posting see none. `test_every_role_has_an_access_decision` walks every
   role in roles.yaml against this rule.
+- An office a file's workflow consults (the fire service on a factory registration) reads the
+  file while its officer's posting, in the consulted role and department, covers the
+  applicant's place; it answers the consultation (the staff workspace and the API) while the
+  consultation is open, and finds it in its queue's consultations; it holds no file and takes
+  none of the workflow's actions. The same role in another district reads nothing of it; those
+  who see the file otherwise (its applicant, the collector, the CMO) cannot answer for the
+  office.
 - Queues list a file only to the officers whose role holds it now, in its department and area.
 - Acting: the officers of the holder role whose posting covers the file, and the applicant for
   the citizen's actions. A supervisor who sees a file cannot act on it until it reaches them
@@ -61,6 +68,7 @@ from seva.applications.models import (
     Application,
     ApplicationDraft,
     ApplicationEvent,
+    Consultation,
     Document,
     Feedback,
 )
@@ -75,6 +83,7 @@ from tests.helpers import example_with_documents
 pytestmark = pytest.mark.django_db
 
 AMBALA, HISAR = "ambala", "hisar"
+FACTORY = "factory"  # a factory registration in Ambala, consulting the fire service
 RETURN = {
     "action": "return_for_correction",
     "state": "scrutiny",
@@ -93,6 +102,7 @@ class Actor:
     sees: frozenset[str] = frozenset()  # files they may read
     holds: frozenset[str] = frozenset()  # files in their queue, which they may act on
     applies: frozenset[str] = frozenset()  # files they filed
+    consulted: frozenset[str] = frozenset()  # files whose open consultation they answer
     staff: bool = True  # may open the staff workspace (the Wagtail admin)
 
     @property
@@ -113,9 +123,13 @@ ACTORS = [
         _set(AMBALA),
     ),
     Actor("sdm.ambala", "supervises the sub-division", _set(AMBALA)),
-    Actor("dc.ambala", "oversees every department of the district", _set(AMBALA)),
+    Actor("dc.ambala", "oversees every department of the district", _set(AMBALA, FACTORY)),
     Actor("fcr", "oversees the department, state-wide", _set(AMBALA, HISAR)),
-    Actor("cmo", "every department, the whole state: sees all, holds none", _set(AMBALA, HISAR)),
+    Actor(
+        "cmo",
+        "every department, the whole state: sees all, holds none",
+        _set(AMBALA, HISAR, FACTORY),
+    ),
     Actor(
         "admin.revenue", "the department's service administrator: builds services, reads no file"
     ),
@@ -126,7 +140,20 @@ ACTORS = [
     Actor("welfare.clerk.ambala", "another department, same district"),
     Actor("registrar.ambala", "another department, same tehsil"),
     Actor("admin", "superuser without a posting: a flag is not a posting"),
-    Actor("citizen", "the applicant", _set(AMBALA), applies=_set(AMBALA), staff=False),
+    Actor(
+        "fire.ambala",
+        "consulted on the Ambala factory's fire safety; holds no file",
+        _set(FACTORY),
+        consulted=_set(FACTORY),
+    ),
+    Actor("fire_station_officer.hr-hsr", "the consulted role and department, another district"),
+    Actor(
+        "citizen",
+        "the applicant",
+        _set(AMBALA, FACTORY),
+        applies=_set(AMBALA, FACTORY),
+        staff=False,
+    ),
     Actor("citizen2", "another citizen", _set(HISAR), applies=_set(HISAR), staff=False),
     Actor(None, "anonymous", staff=False),
 ]
@@ -146,9 +173,24 @@ def file_income_certificate(applicant, *, tehsil: str, name: str, mobile: str) -
     return application_submit(service=service, data=data, applicant=applicant)
 
 
+def file_factory_at_nocs(applicant) -> Application:
+    """A factory registration in Ambala (its form's first example), found complete by the DIC
+    manager: the fire service and the pollution board are consulted."""
+    service = Service.objects.get(code="factory-registration")
+    application = application_submit(
+        service=service, data=example_with_documents(service, applicant), applicant=applicant
+    )
+    return application_act(
+        application=application,
+        user=get_user_model().objects.get(username="dic.manager.ambala"),
+        action="seek_nocs",
+        remarks="Complete.",
+    )
+
+
 @pytest.fixture(scope="module")
 def filed(django_db_setup, django_db_blocker) -> Iterator[dict[str, int]]:
-    """The two files, filed once for the matrix's few hundred cases, in a transaction rolled
+    """The three files, filed once for the matrix's few hundred cases, in a transaction rolled
     back after them. Each case runs in a savepoint of it (pytest-django's `db`), so what one
     case changes, the next does not see."""
     people = get_user_model().objects
@@ -165,7 +207,9 @@ def filed(django_db_setup, django_db_blocker) -> Iterator[dict[str, int]]:
             name="Lakhpat Matrixram",
             mobile="9000022222",
         )
-        yield {AMBALA: ambala.pk, HISAR: hisar.pk}
+        factory = file_factory_at_nocs(people.get(username="citizen"))
+        assert factory.state == "nocs"
+        yield {AMBALA: ambala.pk, HISAR: hisar.pk, FACTORY: factory.pk}
         transaction.set_rollback(True)
 
 
@@ -173,6 +217,7 @@ def filed(django_db_setup, django_db_blocker) -> Iterator[dict[str, int]]:
 class Files:
     ambala: Application
     hisar: Application
+    factory: Application  # consults offices of other departments (rows of its own)
     user: Callable[[str], object]
 
     def items(self) -> list[tuple[str, Application]]:
@@ -181,7 +226,28 @@ class Files:
     @property
     def ghost(self) -> str:
         """A well-formed reference that no application has."""
-        return self.ambala.reference.rsplit("-", 1)[0] + "-999999"
+        return ghost_of(self.ambala)
+
+    @property
+    def factory_ghost(self) -> str:
+        return ghost_of(self.factory)
+
+    def correction_draft(self) -> ApplicationDraft:
+        """The Ambala file returned by its clerk, and its applicant's correction begun."""
+        self.ambala = application_act(
+            application=self.ambala,
+            user=self.user("clerk.ambala"),
+            action=RETURN["action"],
+            remarks=RETURN["remarks"],
+            inputs={"correction_needed": RETURN["correction_needed"]},
+        )
+        return drafts.correction_draft(
+            application=self.ambala, user=self.user("citizen"), language="en"
+        )
+
+
+def ghost_of(application: Application) -> str:
+    return application.reference.rsplit("-", 1)[0] + "-999999"
 
     def correction_draft(self) -> ApplicationDraft:
         """The Ambala file returned by its clerk, and its applicant's correction begun."""
@@ -202,6 +268,7 @@ def files(filed, user) -> Files:
     return Files(
         ambala=Application.objects.get(pk=filed[AMBALA]),
         hisar=Application.objects.get(pk=filed[HISAR]),
+        factory=Application.objects.get(pk=filed[FACTORY]),
         user=user,
     )
 
@@ -221,6 +288,11 @@ def trace(application: Application) -> dict:
         "drafts": ApplicationDraft.objects.filter(correcting=row).count(),
         "feedback": Feedback.objects.filter(application=row).exists(),
         "documents": sorted(Document.objects.filter(application=row).values_list("pk", flat=True)),
+        "consultations": list(
+            Consultation.objects.filter(application=row)
+            .order_by("pk")
+            .values_list("code", "answer", "answered_at", "answered_by", "remarks")
+        ),
     }
 
 
@@ -267,6 +339,9 @@ class Visit:
 
     def applies(self, key: str = AMBALA) -> bool:
         return key in self.actor.applies
+
+    def consulted(self, key: str = FACTORY) -> bool:
+        return key in self.actor.consulted
 
     @property
     def anonymous(self) -> bool:
@@ -460,6 +535,74 @@ def _staff_bulk(visit: Visit) -> None:
                 assert marker not in body(response)
 
 
+# --- Consultations: the factory file consults the fire service and the pollution board ------
+FIRE_NOC = {"answer": "no_objection", "remarks": ""}
+
+
+@row("staff-queue-consultations", "queues:queue", "GET")
+def _staff_queue_consultations(visit: Visit) -> None:
+    """The queue's consultations list the factory file to the consulted office alone."""
+    factory = visit.files.factory
+    response = visit.page("GET", "/admin/queue/")
+    if not visit.actor.staff:
+        assert_sent_to_sign_in(response, "staff")
+        return
+    assert response.status_code == 200
+    listed = f'data-consultation="{factory.reference}"' in body(response)
+    assert listed == visit.consulted(), listed
+    if not visit.consulted():
+        assert "Consultations waiting for your answer" not in body(response)
+        assert factory.reference not in body(response)
+
+
+@row("staff-application-page-consulted", "queues:application", "GET")
+def _staff_application_consulted(visit: Visit) -> None:
+    """The factory file: read by the consulted office, which is offered its own answer and
+    none of the workflow's actions; whoever reads it otherwise is offered no answer."""
+    files = visit.files
+    url = "/admin/queue/{}/"
+    response = visit.page("GET", url.format(files.factory.reference))
+    if not visit.actor.staff:
+        assert_sent_to_sign_in(response, "staff")
+    elif visit.sees(FACTORY):
+        assert response.status_code == 200
+        assert files.factory.applicant_name in body(response)
+        assert 'data-consultation="fire_safety"' in body(response)
+        assert ('data-answer-form="fire_safety"' in body(response)) == visit.consulted()
+        assert 'data-answer-form="pollution"' not in body(response)
+        assert 'data-action="reject"' not in body(response)
+    else:
+        ghost = visit.page("GET", url.format(files.factory_ghost))
+        assert_as_if_missing(response, ghost, files.factory, files.factory_ghost)
+
+
+@row("staff-consultation-answer", "queues:consultation-answer", "POST")
+def _staff_consultation_answer(visit: Visit) -> None:
+    """No objection on the fire safety NOC: recorded for the consulted office; refused, with
+    the reason, to others who read the file; out of reach, as if the file did not exist."""
+    files = visit.files
+    url = "/admin/queue/{}/consultations/fire_safety/answer/"
+    before = trace(files.factory)
+    response = visit.page("POST", url.format(files.factory.reference), FIRE_NOC)
+    if not visit.actor.staff:
+        assert_sent_to_sign_in(response, "staff")
+    elif visit.consulted():
+        assert response.status_code == 302
+        assert response["Location"] == f"/admin/queue/{files.factory.reference}/"
+        fire = Consultation.objects.get(application=files.factory, code="fire_safety")
+        assert fire.answer == "no_objection"
+        assert fire.answered_by.get_username() == visit.actor.username
+        return
+    elif visit.sees(FACTORY):
+        assert response.status_code == 302
+        assert response["Location"] == f"/admin/queue/{files.factory.reference}/"
+        assert "is yours to answer" in body(visit.page("GET", response["Location"]))
+    else:
+        ghost = visit.page("POST", url.format(files.factory_ghost), FIRE_NOC)
+        assert_as_if_missing(response, ghost, files.factory, files.factory_ghost)
+    assert_unchanged(before, files.factory)
+
+
 # --- The REST API -------------------------------------------------------------------------
 @row("api-application", "api:application-detail", "GET")
 def _api_application(visit: Visit) -> None:
@@ -626,6 +769,42 @@ def _api_queue(visit: Visit) -> None:
             assert bool(results) == visit.holds(key), (key, term, results)
             if not visit.holds(key):
                 assert searched.json()["count"] == 0
+
+
+@row("api-consultations", "api:consultations", "GET")
+def _api_consultations(visit: Visit) -> None:
+    factory = visit.files.factory
+    response = visit.api("GET", "/api/v1/consultations/")
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "api")
+        return
+    assert response.status_code == 200
+    listed = {(r["reference"], r["code"]) for r in response.json()["results"]}
+    assert ((factory.reference, "fire_safety") in listed) == visit.consulted()
+    assert (factory.reference, "pollution") not in listed
+    if not visit.consulted():
+        assert factory.reference not in body(response)
+
+
+@row("api-consultation-answer", "api:application-consultation-answer", "POST")
+def _api_consultation_answer(visit: Visit) -> None:
+    files = visit.files
+    url = "/api/v1/applications/{}/consultations/fire_safety/"
+    before = trace(files.factory)
+    response = visit.api("POST", url.format(files.factory.reference), FIRE_NOC)
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "api")
+    elif visit.consulted():
+        assert response.status_code == 200, response.json()
+        answers = {c["code"]: c["answer"] for c in response.json()["consultations"]}
+        assert answers == {"fire_safety": "no_objection", "pollution": None}
+        return
+    elif visit.sees(FACTORY):
+        assert response.status_code == 403, response.json()
+    else:
+        ghost = visit.api("POST", url.format(files.factory_ghost), FIRE_NOC)
+        assert_as_if_missing(response, ghost, files.factory, files.factory_ghost)
+    assert_unchanged(before, files.factory)
 
 
 @row("api-my-applications", "api:application-list", "GET")
@@ -1053,7 +1232,11 @@ def test_no_application_data_is_open_through_the_django_admin_or_snippets():
 class Reads(StrEnum):
     """What the holders of a role may read, by the rule in this module's docstring."""
 
-    HANDLED = "files whose workflow names the role, in the posting's department and area"
+    HANDLED = (
+        "files whose workflow names the role, in the posting's department and area, and the "
+        "files another department's workflow consults the role on, in the posting's "
+        "department and area"
+    )
     DISTRICT = "every department's files in the posting's area (oversees: district)"
     DEPARTMENT = "the posting's department's files in its area (oversees: department)"
     EVERYTHING = "every file, posted with no department over the state (the CMO)"
@@ -1083,6 +1266,11 @@ ROLE_READS = {
     "afso": Reads.HANDLED,
     "dfsc": Reads.HANDLED,
     "director_food_supplies": Reads.DEPARTMENT,
+    "dic_manager": Reads.HANDLED,
+    "dic_gm": Reads.HANDLED,
+    "director_industries": Reads.DEPARTMENT,
+    "fire_station_officer": Reads.HANDLED,  # consulted on factories' fire safety
+    "pollution_regional_officer": Reads.HANDLED,  # consulted on factories' consent
     "grievance_l1": Reads.HANDLED,
     "grievance_l2": Reads.HANDLED,
     "grievance_l3": Reads.HANDLED,

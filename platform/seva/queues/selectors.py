@@ -15,10 +15,16 @@ from enum import StrEnum
 from django.conf import settings
 from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from seva.applications.models import Application, Channel
+from seva.applications.models import Application, Channel, Consultation
+from seva.applications.selectors import (
+    consultation_answerable_by,
+    consultations_of,
+    consultations_waiting_for,
+)
 from seva.definitions.models import Service
-from seva.org.models import Holiday, Posting
+from seva.org.models import Department, Holiday, Posting, Role
 from seva.org.selectors import postings_active
 from seva.workflows.clock import WorkingCalendar
 
@@ -180,3 +186,140 @@ def queue_filter_choices(user) -> dict[str, list[tuple[str, str]]]:
 def service_name(service: Service, language: str = "en") -> str:
     name = service.current_version.spec.name if service.current_version else {}
     return name.get(language) or name.get("en") or service.code
+
+
+# ------------------------------------------------------------------------------
+# Consultations: the offices a file's workflow asks for a no-objection certificate
+# ------------------------------------------------------------------------------
+CONSULTATIONS_LISTED = 200  # on the queue page, soonest due first
+
+ANSWER_LABELS = {
+    Consultation.Answer.NO_OBJECTION: _("No objection"),
+    Consultation.Answer.CONDITIONS: _("No objection on conditions"),
+    Consultation.Answer.OBJECTION: _("Objection"),
+    Consultation.Answer.DEEMED: _("Deemed no objection (not answered in time)"),
+    Consultation.Answer.WITHDRAWN: _("Withdrawn (the file moved on before an answer)"),
+}
+# What a consulted officer may answer, in the order the form offers them.
+ANSWER_CHOICES = [
+    (answer.value, ANSWER_LABELS[answer])
+    for answer in (
+        Consultation.Answer.NO_OBJECTION,
+        Consultation.Answer.CONDITIONS,
+        Consultation.Answer.OBJECTION,
+    )
+]
+
+
+def _texts(texts, language: str) -> str:
+    if not isinstance(texts, dict):
+        return ""
+    return texts.get(language) or texts.get("en") or ""
+
+
+def _named(record: Department | Role | None, language: str) -> str:
+    if record is None:
+        return ""
+    return record.name_hi if language == "hi" and record.name_hi else record.name_en
+
+
+@dataclass(frozen=True)
+class WaitingConsultation:
+    """One row of a consulted officer's list: a file another office asks them about."""
+
+    reference: str
+    service: str
+    asked: str  # what is asked: the consultation's label
+    asked_by: str  # the department whose file it is
+    due_at: dt.datetime
+    overdue: bool
+
+
+@dataclass
+class ConsultationsWaiting:
+    rows: list[WaitingConsultation]
+    total: int
+
+
+def consultations_waiting_rows(
+    user, *, language: str, now: dt.datetime | None = None
+) -> ConsultationsWaiting:
+    """The open consultations `user` is to answer, soonest due first, laid out for the queue
+    page (the first CONSULTATIONS_LISTED of them)."""
+    now = now or timezone.now()
+    waiting = consultations_waiting_for(user)
+    total = waiting.count()
+    if not total:
+        return ConsultationsWaiting(rows=[], total=0)
+    listed = waiting.select_related(
+        "application__department", "application__service__current_version"
+    ).defer(
+        "application__data",
+        "application__service__current_version__form_schema",
+        "application__service__current_version__workflow_doc",
+    )[:CONSULTATIONS_LISTED]
+    rows = [
+        WaitingConsultation(
+            reference=c.application.reference,
+            service=service_name(c.application.service, language),
+            asked=_texts(c.label, language) or c.code,
+            asked_by=_named(c.application.department, language),
+            due_at=timezone.localtime(c.due_at),
+            overdue=c.due_at < now,
+        )
+        for c in listed
+    ]
+    return ConsultationsWaiting(rows=rows, total=total)
+
+
+@dataclass(frozen=True)
+class ConsultationShown:
+    """A consultation on the file page: what was asked of which office, and its answer."""
+
+    code: str
+    asked: str
+    office: str  # the consulted role, in its department
+    opened_at: dt.datetime
+    due_at: dt.datetime
+    overdue: bool
+    is_open: bool
+    answer: str  # the answer's label; "" while open
+    answer_code: str
+    answered_at: dt.datetime | None
+    answered_by: str
+    remarks: str
+    answerable: bool  # by the reader, now
+
+
+def consultations_shown(
+    application: Application, user, *, language: str, now: dt.datetime | None = None
+) -> list[ConsultationShown]:
+    """Every consultation the file has had, oldest first, and whether the reader may answer
+    it now (`consultation_answerable_by`)."""
+    now = now or timezone.now()
+    answerable = {c.pk for c in consultation_answerable_by(user, application)}
+    shown = []
+    for c in consultations_of(application):
+        answered_by = ""
+        if c.answered_by is not None:
+            answered_by = c.answered_by.get_full_name() or c.answered_by.get_username()
+        elif c.answer == Consultation.Answer.DEEMED:
+            answered_by = str(_("Seva, at the deadline"))
+        shown.append(
+            ConsultationShown(
+                code=c.code,
+                asked=_texts(c.label, language) or c.code,
+                office=f"{_named(c.role, language)}, {_named(c.department, language)}",
+                opened_at=timezone.localtime(c.opened_at),
+                due_at=timezone.localtime(c.due_at),
+                overdue=c.is_open and c.due_at < now,
+                is_open=c.is_open,
+                answer=str(ANSWER_LABELS[Consultation.Answer(c.answer)]) if c.answer else "",
+                answer_code=c.answer,
+                answered_at=timezone.localtime(c.answered_at) if c.answered_at else None,
+                answered_by=answered_by,
+                remarks=c.remarks,
+                answerable=c.pk in answerable,
+            )
+        )
+    return shown

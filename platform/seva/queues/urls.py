@@ -9,4 +9,9 @@ urlpatterns = [
     path("bulk/", views.bulk_view, name="bulk"),
     path("<str:reference>/", views.application_view, name="application"),
     path("<str:reference>/act/", views.act_view, name="act"),
+    path(
+        "<str:reference>/consultations/<slug:code>/answer/",
+        views.consultation_answer_view,
+        name="consultation-answer",
+    ),
 ]

@@ -2,7 +2,8 @@
 out from its form, its documents, history and clock, and the workflow's actions for the
 officer's role, one at a time or in bulk. Every read starts from the officer's postings
 (`queue_for`, `application_get_for`); every write goes through `application_act`, which
-checks role, department and area again."""
+checks role, department and area again. An office a file's workflow consults reads the file
+and answers its consultation here too (`consultation_answer`), without holding the file."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from seva.applications import presenters
@@ -20,13 +23,27 @@ from seva.applications.documents import ATTACHMENT_FIELD
 from seva.applications.models import Application
 from seva.applications.posted import action_posted
 from seva.applications.selectors import application_get_for
-from seva.applications.services import application_act_bulk, application_act_with_files
+from seva.applications.services import (
+    application_act_bulk,
+    application_act_with_files,
+    consultation_answer,
+)
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.selectors import workflow_for
 from seva.formschemas.answers import answers
 from seva.org.routing import FLAG_LABELS
 
-from .selectors import COLOUR_LABELS, Colour, QueueFilters, queue_filter_choices, queue_for
+from .selectors import (
+    ANSWER_CHOICES,
+    COLOUR_LABELS,
+    Colour,
+    ConsultationShown,
+    QueueFilters,
+    consultations_shown,
+    consultations_waiting_rows,
+    queue_filter_choices,
+    queue_for,
+)
 
 QUEUE_PAGE_SIZE = 50
 LANGUAGE = "en"  # the workspace is in English; the citizen's answers are shown as given
@@ -117,6 +134,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
             ],
             "total": queue.total,
             "bulk_actions": _bulk_actions(rows),
+            # An office consulted on other departments' files: often its only work here.
+            "consultations": consultations_waiting_rows(request.user, language=get_language()),
             # The filters, kept on the links to other pages.
             "filter_query": filters.urlencode(),
         },
@@ -130,8 +149,33 @@ def _visible(request: HttpRequest, reference: str) -> Application:
         raise Http404(exc.message) from exc
 
 
+@dataclass(frozen=True)
+class ConsultationAnswerPosted:
+    """An answer to a consultation that the service refused, shown again beside its form."""
+
+    code: str
+    answer: str
+    remarks: str
+    errors: dict
+
+
+def _answer_form(consultation: ConsultationShown, failed: ConsultationAnswerPosted | None) -> dict:
+    """The answer form of an open consultation the reader may answer: empty, or as posted
+    with the service's errors beside its fields."""
+    form = {"code": consultation.code, "asked": consultation.asked}
+    if failed is None or failed.code != consultation.code:
+        return {**form, "answer": "", "remarks": "", "errors": {}}
+    return {**form, "answer": failed.answer, "remarks": failed.remarks, "errors": failed.errors}
+
+
 def application_view(
-    request: HttpRequest, reference: str, *, errors=None, failed_action="", status=200
+    request: HttpRequest,
+    reference: str,
+    *,
+    errors=None,
+    failed_action="",
+    failed_answer: ConsultationAnswerPosted | None = None,
+    status=200,
 ):
     application = _visible(request, reference)
     view = presenters.application_view(
@@ -147,6 +191,7 @@ def application_view(
         d.token: {"name": d.original_name, "size": d.size} for d in application.documents.all()
     }
     state = workflow_for(application.service_version).state(application.state)
+    consultations = consultations_shown(application, request.user, language=get_language())
     return render(
         request,
         "queues/application.html",
@@ -156,6 +201,9 @@ def application_view(
             "state": state,
             "answers": answers(schema, application.data, language=LANGUAGE, documents=documents),
             "flag_label": FLAG_LABELS.get(application.holder_flag, ""),
+            "consultations": consultations,
+            "answer_forms": [_answer_form(c, failed_answer) for c in consultations if c.answerable],
+            "answer_choices": ANSWER_CHOICES,
         },
         status=status,
     )
@@ -186,6 +234,38 @@ def act_view(request: HttpRequest, reference: str) -> HttpResponse:
         return redirect("queues:application", reference=reference)
     messages.success(request, f"{reference}: done.")
     return redirect("queues:queue")
+
+
+def _asked(label: dict, code: str) -> str:
+    return label.get(get_language() or "en") or label.get("en") or code
+
+
+@require_POST
+def consultation_answer_view(request: HttpRequest, reference: str, code: str) -> HttpResponse:
+    """A consulted officer's answer: no objection, no objection on conditions, or an
+    objection. The file moves on by itself once its workflow says so."""
+    application = _visible(request, reference)
+    answer = request.POST.get("answer", "")
+    remarks = request.POST.get("remarks", "")
+    try:
+        consultation = consultation_answer(
+            application=application, user=request.user, code=code, answer=answer, remarks=remarks
+        )
+    except ValidationFailed as exc:
+        messages.error(request, _("Your answer was not recorded: correct the fields marked below."))
+        posted = ConsultationAnswerPosted(
+            code=code, answer=answer, remarks=remarks, errors=exc.errors
+        )
+        return application_view(request, reference, failed_answer=posted, status=400)
+    except (ActionNotAllowed, Conflict) as exc:
+        messages.error(request, exc.message)
+        return redirect("queues:application", reference=reference)
+    messages.success(
+        request,
+        _("%(reference)s: your answer on “%(asked)s” is recorded.")
+        % {"reference": reference, "asked": _asked(consultation.label, code)},
+    )
+    return redirect("queues:application", reference=reference)
 
 
 @require_POST
