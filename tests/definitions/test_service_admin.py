@@ -67,6 +67,7 @@ def test_each_reader_sees_the_services_of_their_department(client, user):
         "caste-certificate",
         "domicile-certificate",
         "income-certificate",
+        "land-mutation",
         "marriage-registration",
     }
     assert _codes(client, user, "admin.revenue") == revenue

@@ -228,7 +228,7 @@ def test_pages_render_in_both_languages(pages, url, english, hindi, language):
 def test_the_home_page_counts_services_and_links_the_finder_and_tracking(pages, client):
     html = client.get("/").content.decode()
     assert 'action="/services/"' in html and 'name="q"' in html
-    assert 'href="/revenue/"' in html and "4 services" in html
+    assert 'href="/revenue/"' in html and "5 services" in html
     assert 'href="/eligibility/"' in html and 'href="/track/"' in html
 
 
