@@ -19,6 +19,7 @@ from seva.applications.services import applications_fire_timers
 from seva.definitions.lint import load_definitions
 from seva.definitions.services import definitions_sync
 from seva.notifications.models import OutboxMessage
+from seva.org.models import Jurisdiction, Posting
 from seva.workflows.lint import lint_workflow
 from tests.helpers import ist
 
@@ -491,3 +492,83 @@ def test_an_sms_value_from_an_officers_free_text_input_is_refused_as_too_long(by
     problems = load_definitions(by_inputs)[1]
     found = [p for p in problems if p.pointer == "/sms/decided/en/variables/1"]
     assert found and "can be longer than 30 characters" in found[0].message, problems
+
+
+# ------------------------------------------------------------------------------
+# Where a state is held: another place than the applicant's (place_from), at a level of
+# office (held_at)
+# ------------------------------------------------------------------------------
+HELD_ELSEWHERE = WORKFLOW.replace(
+    "    role: deputy_commissioner\n    sla_days: 10\n",
+    "    role: deputy_commissioner\n    sla_days: 10\n    place_from: range_tehsil\n"
+    "    held_at: district\n",
+    1,
+)
+
+
+@pytest.fixture
+def held_elsewhere(root):  # noqa: F811
+    form = copy.deepcopy(FORM)
+    form["properties"]["range_tehsil"] = {
+        "type": "string",
+        "format": "jurisdiction",
+        "x-widget": "jurisdiction",
+        "x-jurisdiction-level": "tehsil",
+        "x-label": {"en": "Tehsil of the firing range", "hi": "फायरिंग रेंज की तहसील"},
+    }
+    form["required"].append("range_tehsil")
+    form["examples"][0]["range_tehsil"] = "HR-HSR-HSR-HSR"
+    (root / "form_schemas/revenue/arms_licence_renewal.json").write_text(
+        json.dumps(form, ensure_ascii=False)
+    )
+    (root / "workflows_yaml/single_decision.yaml").write_text(HELD_ELSEWHERE)
+    return root
+
+
+@pytest.mark.django_db
+def test_a_state_is_held_where_its_place_field_says_not_where_the_applicant_lives(
+    held_elsewhere, api
+):
+    assert load_definitions(held_elsewhere)[1] == []
+    definitions_sync(root=held_elsewhere)
+    response = api("citizen").post(
+        "/api/v1/applications/",
+        {"service": CODE, "data": {**FORM["examples"][0], "range_tehsil": "HR-HSR-HSR-HSR"}},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    application = Application.objects.get(reference=response.json()["reference"])
+    assert application.place_path.startswith("/HR/HR-DIV-AMB/HR-AMB/")  # lives in Ambala
+    hisar = Jurisdiction.objects.get(code="HR-HSR")
+    assert application.held_at_path == hisar.path  # held at the range's district office
+    hisar_dc = (
+        Posting.objects.filter(role__code="deputy_commissioner", jurisdiction=hisar)
+        .select_related("user")
+        .first()
+        .user.username
+    )
+    queue = api(hisar_dc).get("/api/v1/queue/").json()["results"]
+    assert application.reference in [row["reference"] for row in queue]
+    assert application.reference not in [
+        row["reference"] for row in api("dc.ambala").get("/api/v1/queue/").json()["results"]
+    ]
+    # The applicant's own district reads the file, but does not hold it.
+    ambala = api("dc.ambala").get(f"/api/v1/applications/{application.reference}/actions/")
+    assert ambala.status_code == 200 and ambala.json()["actions"] == []
+    renewed = api(hisar_dc).post(
+        f"/api/v1/applications/{application.reference}/actions/",
+        {"action": "renew"},
+        format="json",
+    )
+    assert renewed.status_code == 200, renewed.json()
+
+
+@pytest.mark.django_db
+def test_a_place_field_the_form_lacks_is_refused_naming_the_service(held_elsewhere):
+    (held_elsewhere / "workflows_yaml/single_decision.yaml").write_text(
+        HELD_ELSEWHERE.replace("place_from: range_tehsil", "place_from: licence_number")
+    )
+    problems = [p for p in load_definitions(held_elsewhere)[1] if p.pointer.endswith("place_from")]
+    assert problems and problems[0].file == "workflows_yaml/single_decision.yaml", problems
+    assert "'licence_number' is not a place field" in problems[0].message
+    assert "arms-licence-renewal.yaml" in problems[0].message

@@ -57,6 +57,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
     place_path = models.CharField(max_length=400, db_index=True)
     # The district and tehsil of the applicant's place (the tehsil is empty for a place above
     # one), denormalised from the path so that dashboards and their rollups group by them.
+    # Where the file is held now: the path by which its holder was found and by which it
+    # sits in a queue. The applicant's place, unless the state routes it by another place
+    # (place_from: the institute's tehsil) or at another level (held_at: the state
+    # headquarters); see workflows.engine.State.
+    held_at_path = models.CharField(max_length=400, default="")
     district = models.ForeignKey(
         Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -118,11 +123,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
         ordering = ["-submitted_at"]
         indexes = [
             # The officer's queue: open files held by a role in a department, inside the
-            # posting's area (a prefix of place_path, hence the pattern operator class),
+            # posting's area (a prefix of held_at_path, hence the pattern operator class),
             # with the deadline carried along so that the colour counts read the index
             # alone. The plan, at two million files: docs/queue-query-plan.md.
             models.Index(
-                fields=["department", "holder_role", "place_path"],
+                fields=["department", "holder_role", "held_at_path"],
                 opclasses=["int8_ops", "int8_ops", "varchar_pattern_ops"],
                 include=["stage_due_at"],
                 condition=Q(closed_at__isnull=True),

@@ -46,14 +46,21 @@ def applications_visible_to(user) -> QuerySet[Application]:
         if posting_sees_everything(posting):
             return Application.objects.all()
         area = Q(place_path__startswith=posting.jurisdiction.path)
+        # A file held outside the applicant's area (routed by another place, or at a higher
+        # office) is read where it is held, too.
+        held_here = Q(held_at_path__startswith=posting.jurisdiction.path)
         department = Q(department_id=posting.department_id) if posting.department_id else Q()
         if posting.role.oversees == Oversight.DISTRICT:
-            scope |= area
+            scope |= area | held_here
         elif posting.role.oversees == Oversight.DEPARTMENT:
-            scope |= area & department
+            scope |= (area | held_here) & department
         else:
             handled = ServiceVersion.roles.through.objects.filter(role_id=posting.role_id)
-            scope |= area & department & Q(service_version__in=handled.values("serviceversion_id"))
+            scope |= (
+                (area | held_here)
+                & department
+                & Q(service_version__in=handled.values("serviceversion_id"))
+            )
             # A file another department consulted this posting's role on (open or answered).
             if posting.department_id is not None:
                 consulted = Consultation.objects.filter(
@@ -97,7 +104,7 @@ def acting_roles(user, application: Application) -> set[str]:
         if posting.role.code == holder and posting_covers(
             posting,
             department_id=application.department_id,
-            place_path=application.place_path,
+            place_path=application.held_at_path or application.place_path,
         ):
             roles.add(holder)
     return roles

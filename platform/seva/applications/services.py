@@ -127,6 +127,25 @@ def _timer_due(
     )
 
 
+def _held_at(application: Application, state: State) -> str:
+    """The path by which the file is held in `state`: the applicant's place, or the place of
+    the form field the state names (`place_from`), raised to the state's level of office
+    (`held_at`). A place field left empty routes by the applicant's place."""
+    path = application.place_path
+    if not (state.place_from or state.held_at):
+        return path
+    place = None
+    if state.place_from:
+        code = get_path(application.data, state.place_from)
+        if isinstance(code, str):
+            place = Jurisdiction.objects.filter(code=code).first()
+    if place is None:
+        place = Jurisdiction.objects.filter(path=path).first()
+    if place is not None and state.held_at:
+        place = jurisdiction_ancestor_at(place, state.held_at) or place
+    return place.path if place is not None else path
+
+
 def _enter_state(
     application: Application,
     *,
@@ -153,6 +172,7 @@ def _enter_state(
     application.escalation_level = 0
     application.holder_role = None
     application.holder_flag = HolderFlag.NONE
+    application.held_at_path = _held_at(application, state)
     if state.role:
         # The state's role, or a named officer role (back to the sender), if somebody is
         # there to hold it; else additional charge, else up the ladder (org.routing).
@@ -160,7 +180,7 @@ def _enter_state(
             state=state,
             role_code=holder or state.role,
             department_id=application.department_id,
-            place_path=application.place_path,
+            place_path=application.held_at_path,
             on=today,
         )
         application.holder_role = routing.role
@@ -879,7 +899,7 @@ def application_escalate(*, application: Application, at: dt.datetime | None = N
             state=state,
             role_code=next_role,
             department_id=current.department_id,
-            place_path=current.place_path,
+            place_path=current.held_at_path or current.place_path,
             on=timezone.localdate(at),
         )
         current.escalation_level = routing.ladder_index

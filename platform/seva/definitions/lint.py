@@ -413,6 +413,7 @@ def _service_cross_checks(dset: DefinitionSet, source: SourceFile) -> list[Defin
         if workflow is not None and isinstance(workflow.data, dict):
             found = _condition_checks(source, form.data, workflow)
             problems += found or _branch_checks(source, form.data, workflow)
+            problems += _place_from_checks(source, form.data, workflow)
         problems += _variant_checks(source, form.data)
         problems += _fee_checks(source, form.data)
     if workflow is not None:
@@ -533,6 +534,28 @@ def _condition_checks(
             problems.append(
                 workflow.problem(
                     at, f"condition '{condition}' gives a {program.returns}, not true or false"
+                )
+            )
+    return problems
+
+
+def _place_from_checks(
+    source: SourceFile, form: dict, workflow: SourceFile
+) -> list[DefinitionProblem]:
+    """A state routed by another place than the applicant's names a place field of this
+    service's form (format: jurisdiction)."""
+    problems = []
+    for code, state in (workflow.data.get("states") or {}).items():
+        field = state.get("place_from") if isinstance(state, dict) else None
+        if not isinstance(field, str):
+            continue
+        schema = schema_at(form, field)
+        if not isinstance(schema, dict) or schema.get("format") != "jurisdiction":
+            problems.append(
+                workflow.problem(
+                    pointer_join("/states", code, "place_from"),
+                    f"place_from '{field}' is not a place field (format: jurisdiction) of the "
+                    f"form of {source.name}",
                 )
             )
     return problems

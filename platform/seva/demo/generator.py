@@ -301,7 +301,8 @@ final AS (
 )
 INSERT INTO applications_application (
     reference, service_id, service_version_id, department_id, office_id, place_id,
-    place_path, district_id, tehsil_id, applicant_name, applicant_mobile, language, channel,
+    place_path, held_at_path, district_id, tehsil_id, applicant_name, applicant_mobile,
+    language, channel,
     data, state, holder_role_id, escalation_level, holder_flag, submitted_at,
     stage_started_at, stage_due_at, rts_due_at, clock_paused_at, clock_pauses, closed_at,
     outcome, closed_within_rts, updated_at)
@@ -310,7 +311,7 @@ SELECT %(prefix)s || g,
        CASE (%(level)s::int[])[s] WHEN 1 THEN (%(tehsil)s::bigint[])[t]
                                   WHEN 2 THEN (%(subdivision)s::bigint[])[t]
                                   ELSE (%(district)s::bigint[])[t] END,
-       (%(tehsil)s::bigint[])[t], (%(path)s::text[])[t],
+       (%(tehsil)s::bigint[])[t], (%(path)s::text[])[t], (%(path)s::text[])[t],
        (%(district)s::bigint[])[t], (%(tehsil)s::bigint[])[t],
        'Applicant ' || g, (6000000000 + g %% 3999999999)::text,
        CASE WHEN u_misc < 0.7 THEN 'hi' ELSE 'en' END,

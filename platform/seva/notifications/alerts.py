@@ -187,6 +187,7 @@ def officer_alerts_send(*, now: dt.datetime | None = None) -> int:
             "department_id",
             "office_id",
             "place_path",
+            "held_at_path",
             "stage_started_at",
             "stage_due_at",
             "holder_role__code",
@@ -223,7 +224,7 @@ def officer_alerts_send(*, now: dt.datetime | None = None) -> int:
                 )
                 if not created:  # another run counted it a moment ago
                     continue
-                key = (app.holder_role.code, app.department_id, app.place_path)
+                key = (app.holder_role.code, app.department_id, app.held_at_path or app.place_path)
                 if key not in holders:
                     holders[key] = sorted(
                         {

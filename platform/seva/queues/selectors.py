@@ -46,7 +46,7 @@ def queue_scope(postings: list[Posting]) -> Q:
     """Open files held by one of these postings' roles, in its department and area."""
     scope = Q(pk__in=[])
     for posting in postings:
-        part = Q(holder_role_id=posting.role_id, place_path__startswith=posting.jurisdiction.path)
+        part = Q(holder_role_id=posting.role_id, held_at_path__startswith=posting.jurisdiction.path)
         if posting.department_id is not None:
             part &= Q(department_id=posting.department_id)
         scope |= part

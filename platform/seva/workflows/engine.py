@@ -66,6 +66,11 @@ class State:
     consult: tuple[Consultation, ...] = ()
     # Other stage deadlines for the files a condition holds on, first that holds: (if, days).
     sla_variants: tuple[tuple[str, int], ...] = ()
+    # Where the file is held: the level of office (a district's, the state headquarters')
+    # above the place, and the form field whose place it is (the institute's tehsil rather
+    # than the applicant's); None: the applicant's place, at the role's own office.
+    held_at: str | None = None
+    place_from: str | None = None
 
     @property
     def stops_clock(self) -> bool:
@@ -227,6 +232,8 @@ def compile_workflow(doc: dict[str, Any]) -> Workflow:
             sla_variants=tuple(
                 (item["if"], int(item["days"])) for item in spec.get("sla_variants") or ()
             ),
+            held_at=spec.get("held_at"),
+            place_from=spec.get("place_from"),
         )
         for code, spec in doc["states"].items()
     }

@@ -339,6 +339,15 @@ def lint_workflow(
                     "for the files no variant holds on",
                 )
             )
+        for key in ("held_at", "place_from"):
+            if spec.get(key) and not spec.get("role"):
+                problems.append(
+                    (
+                        _p("states", code, key),
+                        f"state '{code}' says where an officer holds it ({key}), but no role "
+                        "holds it",
+                    )
+                )
         if spec.get("escalate_to") and not spec.get("role"):
             problems.append(
                 (

@@ -69,14 +69,15 @@ def synthetic_files_insert(*, count: int, open_per_mille: int = 100) -> int:
             )
             INSERT INTO applications_application (
                 reference, service_id, service_version_id, department_id, office_id, place_id,
-                place_path, applicant_name, applicant_mobile, language, channel, data, state,
+                place_path, held_at_path, applicant_name, applicant_mobile, language,
+                channel, data, state,
                 holder_role_id, escalation_level, holder_flag, submitted_at, stage_started_at,
                 stage_due_at, rts_due_at, clock_pauses, closed_at, outcome, closed_within_rts,
                 updated_at)
             SELECT %(prefix)s || g,
                    (%(service)s::bigint[])[h], (%(version)s::bigint[])[h],
                    (%(department)s::bigint[])[h], offices.ids[o], offices.ids[o],
-                   offices.paths[o], 'Synthetic applicant ' || g,
+                   offices.paths[o], offices.paths[o], 'Synthetic applicant ' || g,
                    (9000000000 + g)::text, 'en', 'online', '{}'::jsonb,
                    CASE WHEN is_open THEN (%(state)s::text[])[h] ELSE 'approved' END,
                    CASE WHEN is_open THEN (%(role)s::bigint[])[h] END,
