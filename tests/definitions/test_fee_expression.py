@@ -116,3 +116,12 @@ def test_the_details_editor_refuses_a_fee_expression_beside_its_input_with_the_s
     assert draft.service_doc["fee"]["amount"] == "100 + 50"
     page = client.get(url).content.decode()
     assert _form_data(page)["fee_amount"] == "100 + 50"  # edited again as text
+
+
+@pytest.mark.django_db
+def test_the_api_says_a_fee_depends_on_the_answers_rather_than_giving_a_wrong_amount(api):
+    marriage = api(None).get("/api/v1/services/marriage-registration/").json()["fee"]
+    assert marriage["amount"] is None and marriage["depends_on_answers"] is True
+    assert "Rs 100" in marriage["note"]["en"]
+    sewer = api(None).get("/api/v1/services/sewer-connection/").json()["fee"]
+    assert sewer == {"amount": 0, "depends_on_answers": False}

@@ -17,13 +17,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from seva.applications.models import ApplicationEvent, Channel
+from seva.applications.models import ApplicationEvent, Channel, Consultation
 from seva.dashboards.boards import BYS, KINDS
 from seva.definitions.models import ServiceKind
 from seva.org.models import JurisdictionLevel
 from seva.queues.selectors import Colour
 from seva.workflows.clock import DayType
-from seva.workflows.engine import Outcome
+from seva.workflows.engine import ANSWERS_GIVEN, Outcome
 
 from .errors import ErrorBody
 from .serializers import keyword_safe
@@ -32,6 +32,9 @@ API_PREFIX = "/api/v1/"
 # Enumerations that share a field name, named apart (SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
 SERVICE_KINDS = ServiceKind.values
 EVENT_KINDS = ApplicationEvent.Kind.values
+# A consultation's answer as it stands (every value), and what an officer may answer.
+CONSULTATION_ANSWERS = Consultation.Answer.values
+ANSWERS_TO_GIVE = [answer.value for answer in ANSWERS_GIVEN]
 
 
 def api_v1_only(endpoints: list[tuple]) -> list[tuple]:
@@ -193,7 +196,12 @@ class RequiredDocument(serializers.Serializer):
 
 
 class Fee(serializers.Serializer):
-    amount = serializers.IntegerField(help_text="In rupees.")
+    amount = serializers.IntegerField(
+        allow_null=True, help_text="In rupees; null when it depends on the answers."
+    )
+    depends_on_answers = serializers.BooleanField(
+        help_text="Worked out from the form's answers (an expression): see the note."
+    )
     note = text(required=False)
 
 
@@ -301,9 +309,7 @@ class ConsultationItem(serializers.Serializer):
     department = serializers.CharField(help_text="The department whose officer answers.")
     opened_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField(help_text="Unanswered by then, it is deemed no objection.")
-    answer = choices(
-        ["no_objection", "conditions", "objection", "deemed", "withdrawn"], allow_null=True
-    )
+    answer = choices(CONSULTATION_ANSWERS, allow_null=True)
     answered_at = serializers.DateTimeField(allow_null=True)
     answered_by = serializers.CharField(allow_null=True, help_text="Null for the system.")
     remarks = serializers.CharField(allow_blank=True)

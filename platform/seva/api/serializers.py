@@ -128,7 +128,15 @@ def service_detail(service: Service) -> dict[str, Any]:
         "description": spec.description,
         "eligibility": _eligibility(spec.eligibility),
         "documents": [_document(document) for document in spec.documents],
-        "fee": {"amount": spec.fee.amount, **_note(spec.fee.note)} if spec.fee else {"amount": 0},
+        "fee": (
+            {
+                "amount": None if spec.fee.depends_on_answers else spec.fee.amount,
+                "depends_on_answers": spec.fee.depends_on_answers,
+                **_note(spec.fee.note),
+            }
+            if spec.fee
+            else {"amount": 0, "depends_on_answers": False}
+        ),
         "rts": {
             "days": spec.rts.days,
             "day_type": spec.rts.day_type,

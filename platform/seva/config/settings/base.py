@@ -382,6 +382,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ServiceKindEnum": "seva.api.schema.SERVICE_KINDS",
         "EventKindEnum": "seva.api.schema.EVENT_KINDS",
+        "ConsultationAnswerEnum": "seva.api.schema.CONSULTATION_ANSWERS",
+        "ConsultationAnswerToGiveEnum": "seva.api.schema.ANSWERS_TO_GIVE",
     },
     # Swagger UI from drf-spectacular-sidecar's files, never a CDN; and no call to the
     # public validator from the page.
