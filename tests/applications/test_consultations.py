@@ -16,7 +16,11 @@ import yaml
 from django.utils import timezone
 
 from seva.applications.models import Application, Consultation
-from seva.applications.services import applications_fire_timers, consultations_deem_due
+from seva.applications.services import (
+    applications_fire_timers,
+    applications_recompute_deadlines,
+    consultations_deem_due,
+)
 from seva.definitions.lint import load_definitions
 from seva.definitions.services import definitions_sync
 from seva.org.models import Department, Holiday, Jurisdiction, Posting, Role
@@ -457,3 +461,16 @@ def test_a_new_service_from_files_routes_consults_and_times_out_with_no_code(roo
         ("reported", "system"),
         ("deemed_renewed", "system"),
     ]
+
+
+@pytest.mark.django_db
+def test_a_holiday_declared_later_moves_an_open_consultations_deadline(api, christmas):
+    application = _filed(api)
+    fire = application.consultations.get(code="fire_safety")
+    before = timezone.localdate(fire.due_at)
+    Holiday.objects.create(
+        date=dt.date(2026, 12, 28), district=None, name_en="A new holiday", name_hi="नई छुट्टी"
+    )
+    assert applications_recompute_deadlines(district=None) >= 1
+    fire.refresh_from_db()
+    assert timezone.localdate(fire.due_at) == before + dt.timedelta(days=1)

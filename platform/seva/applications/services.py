@@ -984,11 +984,12 @@ def applications_recompute_deadlines(
             entered = timezone.localdate(current.stage_started_at)
             stage_due = _stage_due(current, state, entered, day_type, calendar)
             timer_due = _timer_due(workflow, state, entered, day_type, calendar)
+            consulted = _consultations_moved(current, state, day_type, calendar)
             if (rts_due, stage_due, timer_due) == (
                 current.rts_due_at,
                 current.stage_due_at,
                 current.timer_due_at,
-            ):
+            ) and not consulted:
                 continue
             old = {
                 "rts_due_at": timezone.localtime(current.rts_due_at).isoformat(),
@@ -1014,6 +1015,33 @@ def applications_recompute_deadlines(
             )
             changed += 1
     return changed
+
+
+def _consultations_moved(
+    application: Application, state: State, day_type: DayType, calendar: WorkingCalendar
+) -> bool:
+    """The open consultations' deadlines counted again on the changed calendar; whether any
+    moved."""
+    days = {c.code: c.days for c in state.consult}
+    moved = False
+    for consultation in application.consultations.filter(
+        state=state.code, answered_at__isnull=True
+    ):
+        if consultation.code not in days:  # pragma: no cover - opened by this state
+            continue
+        due = end_of_day(
+            due_date(
+                start=timezone.localdate(consultation.opened_at),
+                days=days[consultation.code],
+                day_type=day_type,
+                calendar=calendar,
+            )
+        )
+        if due != consultation.due_at:
+            consultation.due_at = due
+            consultation.save(update_fields=["due_at"])
+            moved = True
+    return moved
 
 
 def feedback_give(*, application, rating: int, comment: str, at: dt.datetime | None = None):
