@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import html
 import json
+import re
 
 import pytest
 import time_machine
 import yaml
+from django.test import Client
 from django.utils import timezone
 
 from seva.applications.models import Application, Consultation
@@ -26,6 +29,7 @@ from seva.definitions.services import definitions_sync
 from seva.org.models import Department, Holiday, Jurisdiction, Posting, Role
 from seva.workflows.lint import lint_workflow
 from tests.helpers import expected_due_date, ist
+from tests.portal.flow import sign_in
 
 from .test_new_service_from_files import root  # noqa: F401 (fixture)
 from .test_routing_by_data import ROUTED_FORM
@@ -474,3 +478,16 @@ def test_a_holiday_declared_later_moves_an_open_consultations_deadline(api, chri
     assert applications_recompute_deadlines(district=None) >= 1
     fire.refresh_from_db()
     assert timezone.localdate(fire.due_at) == before + dt.timedelta(days=1)
+
+
+@pytest.mark.django_db
+def test_the_citizen_sees_whom_the_file_was_sent_to_and_each_answer(api, christmas):
+    application = _filed(api)
+    _answer(api, "pollution.ambala", application, "pollution", "conditions", "Fit a wet scrubber.")
+    client = Client()
+    sign_in(client)
+    page = client.get(f"/my/{application.reference}/").content.decode()
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    assert "Opinions asked for: Fire safety NOC, Consent to establish (pollution)" in text
+    assert "Consent to establish (pollution): no objection, on conditions" in text
+    assert "Fit a wet scrubber." in text

@@ -11,6 +11,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from seva.definitions.selectors import workflow_for
 from seva.formschemas.answers import answers
@@ -83,6 +84,8 @@ def _timeline(
             }
         elif event.kind == "deadlines":
             what = _("Deadlines updated after a holiday was declared")
+        elif event.kind == "consultation":
+            what = _consultation_text(workflow, event, language)
         else:
             what = labels.get(event.action, event.action)
         if event.actor_role == CITIZEN:
@@ -110,6 +113,31 @@ def _timeline(
             }
         )
     return rows
+
+
+ANSWER_TEXTS = {
+    "no_objection": gettext_lazy("no objection"),
+    "conditions": gettext_lazy("no objection, on conditions"),
+    "objection": gettext_lazy("objection"),
+    "deemed": gettext_lazy("no answer in time: deemed no objection"),
+}
+
+
+def _consultation_text(workflow, event, language: str) -> str:
+    """A consultation's row of the timeline: whom the file was sent to, or what one answered."""
+    labels = {
+        c.code: in_language(c.label, language)
+        for state in workflow.states.values()
+        for c in state.consult
+    }
+    if event.action == "consult":
+        asked = [labels.get(o.get("consultation"), "") for o in event.data.get("opened", [])]
+        return _("Opinions asked for: %(asked)s") % {"asked": ", ".join(a for a in asked if a)}
+    code, answer = event.data.get("consultation"), event.data.get("answer", "")
+    return _("%(asked)s: %(answer)s") % {
+        "asked": labels.get(code, code or ""),
+        "answer": ANSWER_TEXTS.get(answer, answer),
+    }
 
 
 def _action_details(schema: dict | None, data: Any, language: str) -> list[dict]:
