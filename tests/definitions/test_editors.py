@@ -426,3 +426,38 @@ def test_the_workflow_editor_keeps_consultations_and_checks_conditions_beside_th
     assert "has no deadline" in _errors_beside(page, f"id_states-{nocs}-consult")
     draft.refresh_from_db()
     assert draft.workflow_doc == before
+
+
+@pytest.mark.django_db
+def test_the_form_editor_keeps_computed_answers_and_rules_and_checks_them_beside_them(client, user):
+    pension = Service.objects.get(code="disability-pension")
+    draft = draft_start_from_service(user=user("admin"), service=pension)
+    before = copy.deepcopy(draft.form_schema)
+    client.force_login(user("admin"))
+    url = reverse("definitions:draft-form", args=[draft.pk])
+    page = client.get(url).content.decode()
+    income = _row_index(page, "fields", "name", "annual_family_income")
+    data = _form_data(page)
+    assert data[f"fields-{income}-compute"].startswith("sum(")
+    assert "age(data.applicant.date_of_birth) >= 18" in data["rules"]
+
+    # Saved as it is, nothing is lost: the computed answers, the rules, the examples.
+    response = client.post(url, {**data, "save": "1"})
+    assert response.status_code in (200, 302), response.content.decode()[:300]
+    draft.refresh_from_db()
+    after = draft.form_schema
+    assert after["x-rules"] == before["x-rules"]
+    assert after["examples"] == before["examples"]
+    assert (
+        after["properties"]["annual_family_income"]["x-compute"]
+        == before["properties"]["annual_family_income"]["x-compute"]
+    )
+
+    wrong = dict(data)
+    wrong[f"fields-{income}-compute"] = "sum(data.income_rowz.map(r, r.amount))"
+    wrong["rules"] = data["rules"].replace(">= 18", '>= "18"', 1)
+    response = client.post(url, {**wrong, "check": "1"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "data.income_rowz" in _errors_beside(page, f"id_fields-{income}-compute")
+    assert "no matching overload" in _errors_beside(page, "id_rules")

@@ -16,6 +16,7 @@ from typing import Any
 
 from .conditions import condition_holds
 from .keywords import DRAFT_2020_12
+from .rules import COMPUTE
 from .validation import UnsupportedSchema, build_validator, validate_form_data
 
 Text = dict[str, str]
@@ -49,6 +50,7 @@ _OWN_TOP_KEYS = {
     "properties",
     "allOf",
     "examples",
+    "x-rules",
 }
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -66,6 +68,7 @@ class FieldDesign:
     sub_fields: list[FieldDesign] = field(default_factory=list)  # group: the row's fields
     level: str = "district"  # address: the jurisdiction level picked
     schema: dict | None = None  # custom: the field's schema, untouched
+    compute: str = ""  # an expression the server computes the answer with (x-compute)
 
 
 @dataclass
@@ -78,6 +81,7 @@ class FormDesign:
     extra: dict = field(default_factory=dict)  # other top-level keys kept as written
     # The department's own examples, kept while they still fit the form as edited.
     examples: list = field(default_factory=list)
+    rules: list = field(default_factory=list)  # x-rules: cross-field rules, as written
 
 
 # ------------------------------------------------------------------------------
@@ -218,7 +222,10 @@ LEVELS = tuple(LEVEL_NAMES)
 
 
 def field_schema_for(row: FieldDesign) -> dict:
-    return KINDS[row.kind][1](row)
+    schema = KINDS[row.kind][1](row)
+    if row.compute:
+        schema[COMPUTE] = row.compute
+    return schema
 
 
 def _object_schema(rows: list[FieldDesign]) -> dict:
@@ -241,6 +248,12 @@ def _guess_row(name: str, schema: Any, required: bool) -> FieldDesign:
     """The builder row that writes exactly `schema`, or a custom row keeping it."""
     if not isinstance(schema, dict):
         return FieldDesign(name=name, kind="custom", required=required, schema=schema)
+    compute = schema.get(COMPUTE)
+    if isinstance(compute, str):
+        # A computed answer is a field (of a kind, or custom) with its expression beside it.
+        plain = _guess_row(name, {k: v for k, v in schema.items() if k != COMPUTE}, required)
+        plain.compute = compute
+        return plain
     base = FieldDesign(
         name=name,
         kind="custom",
@@ -331,7 +344,10 @@ def design_from_schema(schema: dict) -> FormDesign:
         declaration=_texts(schema.get("x-declaration")),
         extra={k: copy.deepcopy(v) for k, v in schema.items() if k not in _OWN_TOP_KEYS},
         examples=copy.deepcopy(examples) if isinstance(examples, list) else [],
+        rules=copy.deepcopy(schema["x-rules"]) if isinstance(schema.get("x-rules"), list) else [],
     )
+    if "x-rules" in schema and not isinstance(schema["x-rules"], list):
+        design.extra["x-rules"] = copy.deepcopy(schema["x-rules"])  # kept for the checks
     properties = schema.get("properties") or {}
     required = set(schema.get("required") or [])
     rows = {name: _guess_row(name, sub, name in required) for name, sub in properties.items()}
@@ -417,6 +433,8 @@ def schema_from_design(design: FormDesign) -> dict:
     conditions += copy.deepcopy(design.extra_conditions)
     if conditions:
         schema["allOf"] = conditions
+    if design.rules:
+        schema["x-rules"] = copy.deepcopy(design.rules)
     schema.update(copy.deepcopy(design.extra))
     schema["examples"] = _kept_examples(schema, design.examples) or [example_for(schema)]
     return schema

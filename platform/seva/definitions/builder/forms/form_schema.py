@@ -27,6 +27,8 @@ from .common import (
     bilingual,
     code_field,
     dump_json,
+    dump_yaml,
+    parse_yaml,
     pipe_lines,
     place_problems,
     row_formset,
@@ -50,6 +52,20 @@ class FormTopForm(forms.Form):
         required=False,
         help_text="One step (page) per line: English title | Hindi title. Fields name their step by number.",
     )
+
+    rules = forms.CharField(
+        label="Rules across fields (YAML)",
+        widget=forms.Textarea(attrs={"rows": 3, "class": "s-code"}),
+        required=False,
+        help_text=(
+            "A list: each with an id, the field it is about, an expression that must hold "
+            "(data.date_of_marriage > data.groom_dob) and a message in English and Hindi"
+        ),
+    )
+
+    def clean_rules(self) -> list:
+        text = self.cleaned_data["rules"]
+        return parse_yaml(text, "rules", of=list) if text.strip() else []
 
     def clean_steps(self) -> list[tuple[str, str]]:
         steps = []
@@ -91,6 +107,14 @@ class FieldRowForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         help_text=f"Repeatable groups: one per line, name | type | English | Hindi | required (yes/no); types: {', '.join(ROW_KINDS)}",
+    )
+    compute = forms.CharField(
+        label="Computed as (an expression)",
+        required=False,
+        help_text=(
+            "Worked out on the server from the other answers and shown read-only, e.g. "
+            "sum(data.income_rows.map(r, r.amount)); empty for a question"
+        ),
     )
     schema_json = forms.CharField(
         label="Field schema (JSON)",
@@ -176,6 +200,7 @@ class FieldRowForm(forms.Form):
                 for s in row.sub_fields
             ),
             "schema_json": dump_json(row.schema) if row.kind == "custom" else "",
+            "compute": row.compute,
         }
 
     def design(self) -> FieldDesign:
@@ -194,6 +219,7 @@ class FieldRowForm(forms.Form):
             sub_fields=data.get("sub_list", []),
             level=data["level"],
             schema=data.get("custom_schema"),
+            compute=(data.get("compute") or "").strip(),
         )
 
 
@@ -228,6 +254,7 @@ def form_builder_initial(schema: dict) -> tuple[dict, list[dict], FormDesign]:
         "steps": "\n".join(
             f"{s['title'].get('en', '')} | {s['title'].get('hi', '')}" for s in design.steps
         ),
+        "rules": dump_yaml(design.rules) if design.rules else "",
     }
     return top, [FieldRowForm.initial_from(row) for row in design.fields], design
 
@@ -252,6 +279,8 @@ def form_from_builder(top: FormTopForm, rows: BaseFieldRowFormSet, previous: dic
         fields=[form.design() for form in rows.kept_forms()],
         extra_conditions=kept.extra_conditions,
         extra=kept.extra,
+        examples=kept.examples,
+        rules=top.cleaned_data["rules"],
     )
     return schema_from_design(design)
 
@@ -276,6 +305,7 @@ def place_form_problems(
         ("/items", "sub_fields"),
         ("/x-jurisdiction-level", "level"),
         ("/properties", "sub_fields"),
+        ("/x-compute", "compute"),
     ]
     for problem in problems:
         parts = problem.pointer.split("/")
@@ -300,6 +330,7 @@ def place_form_problems(
                     ("/x-title", "title_en"),
                     ("/x-declaration", "declaration_en"),
                     ("/x-steps", "steps"),
+                    ("/x-rules", "rules"),
                 ],
                 None,
             )
