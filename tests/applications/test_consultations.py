@@ -26,6 +26,7 @@ from seva.applications.services import (
 )
 from seva.definitions.lint import load_definitions
 from seva.definitions.services import definitions_sync
+from seva.notifications.models import OutboxMessage
 from seva.org.models import Department, Holiday, Jurisdiction, Posting, Role
 from seva.workflows.lint import lint_workflow
 from tests.helpers import expected_due_date, ist
@@ -491,3 +492,25 @@ def test_the_citizen_sees_whom_the_file_was_sent_to_and_each_answer(api, christm
     assert "Opinions asked for: Fire safety NOC, Consent to establish (pollution)" in text
     assert "Consent to establish (pollution): no objection, on conditions" in text
     assert "Fit a wet scrubber." in text
+
+
+@pytest.mark.django_db
+def test_the_factory_is_deemed_registered_once_when_the_manager_does_not_decide(api, christmas):
+    application = _filed(api)
+    _answer(api, "fire.ambala", application, "fire_safety", "no_objection")
+    _answer(api, "pollution.ambala", application, "pollution", "no_objection")
+    application.refresh_from_db()
+    assert application.state == "gm_approval"
+    # Seven working days from 21 December, Christmas and the weekends skipped.
+    due = expected_due_date(
+        start=MONDAY, days=7, working_days_only=True, holidays=holidays_for(application)
+    )
+    assert timezone.localdate(application.timer_due_at) == due
+    assert applications_fire_timers(at=at(due, 22)) == 0
+    assert applications_fire_timers(at=at(due + dt.timedelta(days=1), 1)) == 1
+    assert applications_fire_timers(at=at(due + dt.timedelta(days=1), 2)) == 0
+    application.refresh_from_db()
+    assert (application.state, application.outcome) == ("registered", "approved")
+    last = application.events.order_by("-sequence").first()
+    assert (last.action, last.actor_role) == ("deemed_approval", "system")
+    assert OutboxMessage.objects.filter(application=application, event="approved").count() == 1
