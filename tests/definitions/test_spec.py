@@ -47,8 +47,10 @@ def test_every_published_service_compiles_and_reads_as_its_file_says():
                 assert compiled.text == template["text"]
                 assert list(compiled.variables) == template["variables"]
         rules = (doc.get("eligibility") or {}).get("rules", [])
-        facts = [r.fact for r in spec.eligibility.rules] if spec.eligibility else []
-        assert facts == [r["fact"] for r in rules]
+        compiled = spec.eligibility.rules if spec.eligibility else ()
+        assert [(r.fact, r.expression) for r in compiled] == [
+            (r.get("fact"), r.get("if")) for r in rules
+        ]
 
 
 @pytest.mark.django_db

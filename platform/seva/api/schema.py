@@ -177,9 +177,21 @@ class Rts(RtsSummary):
 
 
 class EligibilityRule(serializers.Serializer):
+    """A rule is either `fact` with `condition`, or `if` (an expression over facts)."""
+
     id = serializers.CharField()
-    fact = serializers.CharField()
-    condition = serializers.JSONField(help_text="JSON Schema the answer must satisfy.")
+    fact = serializers.CharField(
+        required=False, help_text="The eligibility question the condition tests."
+    )
+    condition = serializers.JSONField(
+        required=False, help_text="JSON Schema the answer must satisfy."
+    )
+    # "if" is a Python keyword: declared through the class namespace.
+    locals()["if"] = serializers.CharField(
+        required=False,
+        help_text="Instead of fact and condition: an expression over facts.<name> "
+        "(docs/definitions/expressions.md), true when the rule holds.",
+    )
     text = text()
 
 

@@ -153,7 +153,13 @@ def _eligibility(eligibility: Eligibility | None) -> dict[str, Any] | None:
     if eligibility is None:
         return None
     rules = [
-        {"id": rule.id, "fact": rule.fact, "condition": rule.condition, "text": rule.text}
+        {"id": rule.id}
+        | (
+            {"if": rule.expression}
+            if rule.expression is not None
+            else {"fact": rule.fact, "condition": rule.condition}
+        )
+        | {"text": rule.text}
         for rule in eligibility.rules
     ]
     return {"summary": eligibility.summary} | ({"rules": rules} if rules else {})

@@ -1,6 +1,6 @@
 """System checks: definition files may only name registered guards, widgets, formats,
-SMS variables and eligibility questions. A typo fails `manage.py check` (and so every
-deploy), not a citizen's submission."""
+SMS variables and eligibility questions (those of service_definitions/_org/eligibility.yaml).
+A typo fails `manage.py check` (and so every deploy), not a citizen's submission."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from seva.formschemas.formats import SUPPORTED_FORMATS
 from seva.formschemas.widgets import WIDGETS
 from seva.workflows.guards import GUARDS
 
-from .eligibility import FACTS
+from .eligibility import eligibility_facts
 from .sms import SMS_VARIABLES, is_expression
 
 
@@ -70,9 +70,12 @@ def definitions_use_registered_names(app_configs=None, **kwargs) -> list[Error]:
                         continue  # an expression: check_definitions compiles it against the form
                     if name not in SMS_VARIABLES:
                         unknown("SMS variable", name, path, SMS_VARIABLES.names())
+        facts = eligibility_facts(root)
         for rule in (doc.get("eligibility") or {}).get("rules") or []:
-            if isinstance(rule, dict) and rule.get("fact") not in FACTS:
-                unknown("eligibility question", rule.get("fact"), path, FACTS.names())
+            if not isinstance(rule, dict) or "fact" not in rule:
+                continue  # an expression (`if`): check_definitions compiles it against the facts
+            if facts and rule["fact"] not in facts:
+                unknown("eligibility question", rule["fact"], path, list(facts))
     for path in sorted((root / settings.SEVA_FORM_DIR).rglob("*.json")):
         for node in _walk(_load(path)):
             if "x-widget" in node and node["x-widget"] not in WIDGETS:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from django.conf import settings
 
 from seva.org.models import Department, Role
 
+from .eligibility import FACTS_FILE
 from .lint import ORG_DIR, load_definitions
 from .models import OPEN_DRAFT_STATUSES, Service, ServiceDraft
 
@@ -85,6 +87,10 @@ def _org_files(root: Path) -> None:
         yaml.safe_dump({"departments": departments}, allow_unicode=True)
     )
     (org / "roles.yaml").write_text(yaml.safe_dump({"roles": roles}, allow_unicode=True))
+    # The eligibility facts live only in the definitions folder (read at run time from there).
+    facts = Path(settings.SEVA_DEFINITIONS_ROOT) / settings.SEVA_SERVICE_DIR / FACTS_FILE
+    if facts.exists():
+        shutil.copyfile(facts, root / settings.SEVA_SERVICE_DIR / FACTS_FILE)
 
 
 def bundle_problems(

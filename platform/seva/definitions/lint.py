@@ -29,7 +29,7 @@ from seva.workflows.engine import Workflow, compile_workflow
 from seva.workflows.lint import lint_workflow
 from seva.workflows.names import INPUTS, input_field, workflow_variables
 
-from .eligibility import FACTS
+from .eligibility import Fact, facts_file_problems, facts_from_document, rule_problems
 from .sms import (
     MAX_VALUE_CHARS,
     SMS_VARIABLES,
@@ -152,6 +152,7 @@ class DefinitionSet:
     root: Path
     departments: dict[str, dict] = field(default_factory=dict)
     roles: dict[str, dict] = field(default_factory=dict)
+    facts: dict[str, Fact] = field(default_factory=dict)  # the eligibility questions, by name
     services: dict[str, SourceFile] = field(default_factory=dict)  # by service code
     forms: dict[str, SourceFile] = field(default_factory=dict)  # by path under form_schemas/
     workflows: dict[str, SourceFile] = field(default_factory=dict)  # by workflow code
@@ -179,7 +180,11 @@ def _discover(root: Path) -> list[tuple[Path, Kind]]:
     found: list[tuple[Path, Kind]] = []
     service_dir = root / settings.SEVA_SERVICE_DIR
     org = service_dir / ORG_DIR
-    for name, kind in (("departments.yaml", Kind.DEPARTMENTS), ("roles.yaml", Kind.ROLES)):
+    for name, kind in (
+        ("departments.yaml", Kind.DEPARTMENTS),
+        ("roles.yaml", Kind.ROLES),
+        ("eligibility.yaml", Kind.ELIGIBILITY),
+    ):
         found.append((org / name, kind))
     if service_dir.is_dir():
         for path in sorted(service_dir.glob("*/*.y*ml")):
@@ -235,6 +240,13 @@ def load_definitions(root: Path | None = None) -> tuple[DefinitionSet, list[Defi
                         "/roles", "'citizen' is reserved for the applicant; choose another code"
                     )
                 )
+        elif kind is Kind.ELIGIBILITY:
+            found = [source.problem(p, m) for p, m in facts_file_problems(source.data)]
+            problems += found
+            if found:
+                dset.broken.add(name)
+            else:
+                dset.facts = facts_from_document(source.data)
         elif kind is Kind.WORKFLOW:
             code = _rel(root / settings.SEVA_WORKFLOW_DIR, path).rsplit(".", 1)[0]
             if source.data["code"] != code:
@@ -363,15 +375,13 @@ def _service_cross_checks(dset: DefinitionSet, source: SourceFile) -> list[Defin
                     f"role '{role}' is not defined in service_definitions/_org/roles.yaml",
                 )
             )
+    facts_known = f"{org}/eligibility.yaml" not in dset.broken
     for index, rule in enumerate((data.get("eligibility") or {}).get("rules", [])):
         at = pointer_join("/eligibility/rules", index)
-        if rule["fact"] not in FACTS:
-            problems.append(
-                source.problem(
-                    at + "/fact",
-                    f"eligibility question '{rule['fact']}' is not known; the questions are {', '.join(FACTS.names())}",
-                )
-            )
+        if facts_known:
+            problems += [source.problem(at + p, m) for p, m in rule_problems(rule, dset.facts)]
+        if "condition" not in rule:
+            continue
         try:
             build_validator(
                 {"$schema": "https://json-schema.org/draft/2020-12/schema", **rule["condition"]}

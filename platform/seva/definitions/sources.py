@@ -17,6 +17,7 @@ class Kind(StrEnum):
     WORKFLOW = "workflow"
     DEPARTMENTS = "departments"
     ROLES = "roles"
+    ELIGIBILITY = "eligibility"
 
 
 @dataclass(frozen=True)

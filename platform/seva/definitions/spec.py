@@ -23,10 +23,14 @@ Texts = Mapping[str, str]
 
 @dataclass(frozen=True)
 class EligibilityRule:
+    """A rule over the eligibility facts (service_definitions/_org/eligibility.yaml): one
+    fact's answer against a JSON Schema `condition`, or an `expression` over several."""
+
     id: str
-    fact: str  # a registered eligibility question (definitions.eligibility.FACTS)
-    condition: Mapping[str, Any]  # JSON Schema the answer must satisfy
     text: Texts
+    fact: str | None = None  # the fact a condition tests
+    condition: Mapping[str, Any] | None = None  # JSON Schema the answer must satisfy
+    expression: str | None = None  # CEL over facts.<name>, true when the rule holds
 
 
 @dataclass(frozen=True)
@@ -142,9 +146,10 @@ def compile_service(doc: Mapping[str, Any]) -> ServiceSpec:
                 rules=tuple(
                     EligibilityRule(
                         id=rule["id"],
-                        fact=rule["fact"],
-                        condition=dict(rule["condition"]),
                         text=dict(rule["text"]),
+                        fact=rule.get("fact"),
+                        condition=dict(rule["condition"]) if "condition" in rule else None,
+                        expression=rule.get("if"),
                     )
                     for rule in eligibility.get("rules") or ()
                 ),

@@ -8,22 +8,25 @@ words (kinds, statuses) go through gettext like every other label of the portal.
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from jsonschema import Draft202012Validator
 
 from seva.core.errors import NotFound
-from seva.definitions.eligibility import FACTS
+from seva.definitions.eligibility import (
+    MET,
+    NOT_CHECKED,
+    NOT_MET,
+    Fact,
+    eligibility_facts,
+    rule_outcome,
+    with_derived,
+)
 from seva.definitions.models import Service, ServiceKind
-from seva.formschemas.keywords import DRAFT_2020_12
-from seva.formschemas.validation import build_validator
 from seva.org.models import Department, Jurisdiction, JurisdictionLevel, Role
 
 from .models import DepartmentPage, ServicePage
@@ -271,66 +274,14 @@ def service_detail(*, code: str, language: str) -> ServiceDetail:
 # ------------------------------------------------------------------------------
 # The eligibility finder
 # ------------------------------------------------------------------------------
-# The order the finder asks in. A fact registered later that is not listed here is asked
-# after these, so a new fact needs no change in the portal.
-QUESTION_ORDER = [
-    "age",
-    "gender",
-    "annual_family_income",
-    "category",
-    "district",
-    "years_resident",
-    "occupation",
-    "has_property_in_area",
-]
-
-# Labels for the answers of the registered facts' fixed lists (FACTS holds the values only).
-CHOICE_LABELS: dict[str, dict[str, dict[str, str]]] = {
-    "gender": {
-        "female": {"en": "Female", "hi": "महिला"},
-        "male": {"en": "Male", "hi": "पुरुष"},
-        "transgender": {"en": "Transgender", "hi": "ट्रांसजेंडर"},
-    },
-    "category": {
-        "general": {"en": "General", "hi": "सामान्य"},
-        "sc": {"en": "Scheduled Caste", "hi": "अनुसूचित जाति"},
-        "st": {"en": "Scheduled Tribe", "hi": "अनुसूचित जनजाति"},
-        "bc_a": {"en": "Backward Class (Block A)", "hi": "पिछड़ा वर्ग (ब्लॉक ए)"},
-        "bc_b": {"en": "Backward Class (Block B)", "hi": "पिछड़ा वर्ग (ब्लॉक बी)"},
-    },
-}
 YES_NO = {
     True: {"en": "Yes", "hi": "हाँ"},
     False: {"en": "No", "hi": "नहीं"},
 }
 
-HINTS: dict[str, dict[str, str]] = {
-    "age": {"en": "In whole years, for example 65.", "hi": "पूरे वर्षों में, जैसे 65।"},
-    "annual_family_income": {
-        "en": "In whole rupees, from all sources, for example 150000.",
-        "hi": "सभी स्रोतों से, पूरे रुपयों में, जैसे 150000।",
-    },
-    "years_resident": {"en": "In whole years.", "hi": "पूरे वर्षों में।"},
-}
-
-# Asked by the finder but not (yet) eligibility facts: no service rule can test them, so they
-# never decide a result. They live here, not in FACTS, because a fact is a promise to the
-# definitions' linter that rules may use it.
-OCCUPATIONS: dict[str, dict[str, str]] = {
-    "farmer": {"en": "Farmer", "hi": "किसान"},
-    "agricultural_labourer": {"en": "Agricultural labourer", "hi": "खेतिहर मज़दूर"},
-    "daily_wage_worker": {"en": "Daily wage worker", "hi": "दिहाड़ी मज़दूर"},
-    "salaried": {"en": "Salaried", "hi": "वेतनभोगी"},
-    "self_employed": {"en": "Self-employed", "hi": "स्वरोज़गार"},
-    "student": {"en": "Student", "hi": "विद्यार्थी"},
-    "unemployed": {"en": "Unemployed", "hi": "बेरोज़गार"},
-    "retired": {"en": "Retired", "hi": "सेवानिवृत्त"},
-    "homemaker": {"en": "Homemaker", "hi": "गृहिणी"},
-}
-EXTRA_QUESTIONS: dict[str, dict[str, str]] = {
-    "district": {"en": "Your district", "hi": "आपका ज़िला"},
-    "occupation": {"en": "Your occupation", "hi": "आपका व्यवसाय"},
-}
+# Asked by the finder but not an eligibility fact: its answers are the districts of the place
+# tree, which the facts file cannot list. No rule reads it, so it never decides a result.
+DISTRICT_QUESTION = {"en": "Your district", "hi": "आपका ज़िला"}
 
 
 @dataclass(frozen=True)
@@ -340,32 +291,26 @@ class Question:
     name: str
     label: str
     hint: str
-    answer_type: str  # "integer", "choice" or "boolean"
+    answer_type: str  # "integer", "number", "choice", "boolean" or "date"
     choices: list[tuple[str, str]] = field(default_factory=list)
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: int | float | None = None
+    maximum: int | float | None = None
 
 
-def _fact_question(name: str, language: str) -> Question:
-    fact = FACTS.get(name)
-    schema = fact.schema
+def _fact_question(fact: Fact, language: str) -> Question:
     label = _text(fact.question, language)
-    hint = _text(HINTS.get(name), language)
-    if schema.get("type") == "integer":
+    hint = _text(fact.hint, language)
+    if fact.type in ("integer", "number"):
         return Question(
-            name,
-            label,
-            hint,
-            "integer",
-            minimum=schema.get("minimum"),
-            maximum=schema.get("maximum"),
+            fact.name, label, hint, fact.type, minimum=fact.minimum, maximum=fact.maximum
         )
-    if schema.get("type") == "boolean":
+    if fact.type == "boolean":
         choices = [(str(value).lower(), _text(text, language)) for value, text in YES_NO.items()]
-        return Question(name, label, hint, "boolean", choices=choices)
-    labels = CHOICE_LABELS.get(name, {})
-    choices = [(value, _text(labels.get(value), language) or value) for value in schema["enum"]]
-    return Question(name, label, hint, "choice", choices=choices)
+        return Question(fact.name, label, hint, "boolean", choices=choices)
+    if fact.type == "date":
+        return Question(fact.name, label, hint, "date")
+    choices = [(c.value, _text(c.label, language) or c.value) for c in fact.choices]
+    return Question(fact.name, label, hint, "choice", choices=choices)
 
 
 def _district_choices(language: str) -> list[tuple[str, str]]:
@@ -375,26 +320,21 @@ def _district_choices(language: str) -> list[tuple[str, str]]:
 
 
 def eligibility_questions(language: str) -> list[Question]:
-    """The questions the finder asks, in order: every registered fact, plus district and
-    occupation. Every answer is optional."""
-    names = [n for n in QUESTION_ORDER if n in FACTS or n in EXTRA_QUESTIONS]
-    names += [n for n in FACTS.names() if n not in names]
-    questions = []
-    for name in names:
-        if name == "district":
-            choices = _district_choices(language)
-        elif name == "occupation":
-            choices = [(code, _text(text, language)) for code, text in OCCUPATIONS.items()]
-        else:
-            questions.append(_fact_question(name, language))
-            continue
-        questions.append(
-            Question(name, _text(EXTRA_QUESTIONS[name], language), "", "choice", choices)
+    """The questions the finder asks: every fact of the facts file, in its order, then the
+    district. Every answer is optional."""
+    questions = [_fact_question(fact, language) for fact in eligibility_facts().values()]
+    questions.append(
+        Question(
+            "district",
+            _text(DISTRICT_QUESTION, language),
+            "",
+            "choice",
+            _district_choices(language),
         )
+    )
     return questions
 
 
-MET, NOT_MET, NOT_CHECKED = "met", "not_met", "not_checked"
 ELIGIBLE, MAYBE, OPEN, NOT_ELIGIBLE = "eligible", "maybe", "open", "not_eligible"
 STATUS_ORDER = [ELIGIBLE, MAYBE, OPEN, NOT_ELIGIBLE]
 STATUS_LABELS = {
@@ -428,16 +368,6 @@ class EligibilityResult:
         return str(STATUS_LABELS[self.status])
 
 
-@lru_cache(maxsize=1024)
-def _condition_validator(condition_json: str) -> Draft202012Validator:
-    return build_validator({"$schema": DRAFT_2020_12, **json.loads(condition_json)})
-
-
-def rule_holds(condition: dict, answer: Any) -> bool:
-    validator = _condition_validator(json.dumps(condition, sort_keys=True))
-    return validator.is_valid(answer)
-
-
 def _status(outcomes: list[str]) -> str:
     if not outcomes:
         return OPEN
@@ -450,9 +380,10 @@ def _status(outcomes: list[str]) -> str:
 
 def eligibility_results(answers: dict[str, Any], language: str) -> list[EligibilityResult]:
     """Each service judged by its eligibility rules against `answers` (fact name -> value;
-    a fact missing or None was not answered): eligible, maybe (nothing failed, something
+    a fact missing or None was not answered; a derived fact is worked out first): eligible, maybe (nothing failed, something
     not answered), open to all (no rules) or not eligible, with each rule as a reason."""
-    answers = {k: v for k, v in answers.items() if v is not None and v != ""}
+    facts = eligibility_facts()
+    answers = with_derived(facts, answers)
     services = list(_current_services())
     urls = _page_urls([s.pk for s in services])
     results = []
@@ -460,12 +391,7 @@ def eligibility_results(answers: dict[str, Any], language: str) -> list[Eligibil
         eligibility = service.current_version.spec.eligibility
         reasons = []
         for rule in eligibility.rules if eligibility else ():
-            if rule.fact not in answers:
-                outcome = NOT_CHECKED
-            elif rule_holds(rule.condition, answers[rule.fact]):
-                outcome = MET
-            else:
-                outcome = NOT_MET
+            outcome = rule_outcome(rule, answers, facts)
             reasons.append(Reason(_text(rule.text, language), outcome))
         results.append(
             EligibilityResult(

@@ -6,6 +6,7 @@ JavaScript. Every question is optional: a rule about an unanswered question is "
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -55,6 +56,20 @@ def _form_field(question: Question) -> forms.Field:
             error_messages={"invalid": message, "min_value": message, "max_value": message},
             widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         )
+    if question.answer_type == "number":
+        return forms.FloatField(
+            **common,
+            min_value=question.minimum,
+            max_value=question.maximum,
+            widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        )
+    if question.answer_type == "date":
+        return forms.DateField(
+            **common,
+            input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"],
+            error_messages={"invalid": _("Enter a date, for example 1960-08-15.")},
+            widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+        )
     choices = [("", _("Not answered")), *question.choices]
     invalid = {"invalid_choice": _("Choose one of the answers in the list.")}
     if question.answer_type == "boolean":
@@ -75,9 +90,9 @@ class EligibilityForm(forms.Form):
             self.fields[question.name] = _form_field(question)
 
     def answers(self) -> dict[str, Any]:
-        """fact name -> answer, for the questions answered."""
+        """fact name -> answer, for the questions answered (a date as YYYY-MM-DD)."""
         return {
-            name: value
+            name: value.isoformat() if isinstance(value, dt.date) else value
             for name, value in self.cleaned_data.items()
             if value is not None and value != ""
         }
