@@ -182,3 +182,100 @@ def test_a_sale_without_its_deed_or_dated_tomorrow_is_refused_field_by_field(api
     errors = response.json()["errors"]
     assert "cannot be in the future" in " ".join(errors["data.date_of_transfer"]), errors
     assert "data.documents.transfer_deed" in errors, errors
+
+
+# ------------------------------------------------------------------------------
+# Every sample with rules: a rule's error beside its field in the portal, a computed answer
+# drawn read-only; and in the API, the error keyed to its field and a computed answer sent
+# by a client computed again
+# ------------------------------------------------------------------------------
+PORTAL_CASES = [
+    # (service, step, changes, field id, message, computed field id, computed value)
+    (
+        "sewer-connection",
+        "connection",
+        {"connection_type": "temporary", "plot_area_sq_m": 2500.0},
+        "f-plot_area_sq_m",
+        "2,000 square metres",
+        "f-connection_charges",
+        "1000",
+    ),
+    (
+        "marriage-registration",
+        "marriage",
+        {"marriage.date_of_marriage": "2026-12-25"},
+        "f-marriage-date_of_marriage",
+        "future",
+        None,
+        None,
+    ),
+    (
+        "land-mutation",
+        "transfer",
+        {"date_of_transfer": "2026-12-25"},
+        "f-date_of_transfer",
+        "cannot be in the future",
+        "f-mutation_fee",
+        "500",
+    ),
+]
+
+
+def _changed(example: dict, changes: dict) -> dict:
+    data = copy.deepcopy(example)
+    for path, value in changes.items():
+        node = data
+        *parents, last = path.split(".")
+        for part in parents:
+            node = node[part]
+        node[last] = value
+    return data
+
+
+@pytest.mark.django_db
+@time_machine.travel(TODAY)
+@pytest.mark.parametrize(
+    ("code", "step_id", "changes", "field_id", "says", "computed_id", "computed"), PORTAL_CASES
+)
+def test_the_portal_shows_each_samples_rule_beside_its_field(
+    code, step_id, changes, field_id, says, computed_id, computed
+):
+    client = Client()
+    sign_in(client)
+    response = client.get(f"/apply/{code}/")
+    draft_id = re.match(r"/apply/draft/([0-9a-f-]+)/", response["Location"]).group(1)
+    schema = Service.objects.get(code=code).current_version.form_schema
+    step = next(s for s in steps_of(schema) if s.id == step_id)
+    data = _changed(schema["examples"][0], changes)
+    page = client.post(f"/apply/draft/{draft_id}/{step_id}/", step_post(schema, data, step))
+    assert page.status_code == 400
+    html = page.content.decode()
+    # The field's own block: from its label to the next field.
+    field = re.search(
+        rf'<label[^>]*for="{field_id}".*?(?=<div class="field field--|</form>)', html, re.S
+    )
+    assert field and says in field.group(0), html[:3000]
+    if computed_id:
+        shown = re.search(
+            rf'<output class="computed" id="{computed_id}"[^>]*>([^<]*)</output>', html
+        )
+        assert shown and shown.group(1).strip() == computed, html[:3000]
+
+
+@pytest.mark.django_db
+@time_machine.travel(TODAY)
+def test_the_sewer_charges_are_computed_again_and_its_rule_keyed_in_the_api(api):
+    sent = _example("sewer-connection", connection_charges=1.0)
+    response = _apply(api, "sewer-connection", sent)
+    assert response.status_code == 201, response.json()
+    application = Application.objects.get(reference=response.json()["reference"])
+    area = application.data["plot_area_sq_m"]
+    expected = 1000.0 if application.data["connection_type"] == "temporary" else 500.0 + area * 2
+    assert application.data["connection_charges"] == expected
+    refused = _apply(
+        api,
+        "sewer-connection",
+        _example("sewer-connection", connection_type="temporary", plot_area_sq_m=2500.0),
+    )
+    assert refused.status_code == 400
+    assert "2,000 square metres" in " ".join(refused.json()["errors"]["data.plot_area_sq_m"])

@@ -319,6 +319,9 @@ def _lower_first(phrase: str) -> str:
 def draw_computed(
     renderer: FieldRenderer, schema: dict, value: Any, context: dict, inherited: list[dict]
 ) -> str:
-    """A computed answer (x-compute): shown, never asked; the server computes it."""
+    """A computed answer (x-compute): shown, never asked; the server computes it. A sum of
+    rupees worked out in decimals reads as a whole number when it is one (1000, not 1000.0)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     context["value"] = as_text(value)
     return "computed"
