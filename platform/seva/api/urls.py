@@ -20,7 +20,7 @@ urlpatterns = [
         name="application-actions",
     ),
     path(
-        "applications/<str:reference>/consultations/<slug:code>/",
+        "applications/<str:reference>/consultations/<str:code>/",
         views.ConsultationAnswerApi.as_view(),
         name="application-consultation-answer",
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -263,6 +264,8 @@ class ConsultationAnswerApi(APIView):
     )
     def post(self, request: Request, reference: str, code: str) -> Response:
         application = _application(request, reference)
+        if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", code):  # no consultation is named so
+            raise NotFound(f"No consultation '{code[:40]}' on {application.reference}.")
         payload = s.ConsultationAnswerInput(data=request.data)
         payload.is_valid(raise_exception=True)
         consultation_answer(
