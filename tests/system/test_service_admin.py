@@ -6,8 +6,15 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 from .officer import audit_workspace, sign_in_officer
+
+# The revenue department's services, as its folder of definition files holds them.
+REVENUE = sorted(
+    path.stem
+    for path in (Path(__file__).resolve().parents[2] / "service_definitions/revenue").glob("*.yaml")
+)
 
 
 def test_the_service_administrator_browses_and_downloads_their_services(page):
@@ -16,7 +23,7 @@ def test_the_service_administrator_browses_and_downloads_their_services(page):
         page.get_by_role("link", name="Services").first.click()
     audit_workspace(page, "services")
     codes = page.locator("tr[data-code]").evaluate_all("rows => rows.map(r => r.dataset.code)")
-    assert codes == ["caste-certificate", "domicile-certificate", "income-certificate"], codes
+    assert codes == REVENUE and "income-certificate" in codes, codes
 
     with page.expect_navigation():
         page.get_by_role("link", name="Income certificate").click()
