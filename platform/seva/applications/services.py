@@ -461,6 +461,13 @@ def applications_fire_timers(*, at: dt.datetime | None = None) -> int:
     return fired
 
 
+def _consultation_due(
+    opened_on: dt.date, days: int, day_type: DayType, calendar: WorkingCalendar
+) -> dt.datetime:
+    """The end of a consultation's last day: `days` counted like the service's RTS days."""
+    return end_of_day(due_date(start=opened_on, days=days, day_type=day_type, calendar=calendar))
+
+
 def _consultations_open(
     application: Application, *, state: State, at: dt.datetime, calendar: WorkingCalendar
 ) -> None:
@@ -483,9 +490,7 @@ def _consultations_open(
             department=departments[item.department] if item.department else application.department,
             place_path=application.place_path,
             opened_at=at,
-            due_at=end_of_day(
-                due_date(start=today, days=item.days, day_type=day_type, calendar=calendar)
-            ),
+            due_at=_consultation_due(today, item.days, day_type, calendar),
         )
         for item in state.consult
     )
@@ -1029,13 +1034,8 @@ def _consultations_moved(
     ):
         if consultation.code not in days:  # pragma: no cover - opened by this state
             continue
-        due = end_of_day(
-            due_date(
-                start=timezone.localdate(consultation.opened_at),
-                days=days[consultation.code],
-                day_type=day_type,
-                calendar=calendar,
-            )
+        due = _consultation_due(
+            timezone.localdate(consultation.opened_at), days[consultation.code], day_type, calendar
         )
         if due != consultation.due_at:
             consultation.due_at = due

@@ -263,15 +263,13 @@ def expression_holds(
     `consultations.*`)."""
     if not isinstance(data, dict):
         return False
-    derived = _derived(schema)
     try:
-        program = compile_expression(source, (*derived.variables, *extra_variables))
-        values = _values(derived, data)
-        if extra_values:
-            values.update(extra_values)
-        return program.evaluate(values) is True
+        value = expression_value(
+            schema, source, data, extra_variables=extra_variables, extra_values=extra_values
+        )
     except ExpressionError:
         return False
+    return value is True
 
 
 def expression_value(
