@@ -26,6 +26,7 @@ from seva.applications.services import (
 )
 from seva.definitions.lint import load_definitions
 from seva.definitions.services import definitions_sync
+from seva.documents.services import documents_issue_pending
 from seva.notifications.models import OutboxMessage
 from seva.org.models import Department, Holiday, Jurisdiction, Posting, Role
 from seva.workflows.lint import lint_workflow
@@ -513,4 +514,11 @@ def test_the_factory_is_deemed_registered_once_when_the_manager_does_not_decide(
     assert (application.state, application.outcome) == ("registered", "approved")
     last = application.events.order_by("-sequence").first()
     assert (last.action, last.actor_role) == ("deemed_approval", "system")
+    # The registration certificate is signed in the platform's name and its SMS goes with it,
+    # once, however often the sweep runs.
+    assert not OutboxMessage.objects.filter(application=application, event="approved").exists()
+    assert documents_issue_pending(older_than_seconds=0) == 1
+    assert documents_issue_pending(older_than_seconds=0) == 0
+    certificate = application.issued_documents.get(code="registration_certificate")
+    assert certificate.status == "issued" and certificate.signed_by is None
     assert OutboxMessage.objects.filter(application=application, event="approved").count() == 1

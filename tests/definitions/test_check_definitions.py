@@ -368,7 +368,7 @@ def test_sms_slot_count_differs_from_variables(root):
         root.problems(),
         SERVICE,
         f"/sms/approved/{SECOND_LANGUAGE}",
-        "the text has 1 {#var#} slots but 2 variables are listed",
+        "the text has 2 {#var#} slots but 3 variables are listed",
     )
     assert problem.line == root.line(SERVICE, r"^  approved:$", rf"^    {SECOND_LANGUAGE}:$")
 
@@ -402,7 +402,7 @@ def test_dlt_template_id_malformed(root):
 
 def test_dlt_template_id_without_quotes_is_a_number(root):
     root.replace_text(
-        SERVICE, 'dlt_template_id: "1107161234500000105"', "dlt_template_id: 1107161234500000105"
+        SERVICE, 'dlt_template_id: "1107161234500001209"', "dlt_template_id: 1107161234500001209"
     )
     problem = expect(root.problems(), SERVICE, "/sms/approved/en/dlt_template_id", "should be text")
     assert problem.line == 73

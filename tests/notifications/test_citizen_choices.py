@@ -81,10 +81,14 @@ def test_status_sms_go_in_the_language_the_citizen_chose(client, user):
 
 
 @pytest.mark.django_db
-def test_a_citizen_who_opted_out_gets_status_sms_but_no_request_to_rate(client, user):
+def test_a_citizen_who_opted_out_gets_status_sms_but_no_request_to_rate(
+    client, user, django_capture_on_commit_callbacks
+):
     _choose(client, user, language="en")  # other_messages unticked
     application = _submit(user)
-    _register(user, application)
+    # The "registered" SMS goes with the signed certificate, issued once the decision commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        _register(user, application)
     events = set(
         OutboxMessage.objects.filter(application=application).values_list("event", flat=True)
     )

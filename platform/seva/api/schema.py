@@ -332,6 +332,39 @@ class ConsultationWaiting(ConsultationItem):
     service = serializers.CharField()
 
 
+class IssuedFile(serializers.Serializer):
+    language = serializers.CharField()
+    url = serializers.CharField(help_text="GET it with the same credentials: the signed PDF.")
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class IssuedDocumentItem(serializers.Serializer):
+    code = serializers.CharField(help_text="The service's name for it (its `issues` code).")
+    kind = serializers.CharField()
+    name = text()
+    number = serializers.CharField(allow_null=True)
+    status = choices(["pending", "valid", "expired", "revoked", "superseded"])
+    issued_on = serializers.DateField(allow_null=True)
+    valid_until = serializers.DateField(allow_null=True)
+    verify_url = serializers.CharField(allow_null=True)
+    supersedes = serializers.CharField(allow_null=True)
+    files = IssuedFile(many=True, help_text="One signed PDF per language; none while pending.")
+
+
+class IssuedDocumentList(serializers.Serializer):
+    reference = serializers.CharField()
+    documents = IssuedDocumentItem(many=True)
+
+
+DOCUMENT_ID = OpenApiParameter(
+    "public_id", str, OpenApiParameter.PATH, description="The document's verification code."
+)
+LANGUAGE = OpenApiParameter(
+    "language", str, OpenApiParameter.PATH, description="The document's language: en or hi."
+)
+
+
 class ApplicationDetail(serializers.Serializer):
     reference = serializers.CharField()
     service = ServiceVersionRef()

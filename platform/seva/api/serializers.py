@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,6 +17,8 @@ from seva.dashboards.boards import BYS, KINDS
 from seva.definitions.models import Service
 from seva.definitions.selectors import workflow_for
 from seva.definitions.spec import DocumentNeeded, Eligibility, Texts
+from seva.documents.models import DocumentStatus, IssuedDocument
+from seva.documents.services import verify_url
 from seva.queues.selectors import Colour
 from seva.workflows.engine import ANSWERS_GIVEN
 
@@ -361,4 +364,38 @@ def queue_item(application: Application) -> dict[str, Any]:
         "stage_due_at": _iso(application.stage_due_at),
         "rts_due_at": _iso(application.rts_due_at),
         "colour": application.colour,
+    }
+
+
+def issued_document(document: IssuedDocument, reference: str) -> dict[str, Any]:
+    issue = document.application.service_version.spec.issue(document.code)
+    status = document.status
+    if status == DocumentStatus.ISSUED:
+        expired = document.valid_until and document.valid_until < timezone.localdate()
+        status = "expired" if expired else "valid"
+    issued = document.status != DocumentStatus.PENDING
+    return {
+        "code": document.code,
+        "kind": document.kind,
+        "name": dict(issue.name) if issue else {"en": document.kind},
+        "number": document.number if issued else None,
+        "status": status,
+        "issued_on": document.issued_on if issued else None,
+        "valid_until": document.valid_until if issued else None,
+        "verify_url": verify_url(document) if issued else None,
+        "supersedes": document.supersedes.number if document.supersedes_id else None,
+        "files": [
+            {
+                "language": f.language,
+                "url": reverse(
+                    "api:application-document-file",
+                    args=[reference, document.public_id, f.language],
+                ),
+                "sha256": f.sha256,
+                "size": f.size,
+            }
+            for f in document.files.all()
+        ]
+        if issued
+        else [],
     }

@@ -15,6 +15,16 @@ urlpatterns = [
         name="application-detail",
     ),
     path(
+        "applications/<str:reference>/documents/",
+        views.ApplicationDocumentsApi.as_view(),
+        name="application-documents",
+    ),
+    path(
+        "applications/<str:reference>/documents/<str:public_id>/<str:language>/",
+        views.ApplicationDocumentFileApi.as_view(),
+        name="application-document-file",
+    ),
+    path(
         "applications/<str:reference>/actions/",
         views.ApplicationActionsApi.as_view(),
         name="application-actions",

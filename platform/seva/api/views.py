@@ -7,11 +7,12 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import defaults
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -45,6 +46,7 @@ from seva.core.oddinput import OddInput
 from seva.dashboards.filters import board_filters_from, board_row_json
 from seva.dashboards.selectors import rts_board
 from seva.definitions.selectors import service_get, service_list
+from seva.documents.selectors import document_file, documents_of
 from seva.formschemas.paths import schema_at
 from seva.notifications.services import outbox_delivery_report
 from seva.queues.selectors import QueueFilters, queue_for
@@ -196,6 +198,56 @@ class ApplicationDetailApi(APIView):
     def get(self, request: Request, reference: str) -> Response:
         application = _application(request, reference)
         return Response(s.application_detail(application))
+
+
+class ApplicationDocumentsApi(APIView):
+    @extend_schema(
+        operation_id="applications_documents_list",
+        tags=["applications"],
+        summary="The documents issued on the application: certificates, orders, their PDFs",
+        description=(
+            "Each document the service issued on the file's decisions, with its number, "
+            "status (pending while it is being signed, then valid, expired, revoked or "
+            "superseded), its verification address and its signed PDF in each language."
+        ),
+        parameters=[doc.REFERENCE],
+        responses={200: doc.IssuedDocumentList, **doc.refusals(404, *doc.SIGNED_IN)},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        application = _application(request, reference)
+        return Response(
+            {
+                "reference": application.reference,
+                "documents": [
+                    s.issued_document(d, application.reference) for d in documents_of(application)
+                ],
+            }
+        )
+
+
+class ApplicationDocumentFileApi(APIView):
+    @extend_schema(
+        operation_id="applications_documents_file",
+        tags=["applications"],
+        summary="One issued document's signed PDF in one language",
+        parameters=[doc.REFERENCE, doc.DOCUMENT_ID, doc.LANGUAGE],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **doc.refusals(404, *doc.SIGNED_IN),
+        },
+    )
+    def get(self, request: Request, reference: str, public_id: str, language: str):
+        application = _application(request, reference)
+        found = document_file(application, public_id=public_id, language=language)
+        response = FileResponse(
+            found.file.open("rb"),
+            content_type="application/pdf",
+            as_attachment=True,
+            filename=f"{found.document.number.replace('/', '-')}-{language}.pdf",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class ApplicationActionsApi(APIView):

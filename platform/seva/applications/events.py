@@ -76,8 +76,18 @@ class SmsDue:
     cause: ApplicationEvent | None
 
 
+@dataclass(frozen=True)
+class Entered:
+    """The file entered a state (`cause.to_state`) by `cause`: a submission, an officer's or
+    the citizen's action, or the platform's. After the change and its SMS are recorded."""
+
+    application: Application
+    cause: ApplicationEvent
+
+
 submitted: Listeners[Submitted] = Listeners("application submitted")
 acted: Listeners[Acted] = Listeners("application acted on")
 rated: Listeners[Rated] = Listeners("application rated")
 moved: Listeners[Moved] = Listeners("application moved")
 sms_due: Listeners[SmsDue] = Listeners("application SMS due")
+entered: Listeners[Entered] = Listeners("application entered a state")

@@ -175,6 +175,7 @@ class ApplicationEvent(models.Model):
         ESCALATED = "escalated", "Escalated"
         DEADLINES_RECOMPUTED = "deadlines", "Deadlines recomputed"
         CONSULTATION = "consultation", "Consultation"
+        DOCUMENT = "document", "Document revoked or corrected"
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
     sequence = models.PositiveIntegerField()

@@ -227,11 +227,31 @@ def _record(
     )
 
 
+def history_note(
+    application: Application, *, actor, actor_role: str, action: str, remarks: str, data: dict
+) -> ApplicationEvent:
+    """A row in the file's history for what happened beside its workflow (a document revoked
+    or corrected), without moving it. Locks the file, so rows keep their sequence."""
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    return _record(
+        locked,
+        kind=ApplicationEvent.Kind.DOCUMENT,
+        at=timezone.now(),
+        actor=actor,
+        actor_role=actor_role,
+        action=action,
+        from_state=locked.state,
+        remarks=remarks,
+        data=data,
+    )
+
+
 def _notify(
     application: Application, *, events: tuple[str, ...], event_row: ApplicationEvent
 ) -> None:
     for event in events:
         lifecycle.sms_due.notify(lifecycle.SmsDue(application, event, event_row))
+    lifecycle.entered.notify(lifecycle.Entered(application, event_row))
 
 
 def _route(spec: ServiceSpec, data: dict) -> tuple[Jurisdiction, Jurisdiction]:

@@ -30,6 +30,7 @@ from seva.workflows.lint import lint_workflow
 from seva.workflows.names import INPUTS, input_field, workflow_variables
 
 from .eligibility import Fact, facts_file_problems, facts_from_document, rule_problems
+from .issued import DOCUMENT_FACTS, issue_problems
 from .sms import (
     MAX_VALUE_CHARS,
     SMS_VARIABLES,
@@ -445,6 +446,48 @@ def _service_cross_checks(dset: DefinitionSet, source: SourceFile) -> list[Defin
     problems += _sms_checks(
         source, form.data if form is not None and isinstance(form.data, dict) else None, compiled
     )
+    problems += _issue_checks(
+        source,
+        form.data if form is not None and isinstance(form.data, dict) else None,
+        compiled,
+        roles=set(dset.roles) if roles_known else None,
+    )
+    return problems
+
+
+def _issue_checks(
+    source: SourceFile, form: dict | None, workflow: Workflow | None, *, roles: set[str] | None
+) -> list[DefinitionProblem]:
+    """The documents the service issues: their state, series, SMS, roles and placeholders."""
+    variables = None
+    if form is not None and workflow is not None:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            variables = (*form_variables(form), *workflow_variables(workflow), *DOCUMENT_FACTS)
+    states = dict(workflow.states) if workflow is not None else None
+    problems = []
+    seen: set[str] = set()
+    for index, issue in enumerate(source.data.get("issues") or ()):
+        at = pointer_join("/issues", index)
+        if issue["code"] in seen:
+            problems.append(source.problem(at + "/code", f"'{issue['code']}' is used twice"))
+        seen.add(issue["code"])
+        found = issue_problems(
+            issue,
+            variables=variables,
+            states=states,
+            sms_events=set(source.data["sms"]),
+            roles=roles,
+        )
+        problems += [source.problem(at + pointer, message) for pointer, message in found]
+        state = (states or {}).get(issue["state"])
+        if state is not None and issue.get("sms") in state.sms_on_enter:
+            problems.append(
+                source.problem(
+                    at + "/sms",
+                    f"SMS '{issue['sms']}' is also sent on entering '{issue['state']}', before the "
+                    "document is signed: take it out of the state's sms_on_enter",
+                )
+            )
     return problems
 
 

@@ -98,6 +98,35 @@ class SmsTemplate:
 
 
 @dataclass(frozen=True)
+class Validity:
+    """How long a document is valid: a period from the day of issue (`unit` years, months or
+    days), or `until`, an expression giving the last day."""
+
+    unit: str  # years, months, days or until
+    amount: int = 0
+    until: str | None = None
+
+
+@dataclass(frozen=True)
+class IssueSpec:
+    """A document the service issues when a file enters its `state` (docs/definitions/
+    documents.md): its number's series, validity, SMS, and the template in each language."""
+
+    code: str
+    kind: str
+    state: str
+    name: Texts
+    series: str
+    validity: Validity | None
+    holder: str | None  # an expression; the applicant's name when None
+    sms: str | None
+    revoked_by: tuple[str, ...]
+    title: Texts
+    # language -> blocks, each {"heading": text} or {"paragraph": text} or {"facts": [...]}
+    body: Mapping[str, tuple[Mapping[str, Any], ...]]
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     code: str
     reference_code: str
@@ -116,6 +145,14 @@ class ServiceSpec:
     applicant: Applicant
     # event -> language -> template
     sms: Mapping[str, Mapping[str, SmsTemplate]]
+    issues: tuple[IssueSpec, ...] = ()
+
+    def issues_on(self, state: str) -> tuple[IssueSpec, ...]:
+        """The documents issued when a file enters `state`."""
+        return tuple(issue for issue in self.issues if issue.state == state)
+
+    def issue(self, code: str) -> IssueSpec | None:
+        return next((issue for issue in self.issues if issue.code == code), None)
 
     @property
     def fee_amount(self) -> int | None:
@@ -198,6 +235,31 @@ def compile_service(doc: Mapping[str, Any]) -> ServiceSpec:
             }
             for event, per_language in doc["sms"].items()
         },
+        issues=tuple(_issue(issue) for issue in doc.get("issues") or ()),
+    )
+
+
+def _issue(issue: Mapping[str, Any]) -> IssueSpec:
+    validity = issue.get("validity")
+    if validity:
+        ((unit, value),) = validity.items()
+        validity = (
+            Validity(unit="until", until=value)
+            if unit == "until"
+            else Validity(unit=unit, amount=int(value))
+        )
+    return IssueSpec(
+        code=issue["code"],
+        kind=issue["kind"],
+        state=issue["state"],
+        name=dict(issue["name"]),
+        series=issue["series"],
+        validity=validity or None,
+        holder=issue.get("holder"),
+        sms=issue.get("sms"),
+        revoked_by=tuple(issue.get("revoked_by") or ()),
+        title=dict(issue["title"]),
+        body={language: tuple(blocks) for language, blocks in issue["body"].items()},
     )
 
 

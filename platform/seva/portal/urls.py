@@ -1,6 +1,7 @@
+from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from . import csp_reports, eligibility_views, views
+from . import csp_reports, eligibility_views, issued, views
 
 app_name = "portal"
 
@@ -21,7 +22,16 @@ urlpatterns = [
     path("my/<str:reference>/act/", views.citizen_act, name="citizen-act"),
     path("my/<str:reference>/correct/", views.correct_start, name="correct"),
     path("my/<str:reference>/feedback/", views.feedback, name="feedback"),
+    path(
+        "my/<str:reference>/issued/<str:public_id>/<str:language>/",
+        login_required(issued.issued_file),
+        name="issued-file",
+    ),
     path("track/", views.track, name="track"),
+    path("track/download/<str:token>/", issued.track_download, name="track-download"),
+    path("t/<str:reference>/", issued.sms_link, name="sms-link"),
+    path("verify/keys.json", issued.verification_keys, name="verification-keys"),
+    path("verify/<path:number>/", issued.verify, name="verify"),
     path("documents/<str:token>/", views.document_download, name="document"),
     path("csp-report/", csp_reports.csp_report, name="csp-report"),
 ]

@@ -44,6 +44,7 @@ from seva.formschemas.steps import form_declaration, form_steps, form_title
 
 from . import selectors
 from .forms import FeedbackForm, MessageChoicesForm, TrackForm
+from .issued import my_issued_rows, tracked_issued_rows
 
 SESSION_MOBILE = "seva_signin_mobile"
 
@@ -376,6 +377,7 @@ def my_application(request: HttpRequest, reference: str) -> HttpResponse:
                 application=application, user=request.user, language=language
             ),
             "feedback_form": FeedbackForm() if selectors.feedback_open(application) else None,
+            "issued": my_issued_rows(application, language),
         },
     )
 
@@ -481,7 +483,8 @@ def feedback(request: HttpRequest, reference: str) -> HttpResponse:
 # Public tracking, documents, the demo SMS box
 # ------------------------------------------------------------------------------
 def track(request: HttpRequest) -> HttpResponse:
-    form = TrackForm(request.POST or None)
+    # The SMS's link (/t/<reference>/) fills in the reference; the mobile is still asked.
+    form = TrackForm(request.POST or None, initial={"reference": request.GET.get("reference", "")})
     result = None
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -503,6 +506,8 @@ def track(request: HttpRequest) -> HttpResponse:
                 )
                 if result is None:
                     hit(wrong_key, limit=5, per_seconds=3600)
+                else:
+                    result["issued"] = tracked_issued_rows(reference, _language(request))
             if result is None:
                 form.add_error(
                     None,

@@ -75,6 +75,7 @@ SEVA_APPS = [
     "seva.workflows",
     "seva.citizens",
     "seva.applications",
+    "seva.documents",
     "seva.notifications",
     "seva.queues",
     "seva.dashboards",
@@ -681,3 +682,39 @@ SEVA_SECOND_FACTOR_SMS = {
 # is off: the limit above, per officer and across devices, replaces it.
 OTP_TOTP_ISSUER = "Seva"
 OTP_TOTP_THROTTLE_FACTOR = 0
+
+# ------------------------------------------------------------------------------
+# Issued documents: certificates, orders, their signatures and verification (docs/documents.md)
+# ------------------------------------------------------------------------------
+# The printed authority line of every document, in each language.
+SEVA_DOCUMENT_AUTHORITY = {"en": "Government of Haryana", "hi": "हरियाणा सरकार"}
+# Who signs: officers' keys in PKCS#12 files (<directory>/<username>.p12), or on a PKCS#11
+# token or HSM (key and certificate labelled with the officer's username).
+SEVA_DOCUMENT_SIGNING_DIR = Path(
+    os.environ.get("SEVA_DOCUMENT_SIGNING_DIR", str(VAR_DIR / "signing"))
+)
+SEVA_DOCUMENT_SIGNER = {
+    "backend": os.environ.get("SEVA_DOCUMENT_SIGNER", "pkcs12"),
+    "directory": str(SEVA_DOCUMENT_SIGNING_DIR),
+    "passphrase": os.environ.get("SEVA_DOCUMENT_SIGNER_PASSPHRASE", ""),
+    "module": os.environ.get("SEVA_PKCS11_MODULE", ""),
+    "token_label": os.environ.get("SEVA_PKCS11_TOKEN", ""),
+    "pin": os.environ.get("SEVA_PKCS11_PIN", ""),
+}
+# The demo only: an officer with no key gets one from a demo certifying authority, made on
+# first use (every certificate says DEMO). Production turns this off and installs real keys.
+SEVA_DOCUMENT_DEMO_SIGNING = env_bool("SEVA_DOCUMENT_DEMO_SIGNING", True)
+# The certifying authorities whose certificates a signature is checked against.
+SEVA_DOCUMENT_TRUST_ROOTS = [
+    Path(p)
+    for p in env_list("SEVA_DOCUMENT_TRUST_ROOTS", str(SEVA_DOCUMENT_SIGNING_DIR / "demo-ca.pem"))
+]
+# The key that signs the QR codes' payloads (its public half is published at /verify/keys/).
+SEVA_QR_KEY_DIR = Path(os.environ.get("SEVA_QR_KEY_DIR", str(SEVA_DOCUMENT_SIGNING_DIR)))
+# The days a citizen has to appeal a decision, printed on every rejection order.
+SEVA_APPEAL_DAYS = env_int("SEVA_APPEAL_DAYS", 30, minimum=1)
+# A document not yet signed is tried again by this sweep (a worker or broker that was down).
+CELERY_BEAT_SCHEDULE["issue-documents"] = {
+    "task": "seva.documents.tasks.issue_pending",
+    "schedule": 5 * 60,
+}

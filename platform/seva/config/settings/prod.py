@@ -26,6 +26,9 @@ if not ALLOWED_HOSTS:
 # The product only: demo data, its roster and the benchmarks are not installed
 # ------------------------------------------------------------------------------
 INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "seva.demo"]
+# Documents are signed with the state's real keys (PKCS#12 files or a PKCS#11 token/HSM),
+# never with a demo certifying authority made on the fly.
+SEVA_DOCUMENT_DEMO_SIGNING = False
 
 # ------------------------------------------------------------------------------
 # Real parts only: the embedded SQLite and filesystem broker are for demos

@@ -18,6 +18,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Files the tests write stay out of the working tree
 # ------------------------------------------------------------------------------
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+# The demo certifying authority and officers' keys the tests sign with (made on first use).
+SEVA_DOCUMENT_SIGNING_DIR = VAR_DIR / "test-signing"  # noqa: F405
+SEVA_DOCUMENT_SIGNER = {**SEVA_DOCUMENT_SIGNER, "directory": str(SEVA_DOCUMENT_SIGNING_DIR)}  # noqa: F405
+SEVA_DOCUMENT_TRUST_ROOTS = [SEVA_DOCUMENT_SIGNING_DIR / "demo-ca.pem"]
+SEVA_QR_KEY_DIR = SEVA_DOCUMENT_SIGNING_DIR
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -9,6 +10,7 @@ from seva.demo.accounts import DEMO_SECOND_FACTOR_MOBILE, demo_second_factor_see
 from seva.demo.api import demo_key_file, demo_partner_seed
 from seva.demo.channels import demo_channels_seed
 from seva.demo.org import demo_citizen_mobiles, demo_seed
+from seva.demo.signing import demo_signing_seed
 
 
 class Command(BaseCommand):
@@ -34,6 +36,7 @@ class Command(BaseCommand):
                 for username, mobile in demo_citizen_mobiles().items():
                     citizen_profile_ensure(user=User.objects.get(username=username), mobile=mobile)
                 demo_second_factor_seed()
+            demo_signing_seed(logins)
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         if options["json"]:
@@ -61,6 +64,10 @@ class Command(BaseCommand):
             "Officers who approve or reject, and the state admin, give a second factor: after "
             "the password, the code sent by SMS, shown in the demo SMS box (/demo/sms/) for "
             f"their mobile, or {DEMO_SECOND_FACTOR_MOBILE} if they have none"
+        )
+        self.stdout.write(
+            f"Documents are signed by a DEMO certifying authority made in "
+            f"{settings.SEVA_DOCUMENT_SIGNING_DIR} (demo-ca.pem): not valid for real use"
         )
         self.stdout.write(
             f"Demo partner API key (income-certificate, public-grievance): {partner_key}\n"
