@@ -6,6 +6,7 @@ the defaults here are the embedded ones that let `make run` start on a bare mach
 
 import datetime as dt
 import os
+import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -701,6 +702,9 @@ SEVA_DOCUMENT_SIGNER = {
     "token_label": os.environ.get("SEVA_PKCS11_TOKEN", ""),
     "pin": os.environ.get("SEVA_PKCS11_PIN", ""),
 }
+# pyHanko imports cryptography's DSA classes, which it marks deprecated on every start; Seva
+# never signs with DSA.
+warnings.filterwarnings("ignore", message="DSA is deprecated")
 # The demo only: an officer with no key gets one from a demo certifying authority, made on
 # first use (every certificate says DEMO). Production turns this off and installs real keys.
 SEVA_DOCUMENT_DEMO_SIGNING = env_bool("SEVA_DOCUMENT_DEMO_SIGNING", True)
