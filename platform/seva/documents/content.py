@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from seva.expressions.language import ExpressionError, NotAnswered
 from seva.formschemas.paths import schema_at
 from seva.formschemas.rules import expression_value
 from seva.org.models import Role
+from seva.workflows.engine import Workflow
 from seva.workflows.names import INPUTS, input_field, workflow_variables
 
 from .pdf import Block, Fact, Layout
@@ -135,27 +136,51 @@ def document_facts(
 
 
 class Filler:
-    """Evaluates and prints the placeholders of one document in one language."""
+    """Evaluates and prints the placeholders of one document in one language: over a form's
+    answers `data`, the values besides them that `names(source)` gives for an expression
+    (an application's facts, officers' inputs, consultations), and the document's facts."""
 
     def __init__(
-        self, application: Application, facts: Mapping[str, object], language: str
+        self,
+        *,
+        schema: dict,
+        workflow: Workflow,
+        data: dict,
+        facts: Mapping[str, object],
+        language: str,
+        names: Callable[[str], Mapping[str, object]] = lambda source: {},
     ) -> None:
-        self.application = application
-        self.schema = form_schema_for(application.service_version)
-        self.workflow = workflow_for(application.service_version)
-        self.variables = (*workflow_variables(self.workflow), *DOCUMENT_FACTS)
+        self.schema = schema
+        self.workflow = workflow
+        self.data = data
+        self.variables = (*workflow_variables(workflow), *DOCUMENT_FACTS)
         self.facts = facts
         self.language = language
+        self.names = names
+
+    @classmethod
+    def for_application(
+        cls, application: Application, facts: Mapping[str, object], language: str
+    ) -> Filler:
+        workflow = workflow_for(application.service_version)
+        return cls(
+            schema=form_schema_for(application.service_version),
+            workflow=workflow,
+            data=application.data,
+            facts=facts,
+            language=language,
+            names=lambda source: expression_values(application, workflow, source),
+        )
 
     def value(self, source: str) -> Any:
         """The raw value (None when not answered). Raises ExpressionError if it fails."""
-        extra = dict(expression_values(self.application, self.workflow, source))
+        extra = dict(self.names(source))
         extra.update(self.facts)
         try:
             return expression_value(
                 self.schema,
                 source,
-                self.application.data,
+                self.data,
                 extra_variables=self.variables,
                 extra_values=extra,
             )
@@ -209,18 +234,29 @@ class Filler:
         return fill(text, self.text)
 
 
-def layout_for(
-    application: Application,
+@dataclass(frozen=True)
+class Heading:
+    """What the page says around the template's words, in the document's language."""
+
+    authority: str  # the state and the department
+    office: str
+    number: str
+    issued_on: dt.date
+    act: str
+    reference: str
+
+
+def compose(
     issue: IssueSpec,
-    decision: Decision,
+    filler: Filler,
+    heading: Heading,
     *,
-    language: str,
     qr_text: str | None,
     verify_page: str,
     verify_code: str,
 ) -> Layout:
-    """The document in `language`, ready for pdf.render."""
-    filler = Filler(application, document_facts(application, issue, decision, language), language)
+    """The template filled by `filler`, in its language, ready for pdf.render."""
+    language = filler.language
     words = _words(language)
     blocks: list[Block] = []
     for block in issue.body.get(language) or issue.body["en"]:
@@ -240,25 +276,54 @@ def layout_for(
                     ),
                 )
             )
-    spec = application.service_version.spec
-    department = application.department
-    authority = _texts(settings.SEVA_DOCUMENT_AUTHORITY, language)
     return Layout(
         language=language,
-        authority=f"{authority} · {_named(department, language)}",
-        office=_named(application.office, language),
+        authority=heading.authority,
+        office=heading.office,
         title=filler.fill(_texts(issue.title, language)),
         number_label=words["number"],
-        number=decision.number,
+        number=heading.number,
         date_label=words["date"],
-        date=show_date(decision.issued_on),
+        date=show_date(heading.issued_on),
         blocks=tuple(blocks),
         qr_text=qr_text,
         verify_note=words["verify"].format(url=verify_page, code=spaced(verify_code)),
         signature_label=words["signed"],
-        footer=words["footer"].format(
-            act=_texts(spec.rts.act, language), reference=application.reference
-        ),
+        footer=words["footer"].format(act=heading.act, reference=heading.reference),
+    )
+
+
+def authority_line(department: Any, language: str) -> str:
+    return f"{_texts(settings.SEVA_DOCUMENT_AUTHORITY, language)} · {_named(department, language)}"
+
+
+def layout_for(
+    application: Application,
+    issue: IssueSpec,
+    decision: Decision,
+    *,
+    language: str,
+    qr_text: str | None,
+    verify_page: str,
+    verify_code: str,
+) -> Layout:
+    """The document of `application` in `language`, ready for pdf.render."""
+    facts = document_facts(application, issue, decision, language)
+    heading = Heading(
+        authority=authority_line(application.department, language),
+        office=_named(application.office, language),
+        number=decision.number,
+        issued_on=decision.issued_on,
+        act=_texts(application.service_version.spec.rts.act, language),
+        reference=application.reference,
+    )
+    return compose(
+        issue,
+        Filler.for_application(application, facts, language),
+        heading,
+        qr_text=qr_text,
+        verify_page=verify_page,
+        verify_code=verify_code,
     )
 
 
@@ -268,6 +333,6 @@ def holder_name(application: Application, issue: IssueSpec) -> str:
     if not issue.holder:
         return application.applicant_name
     decision = Decision("", timezone.localdate(), None, "", None)
-    filler = Filler(application, document_facts(application, issue, decision, "en"), "en")
-    value = filler.text(issue.holder)
+    facts = document_facts(application, issue, decision, "en")
+    value = Filler.for_application(application, facts, "en").text(issue.holder)
     return application.applicant_name if value == MISSING else value

@@ -135,7 +135,9 @@ def _valid_until(issue: IssueSpec, document: IssuedDocument, today: dt.date) -> 
     if validity.unit == "until":
         decision = Decision(document.number or "", today, None, "", document.cause)
         facts = document_facts(document.application, issue, decision, "en")
-        value = Filler(document.application, facts, "en").value(validity.until or "")
+        value = Filler.for_application(document.application, facts, "en").value(
+            validity.until or ""
+        )
         try:
             return dt.date.fromisoformat(str(value)) if value else None
         except ValueError:
