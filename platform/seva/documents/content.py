@@ -73,7 +73,7 @@ def indian_number(value: int) -> str:
     """1,80,000: the last three digits, then pairs."""
     sign, digits = ("-", str(-value)) if value < 0 else ("", str(value))
     head, tail = digits[:-3], digits[-3:]
-    pairs = []
+    pairs: list[str] = []
     while len(head) > 2:
         pairs.insert(0, head[-2:])
         head = head[:-2]

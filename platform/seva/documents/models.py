@@ -49,7 +49,8 @@ class IssuedDocument(models.Model):
     # The service's `issues` entry it comes from (spec.IssueSpec.code), and its kind.
     code = models.CharField(max_length=40)
     kind = models.CharField(max_length=40)
-    # The history row of the decision it records: at most one document per entry and decision.
+    # The history row of the decision it records: at most one document per entry and decision
+    # (and its corrections, which record the same decision).
     cause = models.ForeignKey(
         ApplicationEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -90,7 +91,7 @@ class IssuedDocument(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["cause", "code"],
-                condition=Q(cause__isnull=False),
+                condition=Q(cause__isnull=False, supersedes__isnull=True),
                 name="documents_one_per_decision",
             ),
         ]

@@ -320,7 +320,9 @@ def document_issue(document_id: int) -> str:
             IssuedDocument.objects.filter(pk=locked.supersedes_id).update(
                 status=DocumentStatus.SUPERSEDED
             )
-        if issue.sms and locked.cause is not None:
+        # A corrected document replaces the first where the citizen downloads it: the SMS
+        # went with the first.
+        if issue.sms and locked.cause is not None and locked.supersedes_id is None:
             lifecycle.sms_due.notify(lifecycle.SmsDue(locked.application, issue.sms, locked.cause))
     return f"issued {locked.number}"
 
@@ -421,13 +423,11 @@ def document_reissue(*, user, number: str, reason: str) -> IssuedDocument:
             application=document.application,
             code=document.code,
             kind=document.kind,
-            cause=None,
+            # The decision it records is the same; only the words are corrected.
+            cause=document.cause,
             office=document.office,
             signed_by=user,
-            holder_name=holder_name(
-                document.application,
-                document.application.service_version.spec.issue(document.code),
-            )[:200],
+            holder_name=document.holder_name,
             created_at=timezone.now(),
             supersedes=document,
         )
