@@ -86,6 +86,14 @@ def _timeline(
             what = _("Deadlines updated after a holiday was declared")
         elif event.kind == "consultation":
             what = _consultation_text(workflow, event, language)
+        elif event.kind == "document":
+            number = event.data.get("document", "")
+            if event.action == "revoke_document":
+                what = _("Document %(number)s revoked") % {"number": number}
+            else:
+                what = _("A corrected document is issued in place of %(number)s") % {
+                    "number": number
+                }
         else:
             what = labels.get(event.action, event.action)
         if event.actor_role == CITIZEN:

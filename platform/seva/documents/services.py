@@ -216,11 +216,14 @@ def _signer_for(username: str, full_name: str):
 
 @dataclass(frozen=True)
 class Signed:
-    language: str
-    pdf: bytes
+    """A document rendered and signed in every language, not yet stored."""
+
+    signer_name: str
+    qr_payload: str
+    pdfs: dict[str, bytes]  # language -> signed PDF
 
 
-def _render_and_sign(document: IssuedDocument, issue: IssueSpec) -> list[Signed]:
+def _render_and_sign(document: IssuedDocument, issue: IssueSpec) -> Signed:
     application = document.application
     officer = document.signed_by
     if officer is not None:
@@ -236,7 +239,7 @@ def _render_and_sign(document: IssuedDocument, issue: IssueSpec) -> list[Signed]
         officer_name=name,
         cause=document.cause,
     )
-    signed = []
+    pdfs = {}
     for language in settings.SEVA_LANGUAGES:
         layout = layout_for(
             application,
@@ -257,8 +260,8 @@ def _render_and_sign(document: IssuedDocument, issue: IssueSpec) -> list[Signed]
             reason=f"{issue.name.get('en', issue.kind)} {document.number}",
             location=application.office.name_en,
         )
-        signed.append(Signed(language, data))
-    return signed
+        pdfs[language] = data
+    return Signed(signer_name=name, qr_payload=payload, pdfs=pdfs)
 
 
 def document_issue(document_id: int) -> str:
@@ -285,41 +288,39 @@ def document_issue(document_id: int) -> str:
         logger.exception("document %s could not be signed", document.number)
         raise
     now = timezone.now()
-    stored = [
-        (
-            item,
-            default_storage.save(
-                f"issued/{now:%Y/%m}/{secrets.token_urlsafe(16)}.pdf", ContentFile(item.pdf)
-            ),
+    stored = {
+        language: default_storage.save(
+            f"issued/{now:%Y/%m}/{secrets.token_urlsafe(16)}.pdf", ContentFile(data)
         )
-        for item in signed
-    ]
+        for language, data in signed.pdfs.items()
+    }
     with transaction.atomic():
         locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
         if locked.status != DocumentStatus.PENDING:
-            for _item, name in stored:
+            for name in stored.values():
                 default_storage.delete(name)
             return "issued by another worker"
-        for item, name in stored:
+        for language, name in stored.items():
+            data = signed.pdfs[language]
             DocumentFile.objects.create(
                 document=locked,
-                language=item.language,
+                language=language,
                 file=name,
-                sha256=hashlib.sha256(item.pdf).hexdigest(),
-                size=len(item.pdf),
+                sha256=hashlib.sha256(data).hexdigest(),
+                size=len(data),
                 created_at=now,
             )
         locked.status = DocumentStatus.ISSUED
         locked.issued_at = now
-        locked.signer_name = document.signed_by.get_full_name() if document.signed_by else ""
-        locked.qr_payload = qr.sign_payload(qr_facts(locked, issue), qr_key())
+        locked.signer_name = signed.signer_name[:200]
+        locked.qr_payload = signed.qr_payload
         locked.attempts = F("attempts") + 1
         locked.last_error = ""
         locked.save()
         if locked.supersedes_id is not None:
-            IssuedDocument.objects.filter(pk=locked.supersedes_id).update(
-                status=DocumentStatus.SUPERSEDED
-            )
+            IssuedDocument.objects.filter(
+                pk=locked.supersedes_id, status=DocumentStatus.ISSUED
+            ).update(status=DocumentStatus.SUPERSEDED)
         # A corrected document replaces the first where the citizen downloads it: the SMS
         # went with the first.
         if issue.sms and locked.cause is not None and locked.supersedes_id is None:
