@@ -1115,3 +1115,96 @@ def test_an_sms_expression_that_cannot_work_is_refused_with_its_place(root, expr
 def test_a_misspelt_sms_variable_is_still_an_unknown_name(root):
     root.edit(SERVICE, _sms_value("servce_name"))
     expect(root.problems(), SERVICE, "/sms/received/en/variables/1", "SMS variable 'servce_name'")
+
+
+# ------------------------------------------------------------------------------
+# The documents a service issues (`issues`)
+# ------------------------------------------------------------------------------
+def test_a_placeholder_naming_a_field_that_does_not_exist_is_refused_at_its_place(root):
+    root.replace_text(
+        SERVICE,
+        '- {label: Name, value: "{{ data.applicant.full_name }}"}',
+        '- {label: Name, value: "{{ data.applicant.ful_name }}"}',
+    )
+    problem = expect(
+        root.problems(),
+        SERVICE,
+        "/issues/0/body/en/1/facts/0/value",
+        "'data.applicant.ful_name' does not compile",
+    )
+    assert problem.line == root.line(SERVICE, r"label: Name, value:")
+
+
+def test_a_placeholder_naming_an_officer_input_that_does_not_exist_is_refused(root):
+    def misspell(service):
+        service["issues"][1]["body"]["en"][1]["facts"][0]["value"] = "{{ inputs.reject.reasons }}"
+
+    root.edit(SERVICE, misspell)
+    expect(
+        root.problems(),
+        SERVICE,
+        "/issues/1/body/en/1/facts/0/value",
+        "'inputs.reject.reasons' does not compile",
+    )
+
+
+def test_a_document_without_its_hindi_body_or_title_is_refused(root):
+    def drop_hindi(service):
+        del service["issues"][0]["body"][SECOND_LANGUAGE]
+        del service["issues"][0]["title"][SECOND_LANGUAGE]
+
+    root.edit(SERVICE, drop_hindi)
+    problems = root.problems()
+    expect(problems, SERVICE, "/issues/0/body", SECOND_LANGUAGE)
+    expect(problems, SERVICE, "/issues/0/title", SECOND_LANGUAGE)
+
+
+def test_a_document_issued_on_a_state_the_workflow_lacks_is_refused(root):
+    def wrong_state(service):
+        service["issues"][0]["state"] = "aproved"
+
+    root.edit(SERVICE, wrong_state)
+    expect(root.problems(), SERVICE, "/issues/0/state", "'aproved'", "approved")
+
+
+def test_a_series_token_that_does_not_exist_is_refused(root):
+    def wrong_token(service):
+        service["issues"][0]["series"] = "{state}/INC/{tehsil}/{year}"
+
+    root.edit(SERVICE, wrong_token)
+    expect(root.problems(), SERVICE, "/issues/0/series", "{tehsil}", "{district}")
+
+
+def test_a_document_sms_the_service_has_no_template_for_is_refused(root):
+    def wrong_sms(service):
+        service["issues"][0]["sms"] = "certificate_ready"
+
+    root.edit(SERVICE, wrong_sms)
+    expect(root.problems(), SERVICE, "/issues/0/sms", "'certificate_ready'")
+
+
+def test_a_document_sms_also_sent_on_entering_its_state_is_refused(root):
+    def announce_early(workflow):
+        workflow["states"]["approved"]["sms_on_enter"] = ["approved"]
+
+    root.edit(WORKFLOW, announce_early)
+    expect(root.problems(), SERVICE, "/issues/0/sms", "also sent on entering", "sms_on_enter")
+
+
+def test_an_unclosed_placeholder_and_a_wrong_validity_type_are_refused(root):
+    def break_them(service):
+        service["issues"][0]["title"]["en"] = "Income {{ data.purpose"
+        service["issues"][0]["validity"] = {"until": "data.total_annual_income"}
+
+    root.edit(SERVICE, break_them)
+    problems = root.problems()
+    expect(problems, SERVICE, "/issues/0/title/en", "not closed")
+    expect(problems, SERVICE, "/issues/0/validity/until", "gives int", "string")
+
+
+def test_two_documents_with_one_code_are_refused(root):
+    def twice(service):
+        service["issues"][1]["code"] = service["issues"][0]["code"]
+
+    root.edit(SERVICE, twice)
+    expect(root.problems(), SERVICE, "/issues/1/code", "used twice")

@@ -106,13 +106,13 @@ def issue_problems(
 ) -> list[tuple[str, str]]:
     """(pointer under the issue, message) for one document of a service. `variables` is None
     when the form or workflow has problems of its own (the placeholders are not tried);
-    `states` maps the workflow's state codes to whether they are terminal (None: unknown)."""
+    `states` maps the workflow's state codes to its states (None: unknown)."""
     found: list[tuple[str, str]] = []
     if states is not None and issue["state"] not in states:
         found.append(
             (
                 "/state",
-                f"state '{issue['on']}' is not a state of the workflow; "
+                f"state '{issue['state']}' is not a state of the workflow; "
                 f"its states are {', '.join(sorted(states))}",
             )
         )
