@@ -13,6 +13,7 @@ from django.db import connection, connections
 
 from seva.applications.models import Application, ApplicationEvent, Document
 from seva.dashboards.services import rollups_rebuild
+from seva.documents.models import DocumentFile, IssuedDocument
 from seva.notifications.models import OutboxMessage, StageAlert
 
 T = TypeVar("T")
@@ -60,6 +61,10 @@ def cleanup(references: list[str]) -> None:
     """Remove what a test committed, and count the rollups again without it (they are kept
     in the transactions that were committed)."""
     apps = Application.objects.filter(reference__in=references)
+    issued = IssuedDocument.objects.filter(application__in=apps)
+    DocumentFile.objects.filter(document__in=issued).delete()
+    issued.filter(supersedes__isnull=False).delete()
+    issued.delete()
     Document.objects.filter(application__in=apps).delete()
     OutboxMessage.objects.filter(application__in=apps).delete()
     StageAlert.objects.filter(application__in=apps).delete()
