@@ -9,10 +9,12 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from seva.applications.models import Application
 from seva.documents.models import IssuedDocument
 from seva.documents.pdf import extract_text
+from seva.documents.qr import decode_qr_codes, public_keys_from_document, verify_payload
 from seva.documents.signing import load_trust_roots, validate_pdf
 from seva.formschemas.paths import get_path
 from tests.applications.walk import (
@@ -87,6 +89,7 @@ def test_the_document_of_each_outcome_is_issued_once_signed_and_readable(
     numbers = [number for (number,) in IssuedDocument.objects.values_list("number")]
     assert len(numbers) == len(set(numbers))
 
+    keys = public_keys_from_document(Client().get("/verify/keys.json").json())
     applicant = get_path(application.data, bundle["service"]["applicant"]["name_field"])
     for document, issue in zip(
         sorted(documents, key=lambda d: d["code"]),
@@ -116,6 +119,14 @@ def test_the_document_of_each_outcome_is_issued_once_signed_and_readable(
             assert title_words <= words, (title_words - words, text[:400])
             if file["language"] == "hi":
                 assert any("\u0900" <= ch <= "\u097f" for ch in text)
+
+            # The QR code read off the printed page verifies with the published keys, and
+            # carries this document's number and holder.
+            (payload,) = decode_qr_codes(data)
+            facts = verify_payload(payload, keys)
+            assert facts["n"] == document["number"]
+            assert facts["u"] == document["verify_url"]
+            assert facts["h"] and facts["h"] in text
 
             check = validate_pdf(data, roots)
             assert check.intact and check.trusted, check
