@@ -146,7 +146,13 @@ def test_production_installs_no_demo_data_roster_or_benchmarks():
     password) into a state's database by mistake."""
     answer = manage("help", env=production_environment())
     assert answer.returncode == 0, answer.stderr
-    for command in ("seed_demo", "generate_applications", "queue_benchmark", "dashboard_benchmark"):
+    for command in (
+        "seed_demo",
+        "generate_applications",
+        "queue_benchmark",
+        "dashboard_benchmark",
+        "documents_benchmark",
+    ):
         assert command not in answer.stdout
     assert "sync_definitions" in answer.stdout  # the product's own commands are there
 

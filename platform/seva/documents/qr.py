@@ -18,6 +18,7 @@ import binascii
 import hashlib
 import json
 import os
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO
@@ -75,15 +76,20 @@ def load_or_create_key(directory: Path) -> PayloadKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+    # Written beside, then linked into place: link() fails if the key exists, so two processes
+    # starting together never keep two different keys, and no reader sees half a file.
+    partial = directory / f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(pem)
     try:
-        # O_EXCL: two processes starting together must not write two different keys.
-        descriptor = os.open(directory / KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.link(partial, directory / KEY_FILE)
     except FileExistsError:
         key = load_key(directory)
         assert key is not None
         return key
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(pem)
+    finally:
+        partial.unlink()
     return PayloadKey(key_id=key_id_of(private_key.public_key()), private_key=private_key)
 
 

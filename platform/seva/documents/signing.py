@@ -16,8 +16,11 @@ OCSP responder. A real CA's roots and revocation checking are a deployment decis
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -346,6 +349,11 @@ _CURVE = ec.SECP256R1()
 def make_demo_ca(directory: Path) -> None:
     """Write a DEMO root certificate and its key to `directory` (kept if already there)."""
     directory = Path(directory)
+    with _demo_lock(directory):
+        _make_demo_ca(directory)
+
+
+def _make_demo_ca(directory: Path) -> None:
     certificate_path = directory / DEMO_CA_CERTIFICATE
     key_path = directory / DEMO_CA_KEY
     if certificate_path.exists() and key_path.exists():
@@ -394,7 +402,7 @@ def make_demo_ca(directory: Path) -> None:
             serialization.NoEncryption(),
         ),
     )
-    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    _write_private(certificate_path, certificate.public_bytes(serialization.Encoding.PEM))
 
 
 def issue_demo_certificate(
@@ -405,10 +413,19 @@ def issue_demo_certificate(
     directory = Path(directory)
     if not _is_plain_name(username):
         raise ValueError(f"Not a username that can name a file: {username!r}")
+    with _demo_lock(directory):
+        return _issue_demo_certificate(
+            directory, username=username, full_name=full_name, passphrase=passphrase
+        )
+
+
+def _issue_demo_certificate(
+    directory: Path, *, username: str, full_name: str, passphrase: bytes | None
+) -> Path:
     path = directory / f"{username}.p12"
     if path.exists():
         return path
-    make_demo_ca(directory)
+    _make_demo_ca(directory)
     ca_certificate = x509.load_pem_x509_certificate((directory / DEMO_CA_CERTIFICATE).read_bytes())
     ca_key = serialization.load_pem_private_key(
         (directory / DEMO_CA_KEY).read_bytes(), password=None
@@ -473,9 +490,29 @@ def issue_demo_certificate(
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)
-    path.write_bytes(data)
+    """Write a key readable by its owner only, whole or not at all (a reader never sees
+    half a file: it is written beside and renamed into place)."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+    os.replace(partial, path)
+
+
+@contextmanager
+def _demo_lock(directory: Path) -> Iterator[None]:
+    """One maker of demo keys at a time, across threads and processes (two workers signing
+    first for the same officer): the CA's key and certificate are made as a pair."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with _LOCAL_LOCK, open(directory / ".demo-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_LOCAL_LOCK = threading.RLock()
 
 
 def _is_plain_name(username: str) -> bool:

@@ -533,6 +533,8 @@ LOGGING = {
     "loggers": {
         "axes": {"level": "WARNING"},  # its start-up banner on every command
         "django_tasks": {"level": "WARNING"},
+        # fontTools logs every table of every font it subsets for a document's PDF.
+        "fontTools": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
     },
 }
