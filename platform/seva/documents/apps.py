@@ -7,5 +7,6 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Issued documents"
 
     def ready(self) -> None:
-        # Listens for files entering a state that issues a document (applications' events).
-        from . import services  # noqa: F401, PLC0415
+        # Listens for files entering a state that issues a document (applications' events),
+        # and draws the builder's previews of a draft's documents (definitions.previews).
+        from . import preview, services  # noqa: F401, PLC0415

@@ -1,9 +1,10 @@
-"""The editor of one part of a draft (its details, form, workflow or SMS templates), the same
-for each: the draft's document shown in tables (forms and form sets) and, for most parts, as
-raw text; an edit posted from either is checked without saving ("check") or saved as a
-revision, refused when it adds a problem; the draft's problems shown beside the inputs they
-are about, and those no input takes with the raw text. A part says only what differs: its
-tables, how its document fills them and how they make it again, and where problems go."""
+"""The editor of one part of a draft (its details, form, workflow, SMS templates or the
+documents it issues), the same for each: the draft's document shown in tables (forms and form
+sets) and, for most parts, as raw text; an edit posted from either is checked without saving
+("check") or saved as a revision, refused when it adds a problem; the draft's problems shown
+beside the inputs they are about, and those no input takes with the raw text. A part says only
+what differs: its tables, how its document fills them and how they make it again, and where
+problems go."""
 
 from __future__ import annotations
 
@@ -91,17 +92,23 @@ class PartEditor:
         """What else the page shows, of the document as shown (saved, or as checked)."""
         return {}
 
+    def form_options(self, draft: ServiceDraft) -> dict[str, dict[str, Any]]:
+        """What a table's forms are made with besides their values, by the table's name:
+        choices that come from the draft (its workflow's states, its SMS events)."""
+        return {}
+
     def view(self, request: HttpRequest, draft_id: int) -> HttpResponse:
         draft = editable_draft(request, draft_id)
         doc: dict = getattr(draft, self.document)
         initial = self.initial(doc)
+        options = self.form_options(draft)
         raw = self._raw_form(doc)
         shown, status, checked = doc, 200, None
         if request.method == "POST" and self.raw_text and "save_raw" in request.POST:
             raw = RawTextForm(
                 request.POST, language=self.raw_text.language, label=self.raw_text.label
             )
-            tables = self._shown(initial)
+            tables = self._shown(initial, options)
             if raw.is_valid():
                 response, raw, _checked = self._check_or_save(
                     request,
@@ -115,7 +122,7 @@ class PartEditor:
                     return response
             status = 400
         elif request.method == "POST":
-            tables = self._bound(request.POST, initial)
+            tables = self._bound(request.POST, initial, options)
             if all(table.is_valid() for table in tables.values()):
                 shown = self.build(tables, doc)
                 response, raw, checked = self._check_or_save(
@@ -130,7 +137,7 @@ class PartEditor:
                     return response
             status = 200 if self.reports_check and checked == 0 else 400
         else:
-            tables = self._shown(initial)
+            tables = self._shown(initial, options)
             raw = _with_problems(raw, self.place(tables, self.problems(draft)))
         context = {
             "draft": draft,
@@ -152,26 +159,37 @@ class PartEditor:
             initial={"text": RawTextForm.dump(doc, language)}, language=language, label=label
         )
 
-    def _bound(self, data: QueryDict, initial: dict[str, Any]) -> Tables:
+    def _bound(
+        self, data: QueryDict, initial: dict[str, Any], options: dict[str, dict[str, Any]]
+    ) -> Tables:
         return {
-            table.name: table.form_class(data, initial=initial[table.name], prefix=table.prefix)
+            table.name: table.form_class(
+                data,
+                initial=initial[table.name],
+                prefix=table.prefix,
+                **_made_with(table, options),
+            )
             for table in self.tables
         }
 
-    def _shown(self, initial: dict[str, Any]) -> Tables:
+    def _shown(self, initial: dict[str, Any], options: dict[str, dict[str, Any]]) -> Tables:
         """The tables showing the document, ready for the definition checks to put their
         problems beside the inputs before anything is posted."""
         tables: Tables = {}
         for table in self.tables:
             if issubclass(table.form_class, forms.BaseFormSet):
-                formset = table.form_class(initial=initial[table.name], prefix=table.prefix)
+                formset = table.form_class(
+                    initial=initial[table.name],
+                    prefix=table.prefix,
+                    **_made_with(table, options),
+                )
                 formset.non_form_errors()
                 for form in formset.forms:
                     _ready_for_problems(form)
                 tables[table.name] = formset
             else:
                 tables[table.name] = _ready_for_problems(
-                    table.form_class(initial=initial[table.name])
+                    table.form_class(initial=initial[table.name], **_made_with(table, options))
                 )
         return tables
 
@@ -212,6 +230,17 @@ class PartEditor:
             raise refused(exc) from exc
         _saved(request, problems, notes, self.saved)
         return redirect(request.path), raw, None
+
+
+def _made_with(table: Table, options: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The keyword arguments that give a table's forms their `options`: a form set passes
+    them to each of its forms."""
+    given = options.get(table.name) or {}
+    if not given:
+        return {}
+    if issubclass(table.form_class, forms.BaseFormSet):
+        return {"form_kwargs": given}
+    return given
 
 
 def _ready_for_problems(form: forms.BaseForm) -> forms.BaseForm:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import drafts, editors, services
+from .views import documents, drafts, editors, services
 
 app_name = "definitions"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("drafts/<int:draft_id>/form/", editors.draft_form_view, name="draft-form"),
     path("drafts/<int:draft_id>/workflow/", editors.draft_workflow_view, name="draft-workflow"),
     path("drafts/<int:draft_id>/sms/", editors.draft_sms_view, name="draft-sms"),
+    path("drafts/<int:draft_id>/documents/", editors.draft_documents_view, name="draft-documents"),
+    path(
+        "drafts/<int:draft_id>/documents/<slug:code>/<slug:language>.pdf",
+        documents.draft_document_pdf_view,
+        name="draft-document-pdf",
+    ),
     path("drafts/<int:draft_id>/preview/", drafts.draft_preview_view, name="draft-preview"),
     path("drafts/<int:draft_id>/dry-run/", drafts.draft_dry_run_view, name="draft-dry-run"),
     path("drafts/<int:draft_id>/files.zip", drafts.draft_files_view, name="draft-files"),

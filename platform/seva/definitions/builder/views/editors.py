@@ -1,18 +1,34 @@
-"""The editors of a draft's parts: its details (the service file less its SMS), its form, its
-workflow and its SMS templates, each a `PartEditor` told its tables and their document."""
+"""The editors of a draft's parts: its details (the service file less its SMS and documents),
+its form, its workflow, its SMS templates and the documents it issues, each a `PartEditor` told
+its tables and their document."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
+from django.conf import settings
+
+from seva.expressions.language import ExpressionError, Variables
 from seva.formschemas.builder import example_for
+from seva.formschemas.rules import form_variables
 from seva.workflows.diagram import workflow_findings, workflow_svg
 from seva.workflows.engine import compile_workflow
+from seva.workflows.names import workflow_variables
 
 from ...draft_checks import DraftProblem
+from ...issued import DOCUMENT_FACTS
 from ...models import ServiceDraft
 from ...sms import SMS_VARIABLES
 from ..forms.common import place_problems
+from ..forms.documents import (
+    DocumentFormSet,
+    documents_from_rows,
+    documents_initial,
+    place_document_problems,
+    roles_service_first,
+    state_choices,
+)
 from ..forms.form_schema import (
     FieldRowFormSet,
     FormTopForm,
@@ -31,10 +47,15 @@ from ..forms.workflow import (
     workflow_initial,
 )
 from ..part_editor import PartEditor, RawText, Table, Tables
+from .documents import PREVIEW_LANGUAGES
 
 
 def _is_sms(problem: DraftProblem) -> bool:
     return problem.pointer.startswith("/sms")
+
+
+def _is_document(problem: DraftProblem) -> bool:
+    return problem.pointer == "/issues" or problem.pointer.startswith("/issues/")
 
 
 class DetailsEditor(PartEditor):
@@ -53,8 +74,8 @@ class DetailsEditor(PartEditor):
         return place_problems(tables["form"], problems, DETAIL_PLACES, None)
 
     def problems(self, draft: ServiceDraft) -> list[DraftProblem]:
-        # The SMS templates' problems are the SMS editor's to show.
-        return [p for p in super().problems(draft) if not _is_sms(p)]
+        # The SMS templates' and the documents' problems are their editors' to show.
+        return [p for p in super().problems(draft) if not (_is_sms(p) or _is_document(p))]
 
 
 class FormEditor(PartEditor):
@@ -140,7 +161,73 @@ class SmsEditor(PartEditor):
         return {"events": events, "variables": SMS_VARIABLES.names()}
 
 
+class DocumentsEditor(PartEditor):
+    """The documents the service issues (`issues`): no raw text and no "check", like the SMS
+    editor; the details editor's raw text covers what the rows do not."""
+
+    document, template = "service_doc", "definitions/draft_documents.html"
+    tables = (Table("rows", DocumentFormSet, "issues"),)
+    revision, saved = "documents", "The documents are"
+    checks = False
+
+    def initial(self, doc: dict) -> dict[str, Any]:
+        return {"rows": documents_initial(doc)}
+
+    def build(self, tables: Tables, doc: dict) -> dict:
+        return documents_from_rows(tables["rows"], doc)
+
+    def place(self, tables: Tables, problems: list[DraftProblem]) -> list[DraftProblem]:
+        """Every document's problem is shown on the page: one no row takes heads the table.
+        The service file's other problems are the details and SMS editors'."""
+        rows = tables["rows"]
+        for problem in place_document_problems(rows, [p for p in problems if _is_document(p)]):
+            rows.non_form_errors().append(f"{problem.pointer}: {problem.message}")
+        return []
+
+    def form_options(self, draft: ServiceDraft) -> dict[str, dict[str, Any]]:
+        sms = draft.service_doc.get("sms")
+        return {
+            "rows": {
+                "states": state_choices(draft.workflow_doc),
+                "sms_events": sorted(sms) if isinstance(sms, dict) else [],
+                "roles": roles_service_first(draft.service_doc, draft.workflow_doc),
+            }
+        }
+
+    def context(self, draft: ServiceDraft, shown: dict) -> dict[str, Any]:
+        saved = [
+            issue["code"]
+            for issue in draft.service_doc.get("issues") or ()
+            if isinstance(issue, dict) and isinstance(issue.get("code"), str)
+        ]
+        return {
+            "previews": [
+                (
+                    code,
+                    [
+                        (language, PREVIEW_LANGUAGES.get(language, language))
+                        for language in settings.SEVA_LANGUAGES
+                    ],
+                )
+                for code in saved
+            ],
+            "names": _placeholder_names(draft),
+        }
+
+
+def _placeholder_names(draft: ServiceDraft) -> Variables:
+    """The names a placeholder may read in this draft: the form's, the workflow's and the
+    document's; those of a form or workflow that does not compile are left out."""
+    names: list[tuple[str, str]] = []
+    with contextlib.suppress(KeyError, TypeError, ValueError, ExpressionError):
+        names += form_variables(draft.form_schema)
+    with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError, ExpressionError):
+        names += workflow_variables(compile_workflow(draft.workflow_doc))
+    return (*names, *DOCUMENT_FACTS)
+
+
 draft_details_view = DetailsEditor().view
 draft_form_view = FormEditor().view
 draft_workflow_view = WorkflowEditor().view
 draft_sms_view = SmsEditor().view
+draft_documents_view = DocumentsEditor().view
