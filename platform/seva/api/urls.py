@@ -38,6 +38,8 @@ urlpatterns = [
     path("consultations/", views.ConsultationListApi.as_view(), name="consultations"),
     path("dashboard/rts/", views.DashboardRtsApi.as_view(), name="dashboard-rts"),
     path("documents/", views.DocumentUploadApi.as_view(), name="document-upload"),
+    path("documents/revoke/", views.DocumentRevokeApi.as_view(), name="document-revoke"),
+    path("documents/reissue/", views.DocumentReissueApi.as_view(), name="document-reissue"),
     path("auth/token/", token_views.TokenApi.as_view(), name="auth-token"),
     path("auth/tokens/", token_views.TokenListApi.as_view(), name="auth-tokens"),
     path(

@@ -9,12 +9,12 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views import defaults
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -47,6 +47,7 @@ from seva.dashboards.filters import board_filters_from, board_row_json
 from seva.dashboards.selectors import rts_board
 from seva.definitions.selectors import service_get, service_list
 from seva.documents.selectors import document_file, documents_of
+from seva.documents.services import document_reissue, document_revoke
 from seva.formschemas.paths import schema_at
 from seva.notifications.services import outbox_delivery_report
 from seva.queues.selectors import QueueFilters, queue_for
@@ -425,6 +426,76 @@ class DocumentUploadApi(APIView):
             {"token": document.token, "content_type": document.content_type, "size": document.size},
             status=status.HTTP_201_CREATED,
         )
+
+
+class DocumentChangeInput(serializers.Serializer):
+    number = serializers.CharField(max_length=100, help_text="The document's number.")
+    reason = serializers.CharField(
+        max_length=2000,
+        allow_blank=True,
+        help_text=(
+            "Why it is revoked (the public verification page shows it), or what the "
+            "corrected document corrects."
+        ),
+    )
+
+
+def _document_change(request: Request, change) -> Response:
+    """Revoke or correct a document: one who may not change it, and a number that is not a
+    valid document, answer alike (404), since numbers run in order and could be tried."""
+    payload = DocumentChangeInput(data=request.data)
+    payload.is_valid(raise_exception=True)
+    number = payload.validated_data["number"]
+    try:
+        document = change(user=request.user, number=number, reason=payload.validated_data["reason"])
+    except ActionNotAllowed:
+        # The service's own words for a number that is not a valid document.
+        raise NotFound(
+            pgettext("issued document", "No valid document %(number)s.") % {"number": number}
+        ) from None
+    return Response(s.issued_document(document, document.application.reference))
+
+
+class DocumentRevokeApi(APIView):
+    @extend_schema(
+        operation_id="documents_revoke",
+        tags=["documents"],
+        summary="Revoke an issued document, with the reason",
+        description=(
+            "For an officer holding one of the roles that may revoke the document, posted "
+            "over the file's department and place. The document's verification page says "
+            "it is revoked, with the reason; the file's history records who and why. A "
+            "document the caller may not revoke answers as one that does not exist (404)."
+        ),
+        request={"application/json": DocumentChangeInput},
+        responses={
+            200: doc.IssuedDocumentItem,
+            **doc.refusals(*doc.BODY, 404, *doc.SIGNED_IN),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        return _document_change(request, document_revoke)
+
+
+class DocumentReissueApi(APIView):
+    @extend_schema(
+        operation_id="documents_reissue",
+        tags=["documents"],
+        summary="Issue a corrected document in place of one, saying what was corrected",
+        description=(
+            "The corrected document is made from the file as it stands, with a new number; "
+            "the answer is that new document, pending until it is signed. Once it is, the "
+            "old one is superseded and its verification page points to the new one. Who may: "
+            "as for revoking; otherwise 404."
+        ),
+        request={"application/json": DocumentChangeInput},
+        responses={
+            200: doc.IssuedDocumentItem,
+            **doc.refusals(*doc.BODY, 404, *doc.SIGNED_IN),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        return _document_change(request, document_reissue)
 
 
 class QueueApi(APIView):

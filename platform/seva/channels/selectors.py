@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from seva.applications.documents import document_fields
@@ -17,7 +18,10 @@ from seva.applications.selectors import rts_days_of
 from seva.core.errors import ActionNotAllowed, NotFound
 from seva.definitions.models import Service, ServiceKind
 from seva.definitions.selectors import fee_of_draft, service_list, workflow_for
+from seva.documents.models import DocumentFile
+from seva.documents.selectors import document_file, documents_of
 from seva.formschemas.conditions import prune_hidden
+from seva.queues.issued import LANGUAGE_NAMES, IssuedFileLink, status_label, status_of
 
 from .models import (
     AssistedDraft,
@@ -236,6 +240,61 @@ def acknowledgement_for(filing: AssistedFiling) -> Acknowledgement:
         state_label=_state_label(application),
         holder=_holder(application),
     )
+
+
+@dataclass(frozen=True)
+class CounterDocument:
+    """A document issued on a file filed at the counter, with its PDFs to print."""
+
+    name: str
+    number: str
+    status: str
+    status_label: str
+    valid_until: object
+    files: list[IssuedFileLink]
+
+
+def counter_documents(filing: AssistedFiling) -> list[CounterDocument]:
+    """The documents issued on the filing's application, oldest first: the operator prints
+    them for the citizen at the counter."""
+    application = filing.application
+    spec = application.service_version.spec
+    rows = []
+    for document in documents_of(application):
+        issue = spec.issue(document.code)
+        status = status_of(document)
+        rows.append(
+            CounterDocument(
+                name=_text(issue.name) if issue else document.kind,
+                number=document.number or "",
+                status=status,
+                status_label=status_label(status),
+                valid_until=document.valid_until,
+                files=[]
+                if status == "pending"
+                else [
+                    IssuedFileLink(
+                        language=f.language,
+                        label=LANGUAGE_NAMES.get(f.language, f.language),
+                        url=reverse(
+                            "channels:issued-file",
+                            args=[application.reference, document.public_id, f.language],
+                        ),
+                    )
+                    for f in document.files.all()
+                ],
+            )
+        )
+    return rows
+
+
+def counter_document_file(
+    *, operator, reference: str, public_id: str, language: str
+) -> DocumentFile:
+    """A signed PDF of a document issued on an application filed at the operator's centre;
+    NotFound for any other, as for a reference that does not exist."""
+    filing = filing_at_centre_of(operator=operator, reference=reference)
+    return document_file(filing.application, public_id=public_id, language=language)
 
 
 def fee_due(draft: AssistedDraft) -> int:

@@ -10,6 +10,11 @@ counter_urlpatterns = [
     path("", views.start_view, name="start"),
     path("filed/", views.filed_view, name="filed"),
     path("filed/<str:reference>/", views.acknowledgement_view, name="acknowledgement"),
+    path(
+        "filed/<str:reference>/issued/<str:public_id>/<str:language>/",
+        views.issued_file_view,
+        name="issued-file",
+    ),
     path("<uuid:draft_id>/consent/", views.consent_view, name="consent"),
     path("<uuid:draft_id>/service/", views.service_view, name="service"),
     path("<uuid:draft_id>/check/", views.check_view, name="check"),

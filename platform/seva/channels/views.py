@@ -18,7 +18,7 @@ import functools
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -385,8 +385,33 @@ def acknowledgement_view(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "channels/acknowledgement.html",
-        {"ack": selectors.acknowledgement_for(filing)},
+        {
+            "ack": selectors.acknowledgement_for(filing),
+            "issued": selectors.counter_documents(filing),
+        },
     )
+
+
+def issued_file_view(
+    request: HttpRequest, reference: str, public_id: str, language: str
+) -> FileResponse:
+    """A signed PDF of a document issued on an application filed at the operator's centre,
+    to print for the citizen."""
+    _centre(request)
+    try:
+        found = selectors.counter_document_file(
+            operator=request.user, reference=reference, public_id=public_id, language=language
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    response = FileResponse(
+        found.file.open("rb"),
+        content_type="application/pdf",
+        filename=f"{found.document.number.replace('/', '-')}-{found.language}.pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def filed_view(request: HttpRequest) -> HttpResponse:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -30,9 +30,12 @@ from seva.applications.services import (
 )
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
 from seva.definitions.selectors import workflow_for
+from seva.documents.selectors import document_file, documents_pending_for
+from seva.documents.services import document_reissue, document_revoke
 from seva.formschemas.answers import answers
 from seva.org.routing import FLAG_LABELS
 
+from .issued import DocumentChangeFailed, issued_document_of, issued_rows
 from .selectors import (
     ANSWER_CHOICES,
     COLOUR_LABELS,
@@ -138,6 +141,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
             "consultations": consultations_waiting_rows(request.user, language=get_language()),
             # The filters, kept on the links to other pages.
             "filter_query": filters.urlencode(),
+            # A bulk approval's certificates are signed by workers, one by one, after it.
+            "documents_pending": documents_pending_for(request.user),
         },
     )
 
@@ -175,6 +180,7 @@ def application_view(
     errors=None,
     failed_action="",
     failed_answer: ConsultationAnswerPosted | None = None,
+    failed_document: DocumentChangeFailed | None = None,
     status=200,
 ):
     application = _visible(request, reference)
@@ -204,6 +210,12 @@ def application_view(
             "consultations": consultations,
             "answer_forms": [_answer_form(c, failed_answer) for c in consultations if c.answerable],
             "answer_choices": ANSWER_CHOICES,
+            "issued": issued_rows(
+                application,
+                request.user,
+                language=get_language() or LANGUAGE,
+                failed=failed_document,
+            ),
         },
         status=status,
     )
@@ -284,4 +296,73 @@ def bulk_view(request: HttpRequest) -> HttpResponse:
     if not results:
         messages.error(request, "Select at least one application.")
         return redirect("queues:queue")
-    return render(request, "queues/bulk_result.html", {"results": results, "action": action})
+    return render(
+        request,
+        "queues/bulk_result.html",
+        {
+            "results": results,
+            "action": action,
+            "documents_pending": documents_pending_for(request.user),
+        },
+    )
+
+
+# ------------------------------------------------------------------------------
+# Documents issued on the file: the signed PDFs, revocation and correction
+# ------------------------------------------------------------------------------
+def issued_file_view(
+    request: HttpRequest, reference: str, public_id: str, language: str
+) -> FileResponse:
+    """One signed PDF of a document issued on a file the officer may read."""
+    application = _visible(request, reference)
+    try:
+        found = document_file(application, public_id=public_id, language=language)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    response = FileResponse(
+        found.file.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"{found.document.number.replace('/', '-')}-{found.language}.pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _document_change(request: HttpRequest, reference: str, public_id: str, change: str):
+    """Revoke (`change="revoke"`) or correct (`"reissue"`) one of the file's documents,
+    with the reason typed: the service decides who may, and its refusal is shown."""
+    application = _visible(request, reference)
+    document = issued_document_of(application, public_id)
+    if document is None or not document.number:
+        raise Http404(_("No such document on this application."))
+    reason = request.POST.get("reason", "")
+    act = document_revoke if change == "revoke" else document_reissue
+    try:
+        act(user=request.user, number=document.number, reason=reason)
+    except ValidationFailed as exc:
+        messages.error(request, _("The document was not changed: correct the field marked below."))
+        failed = DocumentChangeFailed(
+            public_id=public_id, change=change, reason=reason, errors=exc.errors
+        )
+        return application_view(request, reference, failed_document=failed, status=400)
+    except (ActionNotAllowed, NotFound, Conflict) as exc:
+        messages.error(request, exc.message)
+        return redirect("queues:application", reference=reference)
+    if change == "revoke":
+        done = _("Document %(number)s is revoked.")
+    else:
+        done = _("A corrected document is being signed; once it is, it replaces %(number)s.")
+    messages.success(request, done % {"number": document.number})
+    return redirect("queues:application", reference=reference)
+
+
+@require_POST
+def document_revoke_view(request: HttpRequest, reference: str, public_id: str) -> HttpResponse:
+    return _document_change(request, reference, public_id, "revoke")
+
+
+@require_POST
+def document_reissue_view(request: HttpRequest, reference: str, public_id: str) -> HttpResponse:
+    return _document_change(request, reference, public_id, "reissue")
