@@ -10,6 +10,7 @@ from seva.documents.pdf import (
     FONTS_DIR,
     PAGE_WIDTH,
     POINTS_PER_MM,
+    Block,
     ShapedFont,
     extract_text,
     render,
@@ -105,3 +106,18 @@ def test_no_qr_code_when_there_is_no_qr_text():
 
     assert images(with_qr.pdf) == 1
     assert images(without_qr.pdf) == 0
+
+
+def test_a_hindi_paragraph_opening_with_an_english_name_keeps_every_line():
+    # fpdf2 lost the font of a later line when a line began in the fallback font (an English
+    # name in a Hindi paragraph): the third line came out as garbage, or not at all.
+    paragraph = (
+        "Ram Kishan, पुत्र/पुत्री/पत्नी Late Sh. Hari Ram, निवासी House 31, Ward 4, Baldev Nagar, "
+        "के आवेदन HR-SJE-OAP-2026-000001 तथा क्षेत्र सत्यापन की रिपोर्ट पर, 2026-05 (वर्ष-माह) से "
+        "रु. 3,000 प्रति माह वृद्धावस्था सम्मान भत्ता स्वीकृत किया जाता है, जो प्रति माह नीचे दिए "
+        "गए बैंक खाते में देय होगा।"
+    )
+    layout = replace(hindi_layout(), blocks=(Block(kind="paragraph", text=paragraph),))
+    text = extract_text(render(layout).pdf)
+    got = words(text)
+    assert [w for w in words(paragraph) if w not in got] == []

@@ -134,7 +134,7 @@ def render_signature_stamp(lines: Sequence[str], *, width: float, height: float)
     """A one-page PDF of `width` x `height` points holding `lines`, the first in bold: the
     look of a visible signature (`signing.sign_pdf` places it in the signature box). Drawn
     here so a Hindi name and an English reason share the document's fonts and shaping."""
-    pdf = FPDF(orientation="portrait", unit="pt", format=(width, height))
+    pdf = _PageFontFirst(orientation="portrait", unit="pt", format=(width, height))
     pdf.set_margins(6, 6, 6)
     pdf.set_auto_page_break(False)
     _add_fonts(pdf)
@@ -378,7 +378,23 @@ def _table_tag(tag: str) -> int:
 # --- layout -------------------------------------------------------------------------------
 
 
-class _Document(FPDF):
+class _PageFontFirst(FPDF):
+    """fpdf2 with its page's font set before a line of text is drawn.
+
+    fpdf2 2.8 sets a page's font lazily, with the first line drawn after `set_font`. When
+    that line starts in the fallback font (an English name opening a Hindi paragraph), it
+    puts the font inside the line and marks the page's font as set; if the line is then
+    wrapped in q ... Q (a colour of its own), the font is lost with the Q, and a later line
+    that does not name its font is drawn with none: it comes out as garbage or not at all.
+    Setting the page's font first, outside any line, keeps every line's font true."""
+
+    def _render_styled_text_line(self, *args: Any, **kwargs: Any) -> Any:
+        if self.page and not self.current_font_is_set_on_page and self.current_font is not None:
+            self._out(self._set_font_for_page(self.current_font, self.font_size_pt))
+        return super()._render_styled_text_line(*args, **kwargs)
+
+
+class _Document(_PageFontFirst):
     """An A4 page whose footer is the layout's small print and "page/pages"."""
 
     footer_text = ""
