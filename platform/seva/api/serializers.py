@@ -18,6 +18,7 @@ from seva.definitions.models import Service
 from seva.definitions.selectors import workflow_for
 from seva.definitions.spec import DocumentNeeded, Eligibility, Texts
 from seva.documents.models import DocumentStatus, IssuedDocument
+from seva.documents.selectors import status_of
 from seva.documents.services import verify_url
 from seva.queues.selectors import Colour
 from seva.workflows.engine import ANSWERS_GIVEN
@@ -369,10 +370,7 @@ def queue_item(application: Application) -> dict[str, Any]:
 
 def issued_document(document: IssuedDocument, reference: str) -> dict[str, Any]:
     issue = document.application.service_version.spec.issue(document.code)
-    status = document.status
-    if status == DocumentStatus.ISSUED:
-        expired = document.valid_until and document.valid_until < timezone.localdate()
-        status = "expired" if expired else "valid"
+    status = status_of(document)
     issued = document.status != DocumentStatus.PENDING
     return {
         "code": document.code,

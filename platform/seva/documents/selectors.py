@@ -28,6 +28,15 @@ def documents_of(application: Application) -> QuerySet[IssuedDocument]:
     )
 
 
+def status_of(document: IssuedDocument) -> str:
+    """What a document is now: pending (being signed), valid, expired (its validity ended),
+    revoked or superseded."""
+    if document.status != DocumentStatus.ISSUED:
+        return document.status
+    expired = document.valid_until is not None and document.valid_until < timezone.localdate()
+    return "expired" if expired else "valid"
+
+
 def documents_pending_for(user) -> int:
     """How many documents this officer decided are still being signed (a bulk approval)."""
     return IssuedDocument.objects.filter(signed_by=user, status=DocumentStatus.PENDING).count()
@@ -82,10 +91,7 @@ def verification_of(*, number: str, code: str) -> Verification:
     successor = getattr(document, "superseded_by", None)
     if successor is not None and successor.status == DocumentStatus.PENDING:
         successor = None
-    status = document.status
-    if status == DocumentStatus.ISSUED:
-        expired = document.valid_until and document.valid_until < timezone.localdate()
-        status = "expired" if expired else "valid"
+    status = status_of(document)
     return Verification(
         number=document.number or "",
         kind=document.kind,

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from seva.applications import events as lifecycle
 from seva.applications.models import Application, ApplicationEvent
+from seva.applications.selectors import applications_visible_to
 from seva.applications.services import history_note
 from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
 from seva.definitions.selectors import workflow_for
@@ -366,15 +367,18 @@ def roles_that_may_change(document: IssuedDocument) -> set[str]:
     }
 
 
-def _must_change(user, document: IssuedDocument) -> None:
+def document_may_change(user, document: IssuedDocument) -> bool:
+    """Whether `user` may revoke or correct `document`: a posting in one of the roles that may
+    (`roles_that_may_change`) over the file's place, in its department."""
     roles = roles_that_may_change(document)
     application = document.application
-    for posting in postings_active(user):
-        if posting.role.code in roles and posting_covers(
+    return any(
+        posting.role.code in roles
+        and posting_covers(
             posting, department_id=application.department_id, place_path=application.place_path
-        ):
-            return
-    raise ActionNotAllowed(_("You may not revoke or correct this document."))
+        )
+        for posting in postings_active(user)
+    )
 
 
 def _history(document: IssuedDocument, *, user, action: str, reason: str) -> None:
@@ -398,8 +402,7 @@ def document_revoke(*, user, number: str, reason: str) -> IssuedDocument:
     if len(reason) < 5:
         raise ValidationFailed({"reason": [_("Say why the document is revoked.")]})
     with transaction.atomic():
-        document = _changeable(number)
-        _must_change(user, document)
+        document = _changeable(number, user)
         document.status = DocumentStatus.REVOKED
         document.revoked_at = timezone.now()
         document.revoked_by = user
@@ -416,8 +419,7 @@ def document_reissue(*, user, number: str, reason: str) -> IssuedDocument:
     if len(reason) < 5:
         raise ValidationFailed({"reason": [_("Say what was corrected.")]})
     with transaction.atomic():
-        document = _changeable(number)
-        _must_change(user, document)
+        document = _changeable(number, user)
         document.change_reason = reason
         document.save(update_fields=["change_reason"])
         successor = IssuedDocument.objects.create(
@@ -437,15 +439,23 @@ def document_reissue(*, user, number: str, reason: str) -> IssuedDocument:
     return successor
 
 
-def _changeable(number: str) -> IssuedDocument:
+def _changeable(number: str, user) -> IssuedDocument:
+    """The valid document `number`, locked, if `user` may change it. To one who may not even
+    read its file, it answers as if it did not exist."""
     document = (
         IssuedDocument.objects.select_for_update(of=("self",))
         .select_related("application__service_version")
         .filter(number=number, status=DocumentStatus.ISSUED)
         .first()
     )
-    if document is None:
+    readable = (
+        document is not None
+        and applications_visible_to(user).filter(pk=document.application_id).exists()
+    )
+    if document is None or not readable:
         raise NotFound(_("No valid document %(number)s.") % {"number": number})
+    if not document_may_change(user, document):
+        raise ActionNotAllowed(_("You may not revoke or correct this document."))
     if hasattr(document, "superseded_by"):
         raise ValidationFailed({"number": [_("A corrected document is already being issued.")]})
     return document

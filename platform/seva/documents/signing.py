@@ -15,11 +15,13 @@ OCSP responder. A real CA's roots and revocation checking are a deployment decis
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import fcntl
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
@@ -297,7 +299,7 @@ def validate_pdf(pdf: bytes, trust_roots: Sequence[x509.Certificate]) -> Signatu
         revocation_mode="soft-fail",
     )
     try:
-        status = validate_pdf_signature(signature, signer_validation_context=context)
+        status = _validated(signature, context)
     except Exception:
         return SignatureCheck(
             intact=False,
@@ -315,6 +317,20 @@ def validate_pdf(pdf: bytes, trust_roots: Sequence[x509.Certificate]) -> Signatu
         signer_name=_common_name(status.signing_cert),
         signed_at=status.signer_reported_dt,
     )
+
+
+def _validated(signature: Any, context: ValidationContext) -> Any:
+    """pyHanko's validation, which runs an event loop of its own: in a thread of its own
+    where this one already runs a loop (an async view, a browser test's driver), or it would
+    fail there and a genuine document would read as changed."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return validate_pdf_signature(signature, signer_validation_context=context)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(
+            validate_pdf_signature, signature, signer_validation_context=context
+        ).result()
 
 
 def load_trust_roots(paths: Sequence[Path]) -> list[x509.Certificate]:

@@ -8,14 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import pgettext
 
 from seva.applications.models import Application
-from seva.documents.models import DocumentStatus, IssuedDocument
-from seva.documents.selectors import documents_of
-from seva.documents.services import roles_that_may_change
-from seva.org.selectors import posting_covers, postings_active
+from seva.documents.models import IssuedDocument
+from seva.documents.selectors import documents_of, status_of
+from seva.documents.services import document_may_change
 
 LANGUAGE_NAMES = {"en": "English", "hi": "हिन्दी"}
 
@@ -53,13 +51,6 @@ class IssuedRow:
     failed: DocumentChangeFailed | None = None
 
 
-def status_of(document: IssuedDocument) -> str:
-    if document.status != DocumentStatus.ISSUED:
-        return document.status
-    expired = document.valid_until is not None and document.valid_until < timezone.localdate()
-    return "expired" if expired else "valid"
-
-
 def status_label(status: str) -> str:
     return {
         "pending": pgettext("issued document", "Being signed"),
@@ -68,18 +59,6 @@ def status_label(status: str) -> str:
         "revoked": pgettext("issued document", "Revoked"),
         "superseded": pgettext("issued document", "Superseded by a corrected document"),
     }[status]
-
-
-def _covering_roles(user, application: Application) -> set[str]:
-    """The roles of the user's active postings whose department and area cover the file:
-    with `roles_that_may_change`, the rule seva.documents.services applies on each change."""
-    return {
-        posting.role.code
-        for posting in postings_active(user)
-        if posting_covers(
-            posting, department_id=application.department_id, place_path=application.place_path
-        )
-    }
 
 
 def issued_rows(
@@ -92,7 +71,6 @@ def issued_rows(
     """The file's documents, oldest first, for an officer who may read the file (the caller
     checked it with application_get_for)."""
     spec = application.service_version.spec
-    covering = _covering_roles(user, application)
     rows = []
     for document in documents_of(application):
         issue = spec.issue(document.code)
@@ -125,7 +103,7 @@ def issued_rows(
                 ],
                 may_change=changeable
                 and not hasattr(document, "superseded_by")
-                and bool(covering & roles_that_may_change(document)),
+                and document_may_change(user, document),
                 failed=failed if failed and failed.public_id == document.public_id else None,
             )
         )
