@@ -49,8 +49,10 @@ def test_a_name_a_spreadsheet_would_run_is_exported_as_text(client, user, scenar
         value.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for value in row
     )
 
-    # XML reads a carriage return back as a line feed; the cell is text either way.
-    assert ("'" + name).replace("\r", "\n") in [cell.value for cell in cells]
+    # An XML parser may read a carriage return back as a line feed (the standard library's
+    # does, lxml's keeps it); the cell is text either way.
+    values = [cell.value for cell in cells]
+    assert "'" + name in values or ("'" + name).replace("\r", "\n") in values
     assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
 
 

@@ -68,7 +68,7 @@ def documents_open(application: Application, *, cause: ApplicationEvent) -> list
             office=application.office,
             signed_by=cause.actor,
             holder_name=holder_name(application, issue)[:200],
-            created_at=cause.at,
+            created_at=timezone.now(),
         )
         opened.append(document)
         _issue_after_commit(document.pk)
