@@ -57,6 +57,8 @@ import yaml
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -74,6 +76,7 @@ from seva.applications.models import (
 )
 from seva.applications.services import application_act, application_submit
 from seva.definitions.models import Service
+from seva.documents.models import DocumentFile, DocumentStatus, IssuedDocument
 from seva.formschemas.paths import set_path
 from seva.formschemas.steps import form_steps
 from seva.notifications.models import OutboxMessage, StageAlert
@@ -946,6 +949,154 @@ def _portal_track(visit: Visit) -> None:
     assert "Documents being checked" not in body(wrong)
 
 
+# --- Issued documents (certificates, orders) ----------------------------------------------
+# The Ambala and Hisar files are given a signed document each, as a decision would: read by
+# those who read the file, revoked or corrected only by the roles that may decide it (the
+# tehsildar and the SDM) over its place; to everyone else, as if it did not exist.
+DOCUMENT_CHANGERS = {"tehsildar.ambala", "sdm.ambala"}
+
+
+def issued(application: Application) -> IssuedDocument:
+    document = IssuedDocument.objects.create(
+        application=application,
+        code="certificate",
+        kind="certificate",
+        status=DocumentStatus.ISSUED,
+        number=f"HR/INC/T/2026/{application.pk:06d}",
+        office=application.office,
+        holder_name=application.applicant_name,
+        created_at=timezone.now(),
+        issued_at=timezone.now(),
+        issued_on=timezone.localdate(),
+    )
+    name = default_storage.save(f"issued/test/{uuid.uuid4().hex}.pdf", ContentFile(b"%PDF-1.7\n"))
+    DocumentFile.objects.create(
+        document=document,
+        language="en",
+        file=name,
+        sha256="0" * 64,
+        size=9,
+        created_at=timezone.now(),
+    )
+    return document
+
+
+def _issued_read(visit: Visit, url: str, *, surface: str, may) -> None:
+    """Each file's document: served to those `may(key)` lets read it, else the answer for a
+    document that does not exist, naming nobody."""
+    files = visit.files
+    ghost = visit.page("GET", url.format(ref=files.ghost, doc="A" * 16))
+    for key, application in files.items():
+        document = issued(application)
+        target = url.format(ref=application.reference, doc=document.public_id)
+        response = visit.api("GET", target) if surface == "api" else visit.page("GET", target)
+        if visit.anonymous or (surface == "staff" and not visit.actor.staff):
+            assert_sent_to_sign_in(response, surface)
+        elif may(key):
+            assert response.status_code == 200, (key, response.status_code)
+            assert b"".join(response.streaming_content).startswith(b"%PDF")
+        else:
+            assert response.status_code == 404, (key, response.status_code)
+            if surface != "api":
+                assert body(response).replace(application.reference, "REF").replace(
+                    document.public_id, "DOC"
+                ) == body(ghost).replace(files.ghost, "REF").replace("A" * 16, "DOC")
+            for marker in [document.number, *personal(application)]:
+                assert marker not in body(response)
+
+
+@row("api-application-documents", "api:application-documents", "GET")
+def _api_application_documents(visit: Visit) -> None:
+    files = visit.files
+    document = issued(files.ambala)
+    url = "/api/v1/applications/{}/documents/"
+    response = visit.api("GET", url.format(files.ambala.reference))
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "api")
+    elif visit.sees():
+        assert response.status_code == 200
+        assert [d["number"] for d in response.json()["documents"]] == [document.number]
+    else:
+        ghost = visit.api("GET", url.format(files.ghost))
+        assert_as_if_missing(response, ghost, files.ambala, files.ghost)
+        assert document.number not in body(response)
+
+
+@row("api-application-document-file", "api:application-document-file", "GET")
+def _api_application_document_file(visit: Visit) -> None:
+    _issued_read(
+        visit, "/api/v1/applications/{ref}/documents/{doc}/en/", surface="api", may=visit.sees
+    )
+
+
+@row("portal-issued-file", "portal:issued-file", "GET")
+def _portal_issued_file(visit: Visit) -> None:
+    _issued_read(visit, "/my/{ref}/issued/{doc}/en/", surface="portal", may=visit.applies)
+
+
+@row("staff-issued-file", "queues:issued-file", "GET")
+def _staff_issued_file(visit: Visit) -> None:
+    _issued_read(visit, "/admin/queue/{ref}/issued/{doc}/en/", surface="staff", may=visit.sees)
+
+
+def _document_change(visit: Visit, change: str, *, surface: str) -> None:
+    """Revoking or correcting the Ambala file's document: the tehsildar and the SDM of its
+    place; one who reads the file but may not is refused and nothing changes; to anyone else
+    the document does not exist."""
+    files = visit.files
+    document = issued(files.ambala)
+    before = trace(files.ambala)
+    reason = "Issued on a forged income proof."
+    if surface == "api":
+        response = visit.api(
+            "POST", f"/api/v1/documents/{change}/", {"number": document.number, "reason": reason}
+        )
+    else:
+        url = f"/admin/queue/{files.ambala.reference}/issued/{document.public_id}/{change}/"
+        response = visit.page("POST", url, {"reason": reason})
+    document.refresh_from_db()
+    successors = IssuedDocument.objects.filter(supersedes=document)
+    allowed = visit.actor.username in DOCUMENT_CHANGERS
+    if visit.anonymous or (surface == "staff" and not visit.actor.staff):
+        assert_sent_to_sign_in(response, surface)
+    elif allowed:
+        assert response.status_code == (200 if surface == "api" else 302), response.status_code
+        if change == "revoke":
+            assert document.status == DocumentStatus.REVOKED
+        else:
+            assert successors.count() == 1
+        return
+    elif surface == "staff" and visit.sees():
+        assert response.status_code == 302  # back to the file, with the refusal
+        assert response["Location"] == f"/admin/queue/{files.ambala.reference}/"
+    else:
+        assert response.status_code == 404, response.status_code
+        for marker in [document.public_id, *personal(files.ambala)]:
+            assert marker not in body(response)
+    assert document.status == DocumentStatus.ISSUED and not successors.exists()
+    assert_unchanged(before, files.ambala)
+
+
+@row("api-document-revoke", "api:document-revoke", "POST")
+def _api_document_revoke(visit: Visit) -> None:
+    _document_change(visit, "revoke", surface="api")
+
+
+@row("api-document-reissue", "api:document-reissue", "POST")
+def _api_document_reissue(visit: Visit) -> None:
+    _document_change(visit, "reissue", surface="api")
+
+
+@row("staff-document-revoke", "queues:document-revoke", "POST")
+def _staff_document_revoke(visit: Visit) -> None:
+    _document_change(visit, "revoke", surface="staff")
+
+
+@row("staff-document-reissue", "queues:document-reissue", "POST")
+def _staff_document_reissue(visit: Visit) -> None:
+    _document_change(visit, "reissue", surface="staff")
+
+
 @row("demo-sms", "demo:sms", "GET")
 @override_settings(SEVA_DEMO_SMS_BOX=False)
 def _portal_demo_sms(visit: Visit) -> None:
@@ -1108,6 +1259,10 @@ NOT_ABOUT_AN_APPLICATION = {
     "definitions:draft-form": "a draft's editor, by department",
     "definitions:draft-workflow": "a draft's editor, by department",
     "definitions:draft-sms": "a draft's editor, by department",
+    "definitions:draft-documents": "a draft's editor, by department "
+    "(tests/definitions/test_builder_documents.py)",
+    "definitions:draft-document-pdf": "a preview of a draft's document filled with its form's "
+    "example, by department (tests/definitions/test_builder_documents.py)",
     "definitions:draft-preview": "a draft's form preview, by department",
     "definitions:draft-dry-run": "a draft's dry run, by department",
     "definitions:draft-files": "a draft's definition files, by department",
@@ -1129,6 +1284,16 @@ NOT_ABOUT_AN_APPLICATION = {
     "channels:filed": "the applications filed at the operator's own centre",
     "channels:acknowledgement": "an application filed at the operator's own centre; 404 for "
     "another centre's",
+    "channels:issued-file": "an issued document of an application filed at the operator's own "
+    "centre, to print; 404 for another centre's (tests/channels/test_counter_documents.py)",
+    # Issued documents in public: nothing without what only their holder has
+    # (tests/portal/test_issued_documents.py).
+    "portal:track-download": "a document's PDF by a signed link from public tracking, made "
+    "only for the reference and registered mobile, valid for half an hour",
+    "portal:sms-link": "the SMS's link: sends to public tracking with the reference filled in",
+    "portal:verify": "a document's few public facts, only with its verification code; a wrong "
+    "code answers like an unknown number; rate-limited",
+    "portal:verification-keys": "the public keys that check the documents' QR codes",
     # The helpline: active helpline agents only (tests/channels/test_helpline.py).
     "helpline:status": "what public tracking shows, for the caller's own mobile only",
     "helpline:grievance": "files a grievance for the caller; shows none",
