@@ -148,17 +148,18 @@ def _inputs_given(application: Application, workflow: Workflow) -> dict[str, obj
     given: dict[str, object] = {}
     taken = application.events.filter(kind=ApplicationEvent.Kind.ACTION, action__in=actions)
     for action, data in taken.order_by("sequence").values_list("action", "data"):
-        for path, value in _flattened(data or {}):
+        for path, value in flattened(data or {}):
             given[f"{INPUTS}{action}.{path}"] = value
     return given
 
 
-def _flattened(value: object, prefix: str = "") -> list[tuple[str, object]]:
+def flattened(value: object, prefix: str = "") -> list[tuple[str, object]]:
+    """(dotted path, value) of every leaf of nested answers: {"a": {"b": 1}} -> [("a.b", 1)]."""
     if isinstance(value, dict) and (not prefix or value):
         return [
             item
             for key, inner in value.items()
-            for item in _flattened(inner, f"{prefix}.{key}" if prefix else str(key))
+            for item in flattened(inner, f"{prefix}.{key}" if prefix else str(key))
         ]
     return [(prefix, value)]
 

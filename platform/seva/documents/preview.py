@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from seva.applications.selectors import flattened
 from seva.definitions.previews import DOCUMENT_PREVIEW, PDF
 from seva.definitions.spec import IssueSpec, ServiceSpec
 from seva.expressions.language import ExpressionError
@@ -225,19 +226,9 @@ def _example_inputs(workflow: Workflow) -> dict[str, object]:
         examples = schema.get("examples") if isinstance(schema, dict) else None
         if not examples or not isinstance(examples[0], dict):
             continue
-        for path, value in _flattened(examples[0]):
+        for path, value in flattened(examples[0]):
             given[f"{INPUTS}{transition.action}.{path}"] = value
     return given
-
-
-def _flattened(value: object, prefix: str = "") -> list[tuple[str, object]]:
-    if isinstance(value, dict) and (not prefix or value):
-        return [
-            item
-            for key, inner in value.items()
-            for item in _flattened(inner, f"{prefix}.{key}" if prefix else str(key))
-        ]
-    return [(prefix, value)]
 
 
 def _valid_until(issue: IssueSpec, today: dt.date, filler: Filler) -> dt.date | None:

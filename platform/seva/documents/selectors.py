@@ -16,6 +16,9 @@ from seva.core.errors import NotFound
 from . import qr
 from .models import DocumentFile, DocumentStatus, IssuedDocument
 
+# How a download names its language: each in its own script.
+LANGUAGE_NAMES = {"en": "English", "hi": "हिन्दी"}
+
 
 def documents_of(application: Application) -> QuerySet[IssuedDocument]:
     """Every document of the file, oldest first, with its files. The caller has checked that

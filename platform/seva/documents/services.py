@@ -18,6 +18,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -224,45 +225,76 @@ class Signed:
     pdfs: dict[str, bytes]  # language -> signed PDF
 
 
-def _render_and_sign(document: IssuedDocument, issue: IssueSpec) -> Signed:
-    application = document.application
+@dataclass(frozen=True)
+class Signing:
+    """What signing one document takes once, whatever its languages: the decider's key, the
+    signed QR payload and the facts of the decision."""
+
+    document: IssuedDocument
+    issue: IssueSpec
+    signer: Any
+    signer_name: str
+    qr_payload: str
+    decision: Decision
+
+
+def signing_for(document: IssuedDocument, issue: IssueSpec) -> Signing:
+    """The key of the officer who decided (the platform's for its own decisions), and the QR
+    payload, for a numbered document."""
     officer = document.signed_by
     if officer is not None:
         username, name = officer.get_username(), officer.get_full_name() or officer.get_username()
     else:
         username, name = SYSTEM_SIGNER, SYSTEM_SIGNER_NAME
-    signer = _signer_for(username, name)
-    payload = qr.sign_payload(qr_facts(document, issue), qr_key())
-    decision = Decision(
-        number=document.number or "",
-        issued_on=document.issued_on or timezone.localdate(),
-        valid_until=document.valid_until,
-        officer_name=name,
-        cause=document.cause,
+    return Signing(
+        document=document,
+        issue=issue,
+        signer=_signer_for(username, name),
+        signer_name=name,
+        qr_payload=qr.sign_payload(qr_facts(document, issue), qr_key()),
+        decision=Decision(
+            number=document.number or "",
+            issued_on=document.issued_on or timezone.localdate(),
+            valid_until=document.valid_until,
+            officer_name=name,
+            cause=document.cause,
+        ),
     )
-    pdfs = {}
-    for language in settings.SEVA_LANGUAGES:
-        layout = layout_for(
+
+
+def render_signed(prepared: Signing, language: str) -> bytes:
+    """The document in `language`: its template filled, rendered and signed."""
+    document, issue = prepared.document, prepared.issue
+    application = document.application
+    rendered = pdf.render(
+        layout_for(
             application,
             issue,
-            decision,
+            prepared.decision,
             language=language,
-            qr_text=payload,
+            qr_text=prepared.qr_payload,
             verify_page=verify_page(document),
             verify_code=document.public_id,
         )
-        rendered = pdf.render(layout)
-        data = signing.sign_pdf(
-            rendered.pdf,
-            signer,
-            box=rendered.signature_box,
-            page=rendered.page,
-            signer_name=name,
-            reason=f"{issue.name.get('en', issue.kind)} {document.number}",
-            location=application.office.name_en,
-        )
-        pdfs[language] = data
-    return Signed(signer_name=name, qr_payload=payload, pdfs=pdfs)
+    )
+    return signing.sign_pdf(
+        rendered.pdf,
+        prepared.signer,
+        box=rendered.signature_box,
+        page=rendered.page,
+        signer_name=prepared.signer_name,
+        reason=f"{issue.name.get('en', issue.kind)} {document.number}",
+        location=application.office.name_en,
+    )
+
+
+def _render_and_sign(document: IssuedDocument, issue: IssueSpec) -> Signed:
+    prepared = signing_for(document, issue)
+    return Signed(
+        signer_name=prepared.signer_name,
+        qr_payload=prepared.qr_payload,
+        pdfs={language: render_signed(prepared, language) for language in settings.SEVA_LANGUAGES},
+    )
 
 
 def document_issue(document_id: int) -> str:

@@ -17,6 +17,7 @@ from seva.applications.models import Application
 from seva.core.errors import NotFound
 from seva.documents.models import DocumentStatus
 from seva.documents.selectors import (
+    LANGUAGE_NAMES,
     document_file,
     documents_of,
     published_keys,
@@ -25,7 +26,6 @@ from seva.documents.selectors import (
 
 from . import selectors
 
-LANGUAGE_NAMES = {"en": "English", "hi": "हिन्दी"}
 _TYPED = str.maketrans({"-": None, " ": None, "0": "O", "1": "I", "8": "B"})
 TRACK_DOWNLOAD_SALT = "seva.portal.track-download"
 TRACK_DOWNLOAD_SECONDS = 30 * 60

@@ -12,10 +12,8 @@ from django.utils.translation import pgettext
 
 from seva.applications.models import Application
 from seva.documents.models import IssuedDocument
-from seva.documents.selectors import documents_of, status_of
+from seva.documents.selectors import LANGUAGE_NAMES, documents_of, status_of
 from seva.documents.services import document_may_change
-
-LANGUAGE_NAMES = {"en": "English", "hi": "हिन्दी"}
 
 
 @dataclass(frozen=True)

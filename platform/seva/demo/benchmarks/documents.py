@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -31,16 +30,14 @@ from seva.applications.services import (
     application_submit,
 )
 from seva.definitions.models import Service
-from seva.documents import pdf, qr, signing
-from seva.documents.content import Decision, layout_for
+from seva.documents import signing
 from seva.documents.models import DocumentFile, DocumentStatus, IssuedDocument
 from seva.documents.services import (
     add_months,
     document_issue,
-    qr_facts,
-    qr_key,
+    render_signed,
     series_prefix,
-    verify_page,
+    signing_for,
 )
 from seva.formschemas.paths import set_path
 from seva.notifications.models import OutboxMessage
@@ -193,53 +190,23 @@ def pending_certificates(references: list[str]) -> list[IssuedDocument]:
 # ------------------------------------------------------------------------------
 def certificate_renderer(document: IssuedDocument) -> Callable[[str], bytes]:
     """What `document_issue` does for each language of `document`, as a function of the
-    language: fill the template (content.layout_for), render (pdf.render) and sign
-    (signing.sign_pdf). The document is numbered and dated here in memory only (nothing is
-    written); the officer's key and the QR payload, which the service takes once per
-    document, are taken once."""
+    language (services.render_signed: the template filled, rendered and signed). The
+    document is numbered and dated here in memory only (nothing is written); the officer's
+    key and the QR payload, which the service takes once per document, are taken once
+    (services.signing_for)."""
     application = document.application
     issue = application.service_version.spec.issue(document.code)
     today = timezone.localdate()
     document.number = f"{series_prefix(issue, application, today.year)}/000001"
     document.issued_on = today
     document.valid_until = add_months(today, 12) - dt.timedelta(days=1)  # its one year
-    officer = document.signed_by
-    name = officer.get_full_name() or officer.get_username()
     try:
-        signer = signing.signers_from_settings(settings.SEVA_DOCUMENT_SIGNER).signer_for(
-            officer.get_username()
-        )
+        prepared = signing_for(document, issue)
     except signing.SignerUnavailable as exc:
         raise MissingDemo(f"{exc}: run `manage.py seed_demo` first.") from exc
-    payload = qr.sign_payload(qr_facts(document, issue), qr_key())
-    decision = Decision(
-        number=document.number,
-        issued_on=today,
-        valid_until=document.valid_until,
-        officer_name=name,
-        cause=document.cause,
-    )
 
     def render_and_sign(language: str) -> bytes:
-        layout = layout_for(
-            application,
-            issue,
-            decision,
-            language=language,
-            qr_text=payload,
-            verify_page=verify_page(document),
-            verify_code=document.public_id,
-        )
-        rendered = pdf.render(layout)
-        return signing.sign_pdf(
-            rendered.pdf,
-            signer,
-            box=rendered.signature_box,
-            page=rendered.page,
-            signer_name=name,
-            reason=f"{issue.name.get('en', issue.kind)} {document.number}",
-            location=application.office.name_en,
-        )
+        return render_signed(prepared, language)
 
     return render_and_sign
 
