@@ -1208,3 +1208,28 @@ def test_two_documents_with_one_code_are_refused(root):
 
     root.edit(SERVICE, twice)
     expect(root.problems(), SERVICE, "/issues/1/code", "used twice")
+
+
+def test_a_dlt_template_id_given_another_text_in_another_service_is_refused(root):
+    other = f"{settings.SEVA_SERVICE_DIR}/revenue/residence-certificate.yaml"
+
+    def reworded(service):
+        service.update(code="residence-certificate", reference_code="RES")
+        received = service["sms"]["received"]["en"]
+        received["text"] = received["text"].replace("is received", "has arrived")
+
+    root.copy(SERVICE, other, reworded)
+    problem = expect(
+        root.problems(),
+        other,
+        "/sms/received/en/dlt_template_id",
+        "1107161234500000101",
+        "registered for another text",
+        SERVICE,
+    )
+    assert problem.line == root.line(other, r"^  received:$", r"dlt_template_id")
+    # The same registered template in two services is one template, and is no problem.
+    root.copy(
+        SERVICE, other, lambda s: s.update(code="residence-certificate", reference_code="RES")
+    )
+    assert not [p for p in root.problems() if "registered for another text" in p.message]

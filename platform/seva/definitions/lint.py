@@ -281,7 +281,31 @@ def load_definitions(root: Path | None = None) -> tuple[DefinitionSet, list[Defi
         ]
     for service in dset.services.values():
         problems += _service_cross_checks(dset, service)
+    problems += _dlt_id_checks(dset)
     return dset, _dedupe(problems)
+
+
+def _dlt_id_checks(dset: DefinitionSet) -> list[DefinitionProblem]:
+    """A DLT template id names one registered text: two services may share a template, but
+    an id given another text would be refused by the operator for one of them."""
+    first: dict[str, tuple[str, str]] = {}  # id -> (text, where it was first seen)
+    problems = []
+    for code in sorted(dset.services):
+        source = dset.services[code]
+        for event, per_language in source.data["sms"].items():
+            for language, template in per_language.items():
+                dlt_id, text = template["dlt_template_id"], template["text"]
+                where = f"{source.name} (sms/{event}/{language})"
+                seen = first.setdefault(dlt_id, (text, where))
+                if seen[0] != text:
+                    problems.append(
+                        source.problem(
+                            pointer_join("/sms", event, language, "dlt_template_id"),
+                            f"DLT template id {dlt_id} is registered for another text, in "
+                            f"{seen[1]}: each text has its own id",
+                        )
+                    )
+    return problems
 
 
 def _dedupe(problems: Iterable[DefinitionProblem]) -> list[DefinitionProblem]:
