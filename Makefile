@@ -48,7 +48,8 @@ setup: install
 run: setup
 	@$(MANAGE) collectstatic --noinput --verbosity 0
 	@mkdir -p var/celery
-	@$(BIN)/celery -A seva.config worker --beat --concurrency 1 --loglevel INFO \
+	@DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-seva.config.settings.dev} \
+		$(BIN)/celery -A seva.config worker --beat --concurrency 1 --loglevel INFO \
 		--schedule var/celery/beat-schedule > var/celery/worker.log 2>&1 & \
 	worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \

@@ -1189,6 +1189,10 @@ def test_access(row: Row, actor: Actor, files: Files):
 # Completeness: no URL of Seva's is left out of the matrix
 # ------------------------------------------------------------------------------
 NOT_ABOUT_AN_APPLICATION = {
+    "healthz": "for load balancers: says the process answers, nothing else "
+    "(tests/config/test_health.py)",
+    "readyz": "for load balancers: ok or unavailable for each of the database, the cache, the "
+    "file store and the migrations, nothing else",
     "portal:csp-report": "browsers' reports of content the policy blocked; logged, nothing "
     "shown (tests/config/test_csp.py)",
     "portal:login": "signing in by OTP",
