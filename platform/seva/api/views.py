@@ -131,7 +131,7 @@ class ApplicationListApi(APIView):
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
         mine = paginator.paginate_queryset(
-            applications_of_applicant(request.user, limit=None), request, view=self
+            applications_of_applicant(request.user), request, view=self
         )
         return paginator.get_paginated_response(
             [

@@ -47,6 +47,8 @@ from .forms import FeedbackForm, MessageChoicesForm, TrackForm
 from .issued import my_issued_rows, tracked_issued_rows
 
 SESSION_MOBILE = "seva_signin_mobile"
+# A bound on the page number keeps the row offset well inside what the database accepts.
+MAX_PAGE = 100_000
 
 
 def _language(request: HttpRequest) -> str:
@@ -308,15 +310,62 @@ def apply_discard(request: HttpRequest, draft: ApplicationDraft) -> HttpResponse
 # ------------------------------------------------------------------------------
 # My applications
 # ------------------------------------------------------------------------------
+def _page_number(request: HttpRequest, name: str) -> int:
+    """The page asked for in `?name=`, 1 when not given; anything but a page number is a
+    page that does not exist."""
+    given = request.GET.get(name, "1")
+    if not (given.isascii() and given.isdigit()) or not 0 < int(given) <= MAX_PAGE:
+        raise Http404(_("There is no page %(number)s.") % {"number": given[:20]})
+    return int(given)
+
+
+def _pager(request: HttpRequest, page, *, name: str, anchor: str, label: str) -> dict | None:
+    """Links to the pages before and after `page`, keeping what else the address asks for."""
+    if page.paginator.num_pages <= 1:
+        return None
+
+    def url(number: int) -> str:
+        query = request.GET.copy()
+        if number == 1:
+            query.pop(name, None)
+        else:
+            query[name] = str(number)
+        return f"?{query.urlencode()}#{anchor}" if query else f"{request.path}#{anchor}"
+
+    return {
+        "label": label,
+        "number": page.number,
+        "pages": page.paginator.num_pages,
+        "previous_url": url(page.previous_page_number()) if page.has_previous() else "",
+        "next_url": url(page.next_page_number()) if page.has_next() else "",
+    }
+
+
 @login_required
 def my_applications(request: HttpRequest) -> HttpResponse:
+    language = _language(request)
+    try:
+        sent, rows = selectors.applications_page(
+            user=request.user, language=language, number=_page_number(request, "page")
+        )
+        unsent, draft_rows = selectors.drafts_page(
+            user=request.user, language=language, number=_page_number(request, "drafts")
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     return render(
         request,
         "portal/my_applications.html",
         {
-            "drafts": drafts.drafts_of(user=request.user),
-            "applications": selectors.applications_summary(
-                user=request.user, language=_language(request)
+            "drafts": draft_rows,
+            "drafts_count": unsent.paginator.count,
+            "drafts_pager": _pager(
+                request, unsent, name="drafts", anchor="drafts", label=_("Pages of drafts")
+            ),
+            "applications": rows,
+            "applications_count": sent.paginator.count,
+            "applications_pager": _pager(
+                request, sent, name="page", anchor="sent", label=_("Pages of applications sent")
             ),
         },
     )
