@@ -9,6 +9,9 @@ standard output, for the log collector."""
 
 import json
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 wsgi_app = "seva.config.wsgi:application"
 pythonpath = "platform"
@@ -40,7 +43,40 @@ access_log_format = json.dumps(
         "status": "%(s)s",
         "bytes": "%(B)s",
         "duration_ms": "%(M)s",
-        "request_id": "%({x-request-id}i)s",
+        # The response's: the caller's id if it was sane, else the one Seva made for it
+        # (seva.core.requestid), as in the application's own log lines.
+        "request_id": "%({x-request-id}o)s",
         "user_agent": "%(a)s",
     }
 )
+
+# ------------------------------------------------------------------------------
+# Metrics (ADR 0022): the workers' figures are added up from files in one folder, a temporary
+# one unless PROMETHEUS_MULTIPROC_DIR names it. Set before any worker imports prometheus_client.
+# ------------------------------------------------------------------------------
+_made_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _made_metrics_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="seva-metrics-")
+METRICS_DIR = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+
+# Only now: prometheus_client chooses its per-process files when it is first imported, and the
+# workers inherit this process's modules.
+from prometheus_client import multiprocess  # noqa: E402
+
+
+def on_starting(server):
+    """Figures left by an earlier run would be added to this one's: start from an empty folder."""
+    METRICS_DIR.mkdir(parents=True, exist_ok=True)
+    for leftover in METRICS_DIR.iterdir():
+        if leftover.is_file():
+            leftover.unlink()
+
+
+def child_exit(server, worker):
+    """A worker that ended no longer counts in the gauges of live processes."""
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _made_metrics_dir:
+        shutil.rmtree(METRICS_DIR, ignore_errors=True)

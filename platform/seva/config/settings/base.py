@@ -129,6 +129,10 @@ DJANGO_APPS = [
 INSTALLED_APPS = SEVA_APPS + WAGTAIL_APPS + THIRD_PARTY_APPS + DJANGO_APPS
 
 MIDDLEWARE = [
+    # Outermost: every log line of the request carries its id, and the time counted for
+    # /metrics includes the other middleware's (ADR 0022).
+    "seva.core.requestid.RequestIdMiddleware",
+    "seva.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -520,13 +524,28 @@ CELERY_BEAT_SCHEDULE["delete-unclaimed-uploads"] = {
 }
 
 # ------------------------------------------------------------------------------
-# Logging
+# Logging: every line carries the request id (seva.core.requestid), in the web process and
+# in the Celery tasks the request queued; JSON lines for a log collector (SEVA_LOG_FORMAT=json,
+# the production default) or text. The worker logs through this too (seva.config.celery).
 # ------------------------------------------------------------------------------
+SEVA_LOG_FORMAT = os.environ.get("SEVA_LOG_FORMAT", "text").strip().lower()
+if SEVA_LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("SEVA_LOG_FORMAT must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "seva.core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "text": {"()": "seva.core.logs.TextFormatter"},
+        "json": {"()": "seva.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": SEVA_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Wagtail logs every page it creates and every background index job: too chatty for a
     # sync of hundreds of services.
@@ -538,6 +557,12 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# ------------------------------------------------------------------------------
+# Metrics: /metrics answers Prometheus only with this bearer token, and is a 404 to anyone
+# else, or to everyone while it is empty (seva.config.metrics, ADR 0022).
+# ------------------------------------------------------------------------------
+SEVA_METRICS_TOKEN = os.environ.get("SEVA_METRICS_TOKEN", "").strip()
 
 # ------------------------------------------------------------------------------
 # Seva
