@@ -15,9 +15,14 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from seva.core.errors import ActionNotAllowed
+from seva.dashboards import boards, charts
 from seva.dashboards.boards import BoardFilters
+from seva.dashboards.charts import weekly_trend
+from seva.dashboards.models import RtsStateDaily
 from seva.dashboards.selectors import rts_board
 from seva.org.models import Jurisdiction
 from tests.helpers import ist
@@ -296,3 +301,67 @@ def _open(row) -> tuple:
 
 def _office_id(code: str) -> int:
     return Jurisdiction.objects.get(code=code).pk
+
+
+@pytest.mark.django_db
+def test_the_boards_by_service_tehsil_and_office_read_coarse_tables_with_the_same_figures(
+    user, scenario, monkeypatch
+):
+    cmo = user("cmo")
+    scope = boards.board_scope(cmo)
+    for by, table in (
+        ("service", "RtsServiceTotal"),
+        ("tehsil", "RtsPlaceTotal"),
+        ("office", "RtsPlaceTotal"),
+    ):
+        family = boards.coarse_family(BoardFilters(by=by), scope, (boards.GROUPINGS[by],))
+        assert family is not None and family.total.__name__ == table
+    by_service = rts_board(user=cmo, filters=BoardFilters(by="service", **RANGE), today=TODAY)
+    assert _cells(by_service) == [
+        # The six income certificates: Ambala's five and Hisar's one.
+        (
+            1,
+            "Income certificate",
+            6,
+            3,
+            D("66.7"),
+            D("33.3"),
+            3,
+            D("66.7"),
+            D("33.3"),
+            D("33.3"),
+            D("6.7"),
+        ),
+    ]
+    by_office = rts_board(user=cmo, filters=BoardFilters(by="office", **RANGE), today=TODAY)
+    assert sorted((r.name, r.received, r.completed, r.underway) for r in by_office) == [
+        ("Ambala", 5, 3, 2),
+        ("Hisar", 1, 0, 1),
+    ]
+    # Every reader's boards, drilled down, say what the fine tables say.
+    ambala = Jurisdiction.objects.get(code="HR-AMB-AMB-AMB")
+    for username in ("cmo", "dc.ambala", "fcr", "tehsildar.hisar"):
+        for filters in (
+            BoardFilters(by="service", **RANGE),
+            BoardFilters(by="tehsil"),
+            BoardFilters(by="office", tehsil_id=ambala.pk),
+            BoardFilters(by="service", start=dt.date(2026, 10, 3), end=dt.date(2026, 11, 4)),
+        ):
+            coarse = rts_board(user=user(username), filters=filters, today=TODAY)
+            monkeypatch.setattr(boards, "coarse_family", lambda *args: None)
+            fine = rts_board(user=user(username), filters=filters, today=TODAY)
+            monkeypatch.undo()
+            assert [vars(r) for r in coarse] == [vars(r) for r in fine], (username, filters)
+
+
+@pytest.mark.django_db
+def test_the_weekly_trend_reads_the_state_table_with_the_same_figures(user, scenario, monkeypatch):
+    cmo = user("cmo")
+    filters = BoardFilters(**RANGE)
+    with CaptureQueriesContext(connection) as queries:
+        trend = weekly_trend(user=cmo, filters=filters, today=TODAY)
+    assert any(RtsStateDaily._meta.db_table in q["sql"] for q in queries.captured_queries)
+    # Twelve weeks to 23 November: from 7 September, so without A2 (filed on 1 September).
+    assert sum(p.received for p in trend) == 5 and sum(p.disposed for p in trend) == 3
+    monkeypatch.setattr(charts, "STATE_COLUMNS", frozenset())
+    assert weekly_trend(user=cmo, filters=filters, today=TODAY) == trend

@@ -26,7 +26,20 @@ from seva.definitions.models import Service
 from seva.org.models import Department, Jurisdiction, JurisdictionLevel, Oversight
 from seva.org.selectors import posting_sees_everything, postings_active
 
-from .models import RtsAreaDaily, RtsAreaMonthly, RtsAreaOpen, RtsAreaTotal, RtsDaily, RtsOpen
+from .models import (
+    RtsAreaDaily,
+    RtsAreaMonthly,
+    RtsAreaOpen,
+    RtsAreaTotal,
+    RtsDaily,
+    RtsOpen,
+    RtsPlaceMonthly,
+    RtsPlaceOpen,
+    RtsPlaceTotal,
+    RtsServiceMonthly,
+    RtsServiceOpen,
+    RtsServiceTotal,
+)
 
 GROUPINGS = {
     "district": "district_id",
@@ -250,30 +263,71 @@ def _service_name(service: Service, language: str) -> str:
     return name.get(language) or name["en"]
 
 
-# The columns of the coarse tables (district, department, kind): a board grouped and
-# filtered by these alone, for a reader whose scope is a set of districts or departments,
-# reads them instead of the fine tables.
-AREA_FIELDS = {"district_id", "department_id", "kind", "pk"}
+@dataclass(frozen=True)
+class CoarseFamily:
+    """Coarse tables that hold the same counts as the fine ones for fewer columns: a board
+    grouped, filtered and scoped by these columns alone reads them. The days at either end
+    of a date range come from `daily`."""
+
+    columns: frozenset[str]
+    total: type
+    monthly: type
+    daily: type
+    open: type
 
 
-def _reads_area_only(scope: Q) -> bool:
+# From the coarsest: the first family that holds what a board asks for is read.
+FAMILIES = (
+    CoarseFamily(
+        frozenset({"district_id", "department_id", "kind"}),
+        RtsAreaTotal,
+        RtsAreaMonthly,
+        RtsAreaDaily,
+        RtsAreaOpen,
+    ),
+    CoarseFamily(
+        frozenset({"service_id", "district_id", "department_id", "kind"}),
+        RtsServiceTotal,
+        RtsServiceMonthly,
+        RtsDaily,
+        RtsServiceOpen,
+    ),
+    CoarseFamily(
+        frozenset({"office_id", "tehsil_id", "district_id", "department_id", "kind"}),
+        RtsPlaceTotal,
+        RtsPlaceMonthly,
+        RtsDaily,
+        RtsPlaceOpen,
+    ),
+)
+# What the state's daily table holds: the weekly trend reads it when it can.
+STATE_COLUMNS = frozenset({"department_id", "kind"})
+
+
+def _scope_columns(scope: Q) -> set[str]:
+    """The columns the reader's scope names (`pk` only in the scope that allows nothing)."""
+    found = set()
     for child in scope.children:
         if isinstance(child, Q):
-            if not _reads_area_only(child):
-                return False
-        elif child[0].split("__")[0] not in AREA_FIELDS:
-            return False
-    return True
+            found |= _scope_columns(child)
+        elif child[0].split("__")[0] != "pk":
+            found.add(child[0].split("__")[0])
+    return found
 
 
-def coarse_enough(filters: BoardFilters, scope: Q, by: str | None = None) -> bool:
-    """Whether the coarse (district, department, kind) tables hold what is asked."""
-    return (
-        (by or filters.by) in ("district", "department")
-        and not filters.tehsil_id
-        and not filters.office_id
-        and _reads_area_only(scope)
-    )
+def columns_needed(filters: BoardFilters, scope: Q, columns: tuple[str, ...] = ()) -> set[str]:
+    """The rollup columns a read needs: those it groups by, filters on and is scoped by."""
+    needed = set(columns) | _scope_columns(scope)
+    for column in ("kind", "department_id", "district_id", "tehsil_id", "office_id"):
+        if getattr(filters, column):
+            needed.add(column)
+    return needed
+
+
+def coarse_family(filters: BoardFilters, scope: Q, columns: tuple[str, ...]) -> CoarseFamily | None:
+    """The coarsest tables that hold what is asked, or None (the fine tables)."""
+    needed = columns_needed(filters, scope, columns)
+    return next((family for family in FAMILIES if needed <= family.columns), None)
 
 
 def month_after(day: dt.date) -> dt.date:
@@ -324,8 +378,9 @@ def board_sums(
     """The board's counts (`measures`) per value of `columns`: the flows in the filters'
     date range; the files underway now, and of those beyond RTS on `today` (due before it,
     clock running)."""
-    if all(coarse_enough(filters, scope, c.removesuffix("_id")) for c in columns):
-        return _coarse_sums(columns, filters, scope, today)
+    family = coarse_family(filters, scope, columns)
+    if family is not None:
+        return _coarse_sums(family, columns, filters, scope, today)
     counts, flow_columns = measures(filters)
     daily = filter_rollups(RtsDaily.objects.all(), filters, scope)
     if filters.start:
@@ -352,13 +407,13 @@ def board_sums(
     return {key: {name: row.get(name) or 0 for name in counts} for key, row in found.items()}
 
 
-def _area_sql(scope: Q) -> tuple[str, list]:
+def _scope_sql(scope: Q) -> tuple[str, list]:
     """The reader's scope as SQL over the coarse tables' columns (it names no other: see
-    `_reads_area_only`)."""
+    `coarse_family`)."""
     parts, params = [], []
     for child in scope.children:
         if isinstance(child, Q):
-            sql, more = _area_sql(child)
+            sql, more = _scope_sql(child)
         else:
             lookup, value = child
             column = "id" if lookup.split("__")[0] == "pk" else lookup.split("__")[0]
@@ -377,18 +432,19 @@ def _area_sql(scope: Q) -> tuple[str, list]:
 
 
 def _coarse_sums(
-    columns: tuple[str, ...], filters: BoardFilters, scope: Q, today: dt.date
+    family: CoarseFamily,
+    columns: tuple[str, ...],
+    filters: BoardFilters,
+    scope: Q,
+    today: dt.date,
 ) -> dict[tuple, dict]:
-    """board_sums from the coarse tables, in one statement: the flows from the totals (all
-    time) or from whole months and the days at either end; the files underway from the
-    totals; those beyond RTS from the few open rows due in the past. Written by hand: the
-    statement is small and runs on every page view."""
-    where, where_params = _area_sql(scope)
-    for column, value in (
-        ("kind", filters.kind),
-        ("department_id", filters.department_id),
-        ("district_id", filters.district_id),
-    ):
+    """board_sums from a family of coarse tables, in one statement: the flows from the
+    totals (all time) or from whole months and the days at either end; the files underway
+    from the totals; those beyond RTS from the few open rows due in the past. Written by
+    hand: the statement is small and runs on every page view."""
+    where, where_params = _scope_sql(scope)
+    for column in ("kind", "department_id", "district_id", "tehsil_id", "office_id"):
+        value = getattr(filters, column)
         if value:
             where += f" AND {column} = %s"
             where_params.append(value)
@@ -397,23 +453,23 @@ def _coarse_sums(
     nothing = ", ".join(f"0 AS n{i}" for i in range(len(flow_columns)))
     u, b = f"n{len(flow_columns)}", f"n{len(flow_columns) + 1}"
     table = {
-        model: connection.ops.quote_name(model._meta.db_table)
-        for model in (RtsAreaTotal, RtsAreaMonthly, RtsAreaDaily, RtsAreaOpen)
+        part: connection.ops.quote_name(getattr(family, part)._meta.db_table)
+        for part in ("total", "monthly", "daily", "open")
     }
     names = ", ".join(columns)
     parts: list[tuple[str, list]] = []
     if filters.start is None and filters.end is None:
         parts.append(
-            (f"{flows}, open_count AS {u}, 0 AS {b} FROM {table[RtsAreaTotal]} WHERE 1 = 1", [])
+            (f"{flows}, open_count AS {u}, 0 AS {b} FROM {table['total']} WHERE 1 = 1", [])
         )
     else:
         parts.append(
-            (f"{nothing}, open_count AS {u}, 0 AS {b} FROM {table[RtsAreaTotal]} WHERE 1 = 1", [])
+            (f"{nothing}, open_count AS {u}, 0 AS {b} FROM {table['total']} WHERE 1 = 1", [])
         )
         first, last, edges = whole_months(filters.start, filters.end)
         if first is not None or last is not None or not edges:
             sql, params = (
-                f"{flows}, 0 AS {u}, 0 AS {b} FROM {table[RtsAreaMonthly]} WHERE 1 = 1",
+                f"{flows}, 0 AS {u}, 0 AS {b} FROM {table['monthly']} WHERE 1 = 1",
                 [],
             )
             if first:
@@ -422,7 +478,7 @@ def _coarse_sums(
                 sql, params = f"{sql} AND month <= %s", [*params, last]
             parts.append((sql, params))
         for since, until in edges:
-            sql, params = f"{flows}, 0 AS {u}, 0 AS {b} FROM {table[RtsAreaDaily]} WHERE 1 = 1", []
+            sql, params = f"{flows}, 0 AS {u}, 0 AS {b} FROM {table['daily']} WHERE 1 = 1", []
             if since:
                 sql, params = f"{sql} AND day >= %s", [*params, since]
             if until:
@@ -430,7 +486,7 @@ def _coarse_sums(
             parts.append((sql, params))
     parts.append(
         (
-            f"{nothing}, 0 AS {u}, open_count AS {b} FROM {table[RtsAreaOpen]} "
+            f"{nothing}, 0 AS {u}, open_count AS {b} FROM {table['open']} "
             f"WHERE rts_due_on < %s AND NOT paused",
             [today],
         )
@@ -471,7 +527,11 @@ def board_rows(filters: BoardFilters, scope: Q, today: dt.date, language: str) -
     for row in rows.values():
         row.name, row.code = names.get(row.key, (str(row.key), ""))
         row.score = score(row)
-    ranked = sorted(rows.values(), key=lambda r: (r.score is None, -(r.score or 0), r.name))
+    # Ties by name, then code and key: an office and a tehsil may share a name, and the
+    # ranking must not depend on the order the database returned the rows in.
+    ranked = sorted(
+        rows.values(), key=lambda r: (r.score is None, -(r.score or 0), r.name, r.code, r.key)
+    )
     for rank, row in enumerate(ranked, start=1):
         row.rank = rank
     return ranked

@@ -15,8 +15,16 @@ from django.utils.html import escape
 
 from seva.org.models import Department, Jurisdiction
 
-from .boards import BoardFilters, board_scope, board_sums, coarse_enough, filter_rollups
-from .models import RtsAreaDaily, RtsDaily
+from .boards import (
+    FAMILIES,
+    STATE_COLUMNS,
+    BoardFilters,
+    board_scope,
+    board_sums,
+    columns_needed,
+    filter_rollups,
+)
+from .models import RtsAreaDaily, RtsDaily, RtsStateDaily
 
 
 @dataclass(frozen=True)
@@ -90,7 +98,16 @@ def weekly_trend(
     end = filters.end or today
     first_monday = end - dt.timedelta(days=end.weekday()) - dt.timedelta(weeks=weeks - 1)
     scope = board_scope(user)
-    model = RtsAreaDaily if coarse_enough(filters, scope, "district") else RtsDaily
+    # The state's daily table (a row per department and kind) when nothing narrower is
+    # asked; the areas' for a district; the fine table below a district.
+    needed = columns_needed(filters, scope)
+    model = (
+        RtsStateDaily
+        if needed <= STATE_COLUMNS
+        else RtsAreaDaily
+        if needed <= FAMILIES[0].columns
+        else RtsDaily
+    )
     daily = filter_rollups(model.objects.all(), filters, scope).filter(
         day__gte=max(first_monday, filters.start or first_monday), day__lte=end
     )

@@ -19,6 +19,15 @@ underway from the totals, and those beyond RTS from the open rows due before tod
 nightly job folds into one row per area (`PAST_DUE`) so that they stay few
 (seva.dashboards.boards, services.rollups_fold_past_due).
 
+The boards by service, tehsil and office read two more families of coarse tables, so that
+they too answer in milliseconds whatever the volume: per service and applicant's district
+(`RtsServiceTotal`, `RtsServiceMonthly`, `RtsServiceOpen`), and per processing office and
+applicant's tehsil within a department and kind (`RtsPlaceTotal`, `RtsPlaceMonthly`,
+`RtsPlaceOpen`). The weekly trend reads `RtsStateDaily` (per day, department and kind).
+The days at either end of a date range come from `RtsDaily` for these boards.
+
+Every table is bumped by one statement per change (services.rollups_write).
+
 Dimensions are plain integer columns, not foreign keys: a rollup row is a number, and the
 board joins names from the organisation tables. `tehsil_id` is 0 for a place above any
 tehsil, so that the unique key (and the upsert that bumps it) has no NULL in it.
@@ -179,6 +188,138 @@ class RtsAreaOpen(AreaDimensions):
 
     def __str__(self) -> str:
         return f"{self.open_count} open, district {self.district_id}, due {self.rts_due_on}"
+
+
+class ServiceDimensions(models.Model):
+    """Per service and applicant's district (the service's department and kind kept for
+    filtering and the reader's scope)."""
+
+    service_id = models.IntegerField()
+    district_id = models.IntegerField()
+    department_id = models.IntegerField()
+    kind = models.CharField(max_length=12)
+
+    class Meta:
+        abstract = True
+
+
+class PlaceDimensions(models.Model):
+    """Per processing office and applicant's tehsil (and district: a place above any tehsil
+    has tehsil 0), in a department and kind."""
+
+    office_id = models.IntegerField()
+    tehsil_id = models.IntegerField()
+    district_id = models.IntegerField()
+    department_id = models.IntegerField()
+    kind = models.CharField(max_length=12)
+
+    class Meta:
+        abstract = True
+
+
+SERVICE_KEY = ("service_id", "district_id")
+PLACE_KEY = ("office_id", "tehsil_id", "district_id", "department_id", "kind")
+
+
+class RtsServiceTotal(ServiceDimensions, Flows):
+    """All time, per service and district: the flows since the first file, and the files
+    open now."""
+
+    open_count = models.IntegerField(db_default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=SERVICE_KEY, name="rts_service_total_key")]
+
+    def __str__(self) -> str:
+        return f"service {self.service_id} district {self.district_id}"
+
+
+class RtsServiceMonthly(ServiceDimensions, Flows):
+    month = models.DateField(help_text="The first of the month.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", *SERVICE_KEY], name="rts_service_monthly_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} service {self.service_id} district {self.district_id}"
+
+
+class RtsServiceOpen(ServiceDimensions):
+    rts_due_on = models.DateField()
+    paused = models.BooleanField()
+    open_count = models.IntegerField(db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[*SERVICE_KEY, "rts_due_on", "paused"], name="rts_service_open_key"
+            )
+        ]
+        indexes = [models.Index(fields=["rts_due_on"], name="rts_service_open_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.open_count} open, service {self.service_id}, due {self.rts_due_on}"
+
+
+class RtsPlaceTotal(PlaceDimensions, Flows):
+    """All time, per office, tehsil, department and kind: the flows, and the files open now."""
+
+    open_count = models.IntegerField(db_default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=PLACE_KEY, name="rts_place_total_key")]
+
+    def __str__(self) -> str:
+        return f"office {self.office_id} tehsil {self.tehsil_id} {self.kind}"
+
+
+class RtsPlaceMonthly(PlaceDimensions, Flows):
+    month = models.DateField(help_text="The first of the month.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", *PLACE_KEY], name="rts_place_monthly_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} office {self.office_id} tehsil {self.tehsil_id}"
+
+
+class RtsPlaceOpen(PlaceDimensions):
+    rts_due_on = models.DateField()
+    paused = models.BooleanField()
+    open_count = models.IntegerField(db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[*PLACE_KEY, "rts_due_on", "paused"], name="rts_place_open_key"
+            )
+        ]
+        indexes = [models.Index(fields=["rts_due_on"], name="rts_place_open_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.open_count} open, office {self.office_id}, due {self.rts_due_on}"
+
+
+class RtsStateDaily(Flows):
+    """The state's flows per day, department and kind: the weekly trend of the CMO's board."""
+
+    day = models.DateField()
+    department_id = models.IntegerField()
+    kind = models.CharField(max_length=12)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "department_id", "kind"], name="rts_state_daily_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} department {self.department_id} {self.kind}"
 
 
 class ScoreSnapshot(models.Model):

@@ -11,7 +11,7 @@ from seva.core.errors import ValidationFailed
 
 from .boards import BYS, KINDS, BoardFilters, BoardRow, board_rows, board_scope
 from .officers import officer_rows
-from .services import ROLLUPS, expected_rollups, fold_past_due, stored_rollups
+from .services import FOLDED, ROLLUPS, expected_rollups, fold_past_due, stored_rollups
 from .snapshots import history_attach
 
 
@@ -46,9 +46,11 @@ def rollups_differences(*, limit: int = 50) -> list[str]:
     # Files due in the past count the same whether or not the nightly fold has run.
     today = timezone.localdate()
     for rollups in (expected, stored):
-        rollups["area open"] = fold_past_due(rollups["area open"], today)
+        for name in FOLDED:
+            rollups[name] = fold_past_due(name, rollups[name], today)
     differences = []
-    for name, (_model, _key, columns) in ROLLUPS.items():
+    for name, rollup in ROLLUPS.items():
+        columns = rollup.counts
         for key in sorted(set(expected[name]) | set(stored[name]), key=str):
             want = {c: expected[name].get(key, {}).get(c, 0) for c in columns}
             have = {c: stored[name].get(key, {}).get(c, 0) for c in columns}

@@ -44,7 +44,7 @@ class Command(BaseCommand):
         today = timezone.localdate()
         files = Application.objects.count()
         sizes = ", ".join(
-            f"{name} {model.objects.count():,}" for name, (model, _k, _c) in ROLLUPS.items()
+            f"{name} {rollup.model.objects.count():,}" for name, rollup in ROLLUPS.items()
         )
         self.stdout.write(
             f"{files:,} applications; rollup rows: {sizes}.\n"
