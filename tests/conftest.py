@@ -11,6 +11,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+# The S3-protocol server for the tests (moto's server mode): `object_store`, `s3_storage`.
+pytest_plugins = ["tests.objectstore"]
+
 
 def load_demo_state() -> None:
     call_command("sync_definitions", verbosity=0)

@@ -42,6 +42,9 @@ def production_environment(**changes: str) -> dict[str, str]:
         "DATABASE_URL": database,
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "SEVA_CACHE_URL": "redis://127.0.0.1:6379/1",
+        # Files in a private bucket (tests/config/test_object_store.py); nothing reaches it here.
+        "SEVA_S3_BUCKET": "seva-files",
+        "SEVA_S3_REGION": "ap-south-1",
         **changes,
     }
 

@@ -18,6 +18,9 @@ GOOD = {
     "DATABASE_URL": "postgres://seva@db.internal:5432/seva",
     "CELERY_BROKER_URL": "redis://cache.internal:6379/0",
     "SEVA_CACHE_URL": "redis://cache.internal:6379/1",
+    # Files in a private bucket (tests/config/test_object_store.py); nothing reaches it here.
+    "SEVA_S3_BUCKET": "seva-files",
+    "SEVA_S3_REGION": "ap-south-1",
 }
 # What the settings read from the environment, cleared for each load so that the machine's
 # own variables do not leak in.

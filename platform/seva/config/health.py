@@ -10,12 +10,14 @@ import logging
 from collections.abc import Callable
 
 from django.core.cache import cache
-from django.core.files.storage import default_storage
+from django.core.files.storage import storages
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from .storage import PrivateS3Storage
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +36,11 @@ def _cache() -> None:
 
 
 def _file_store() -> None:
-    default_storage.exists("readyz-probe")  # a read: the store answers, nothing is written
+    store = storages["default"]
+    if isinstance(store, PrivateS3Storage):
+        store.check()  # the bucket answers these credentials (a missing key would not tell)
+    else:
+        store.exists("readyz-probe")  # the local disk: a read, nothing is written
 
 
 _migrated = False

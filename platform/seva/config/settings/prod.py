@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from ..storage import s3_storage_from_environ
 from .base import *  # noqa: F403
 from .base import DATABASES, INSTALLED_APPS, cache_from_url, env_bool, env_list
 
@@ -65,10 +66,20 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# ------------------------------------------------------------------------------
+# Files: uploads and signed documents in a private bucket that every node shares (SEVA_S3_*,
+# seva.config.storage; docs/operations.md "Object storage"). Nothing a request or a task
+# keeps is written to the node's disk: an upload too large for memory, or a file read back,
+# passes through the temporary folder (TMPDIR) only.
+# ------------------------------------------------------------------------------
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": s3_storage_from_environ(os.environ),  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# A document in Wagtail's own library is streamed through Wagtail's permission check, never
+# a redirect to the bucket.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
 # ------------------------------------------------------------------------------
 # Demo-only features stay out: the demo SMS box shows every sign-in code to anyone
