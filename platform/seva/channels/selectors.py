@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from seva.applications.models import Application, Document
 from seva.applications.presenters import public_status
 from seva.applications.selectors import rts_days_of
 from seva.core.errors import ActionNotAllowed, NotFound
-from seva.definitions.models import Service, ServiceKind
+from seva.definitions.models import Service, ServiceKind, ServiceVersion
 from seva.definitions.selectors import fee_of_draft, service_list, workflow_for
 from seva.documents.models import DocumentFile
 from seva.documents.selectors import document_file, documents_of
@@ -34,6 +34,9 @@ from .models import (
 )
 
 LANGUAGE = "en"  # the workspace's; the citizen's answers are shown as given
+# A caller's status query names at most this many applications, the newest; the reference
+# finds an older one.
+STATUS_ANSWER_LIMIT = 20
 
 
 def centre_of_operator(user) -> ServiceCentre:
@@ -123,6 +126,37 @@ def filings_at_centre_of(*, operator) -> QuerySet[AssistedFiling]:
             "application__holder_role",
             "operator",
             "centre",
+        )
+        .order_by("-filed_at", "-pk")
+    )
+
+
+def filings_listed_at_centre_of(*, operator) -> QuerySet[AssistedFiling]:
+    """The filings of the operator's centre as the list shows them, newest first: only its
+    columns, and each service version on a page read once (its service document alone),
+    never the answers or the forms."""
+    centre = centre_of_operator(operator)
+    return (
+        AssistedFiling.objects.filter(centre=centre)
+        .select_related("application", "operator")
+        .only(
+            "filed_at",
+            "fee_amount",
+            "fee_receipt_number",
+            "application__reference",
+            "application__service_version_id",
+            "application__state",
+            "application__applicant_name",
+            "application__applicant_mobile",
+            "operator__username",
+            "operator__first_name",
+            "operator__last_name",
+        )
+        .prefetch_related(
+            Prefetch(
+                "application__service_version",
+                queryset=ServiceVersion.objects.only("id", "content_hash", "service_doc"),
+            )
         )
         .order_by("-filed_at", "-pk")
     )
@@ -354,13 +388,21 @@ def grievance_services() -> QuerySet[Service]:
     return services_for_filing().filter(kind=ServiceKind.GRIEVANCE)
 
 
-def helpline_calls_of(*, agent, limit: int = 20) -> list[HelplineCall]:
-    """The agent's own latest calls."""
+def helpline_calls_of(*, agent) -> QuerySet[HelplineCall]:
+    """The agent's own calls, the latest first: page them."""
     helpline_agent_check(agent)
-    return list(
+    return (
         HelplineCall.objects.filter(agent=agent)
         .select_related("application")
-        .order_by("-at", "-pk")[:limit]
+        .only(
+            "at",
+            "kind",
+            "caller_mobile",
+            "applications_named",
+            "reference_asked",
+            "application__reference",
+        )
+        .order_by("-at", "-pk")
     )
 
 
@@ -378,7 +420,14 @@ def helpline_registration_of(*, agent, reference: str) -> HelplineCall:
         raise NotFound(f"No grievance {reference} registered by you.") from None
 
 
-def status_for_caller(*, mobile: str, reference: str = "", limit: int = 20) -> list[dict]:
+def applications_made_with(*, mobile: str) -> int:
+    """How many applications were made with this mobile number (counted by the database)."""
+    return Application.objects.filter(applicant_mobile=mobile).count()
+
+
+def status_for_caller(
+    *, mobile: str, reference: str = "", limit: int = STATUS_ANSWER_LIMIT
+) -> list[dict]:
     """What public tracking would show the caller: with a reference, that application if it
     was made with this mobile; without, every application made with this mobile, newest
     first. Never an application whose registered mobile is another."""

@@ -50,6 +50,7 @@ from .models import AssistedDraft, ServiceCentre
 
 LANGUAGE = selectors.LANGUAGE
 FILED_PAGE_SIZE = 50
+CALLS_PAGE_SIZE = 20
 # Codes one operator may send in an hour, across citizens: a busy counter sends many, a
 # script sends far more. Each number's own limits (citizens.services) apply as well.
 CODES_PER_OPERATOR_PER_HOUR = 60
@@ -416,7 +417,8 @@ def issued_file_view(
 
 def filed_view(request: HttpRequest) -> HttpResponse:
     centre = _centre(request)
-    filings = selectors.filings_at_centre_of(operator=request.user)
+    filings = selectors.filings_listed_at_centre_of(operator=request.user)
+    # A page past the last is the last page: the list grows while an operator reads it.
     page = Paginator(filings, FILED_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -443,7 +445,7 @@ def _agent(request: HttpRequest) -> None:
 def helpline_status_view(request: HttpRequest) -> HttpResponse:
     _agent(request)
     form = StatusQueryForm(request.POST or None)
-    results = None
+    results, made = None, 0
     if request.method == "POST" and form.is_valid():
         try:
             results = services.helpline_status_answer(
@@ -453,13 +455,18 @@ def helpline_status_view(request: HttpRequest) -> HttpResponse:
             )
         except ValidationFailed as exc:
             _form_errors_from(form, exc)
+        else:
+            if len(results) >= selectors.STATUS_ANSWER_LIMIT:
+                made = selectors.applications_made_with(mobile=form.cleaned_data["mobile"])
+    calls = Paginator(selectors.helpline_calls_of(agent=request.user), CALLS_PAGE_SIZE)
     return render(
         request,
         "channels/helpline_status.html",
         {
             "form": form,
             "results": results,
-            "calls": selectors.helpline_calls_of(agent=request.user),
+            "made": made,
+            "calls": calls.get_page(request.GET.get("calls")),
         },
         status=400 if form.errors else 200,
     )
