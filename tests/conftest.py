@@ -64,12 +64,17 @@ def celery_may_wait_for_results():
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Rate-limit counters live in the cache; each test starts with none."""
+    """Rate-limit counters live in the cache; each test starts with none. The per-process
+    caches of places, holidays and sites too: a test's rows are rolled back after it."""
     from django.core.cache import cache
 
+    from seva.core.process_cache import process_caches_clear
+
     cache.clear()
+    process_caches_clear()
     yield
     cache.clear()
+    process_caches_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -260,11 +260,19 @@ def documents_check_claimable(
     another application (a correction may keep `application`'s own), and fits its field;
     else errors keyed `data.<path>`. An upload already sent with another application raises
     DocumentsTaken naming it: that is the answer to the same request sent twice, whether the
-    second arrives while the first is being filed (then `documents_lock` catches it) or after."""
+    second arrives while the first is being filed (then `documents_lock` or `documents_claim`
+    catches it) or after. One query for all of them."""
     owner_ids = {o.pk for o in owners if o is not None}
+    fields = list(document_fields(schema, data))
+    by_token = {
+        d.token: d
+        for d in Document.objects.filter(
+            token__in={token for _path, token, _schema in fields}, owner_id__in=owner_ids
+        )
+    }
     found, errors = [], {}
-    for path, token, field_schema in document_fields(schema, data):
-        document = Document.objects.filter(token=token, owner_id__in=owner_ids).first()
+    for path, token, field_schema in fields:
+        document = by_token.get(token)
         spec = field_schema.get("x-file") or {}
         if document is not None and document.application_id not in (
             None,
@@ -282,6 +290,27 @@ def documents_check_claimable(
         else:
             found.append(document)
     return found, errors
+
+
+def documents_claim(documents: list[Document], application: Application) -> None:
+    """Claim `documents` for the new `application`, in one statement: each must still be
+    unclaimed. Two submissions naming the same uploads take turns on their rows; the second
+    finds one taken and raises DocumentsTaken, which rolls back everything it made."""
+    if not documents:
+        return
+    ids = {d.pk for d in documents}
+    claimed = Document.objects.filter(pk__in=ids, application__isnull=True).update(
+        application=application
+    )
+    if claimed != len(ids):
+        taker = (
+            Document.objects.filter(pk__in=ids)
+            .exclude(application=application)
+            .exclude(application__isnull=True)
+            .values_list("application__reference", flat=True)
+            .first()
+        )
+        raise DocumentsTaken(taker or "")
 
 
 def documents_lock(documents: list[Document], *, application: Application | None = None) -> None:

@@ -1,8 +1,7 @@
 """Reference numbers a citizen can read out on the phone: HR-REV-INC-2026-000123."""
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection
 
 from .models import ReferenceCounter
 
@@ -12,19 +11,23 @@ def reference_prefix(*, department_short_code: str, service_reference_code: str)
 
 
 def next_reference(*, prefix: str, year: int) -> str:
-    """The next number for this prefix and year.
+    """The next number for this prefix and year, in one statement that creates the counter on
+    first use (INSERT … ON CONFLICT DO UPDATE … RETURNING).
 
-    Must run inside the transaction that creates the application: the UPDATE holds the
-    counter's row lock until commit, so concurrent submissions queue for it, and a
-    rolled-back submission gives its number back.
+    Called before the submission's transaction (docs/adr/0022): the counter's row, which
+    every submission to the service shares, is then locked for this one statement instead of
+    the whole submission. Numbers are unique and increase in the order submissions reach
+    the counter; a submission that fails after taking its number (two tabs sending one draft
+    at the same moment, a database error) leaves that number unused. Inside a caller's
+    transaction the lock lasts until that commits, and a rollback gives the number back.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("next_reference must be called inside a transaction")
-    ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
-    ReferenceCounter.objects.filter(prefix=prefix, year=year).update(
-        last_number=F("last_number") + 1
-    )
-    number = ReferenceCounter.objects.values_list("last_number", flat=True).get(
-        prefix=prefix, year=year
-    )
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (prefix, year, last_number) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (prefix, year) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [prefix, year],
+        )
+        (number,) = cursor.fetchone()
     return f"{prefix}-{year}-{number:06d}"

@@ -33,7 +33,7 @@ from seva.formschemas.validation import (
 )
 from seva.org.models import Department, Jurisdiction, JurisdictionLevel, Role
 from seva.org.routing import HolderFlag, route_holder
-from seva.org.selectors import jurisdiction_ancestor_at, working_calendar_for
+from seva.org.selectors import place_chain, place_chain_of_path, working_calendar_for
 from seva.workflows.clock import DayType, Pause, WorkingCalendar, due_date
 from seva.workflows.engine import ANSWERS_GIVEN, CITIZEN, SYSTEM, State, Transition, Workflow
 
@@ -44,6 +44,7 @@ from .documents import (
     attachments_check_count,
     documents_attach,
     documents_check_claimable,
+    documents_claim,
     documents_lock,
 )
 from .models import (
@@ -134,16 +135,18 @@ def _held_at(application: Application, state: State) -> str:
     path = application.place_path
     if not (state.place_from or state.held_at):
         return path
-    place = None
+    chain: list[Jurisdiction] = []
     if state.place_from:
         code = get_path(application.data, state.place_from)
         if isinstance(code, str):
-            place = Jurisdiction.objects.filter(code=code).first()
-    if place is None:
-        place = Jurisdiction.objects.filter(path=path).first()
-    if place is not None and state.held_at:
-        place = jurisdiction_ancestor_at(place, state.held_at) or place
-    return place.path if place is not None else path
+            chain = place_chain(code)
+    if not chain:
+        chain = place_chain_of_path(path)
+    if not chain:
+        return path
+    if state.held_at:
+        chain = [j for j in chain if j.level == state.held_at] or chain
+    return chain[-1].path
 
 
 def _enter_state(
@@ -208,11 +211,15 @@ def _record(
     data: dict | None = None,
     counts_as: str = "",
     within_stage_deadline: bool | None = None,
+    sequence: int | None = None,
 ) -> ApplicationEvent:
-    last = application.events.order_by("-sequence").values_list("sequence", flat=True).first()
+    """A row in the file's history; `sequence` is known on submission (1), else the next."""
+    if sequence is None:
+        last = application.events.order_by("-sequence").values_list("sequence", flat=True)
+        sequence = (last.first() or 0) + 1
     return ApplicationEvent.objects.create(
         application=application,
-        sequence=(last or 0) + 1,
+        sequence=sequence,
         kind=kind,
         at=at,
         actor=actor,
@@ -254,19 +261,18 @@ def _notify(
     lifecycle.entered.notify(lifecycle.Entered(application, event_row))
 
 
-def _route(spec: ServiceSpec, data: dict) -> tuple[Jurisdiction, Jurisdiction]:
-    """(office, place): the place the applicant gave, and the office that processes the
-    application there, the node at the service's processing level above that place."""
+def _route(spec: ServiceSpec, data: dict) -> tuple[Jurisdiction, list[Jurisdiction]]:
+    """(office, chain): the office that processes the application in the place the applicant
+    gave (the node at the service's processing level above it), and that place with every
+    node above it, from the root down (org.selectors.place_chain, cached per process)."""
     field = spec.applicant.jurisdiction_field
     code = get_path(data, field)
     level = spec.processing_level
-    place = Jurisdiction.objects.filter(code=code).first() if isinstance(code, str) else None
-    if place is None or LEVEL_ORDER.index(place.level) < LEVEL_ORDER.index(level):
+    chain = place_chain(code) if isinstance(code, str) else []
+    office = next((j for j in chain if j.level == level), None)
+    if office is None or LEVEL_ORDER.index(chain[-1].level) < LEVEL_ORDER.index(level):
         raise ValidationFailed({f"data.{field}": [_("Choose a place from the list.")]})
-    office = jurisdiction_ancestor_at(place, level)
-    if office is None:  # pragma: no cover - the tree always has every level above a tehsil
-        raise ValidationFailed({f"data.{field}": [_("Choose a place from the list.")]})
-    return office, place
+    return office, chain
 
 
 def _checked_form_data(
@@ -299,13 +305,10 @@ def _checked_form_data(
     return mask_sensitive(schema, data), documents
 
 
-def _district_and_tehsil(place: Jurisdiction) -> tuple[Jurisdiction | None, Jurisdiction | None]:
-    found = {
-        j.level: j
-        for j in Jurisdiction.objects.covering(place).filter(
-            level__in=[JurisdictionLevel.DISTRICT, JurisdictionLevel.TEHSIL]
-        )
-    }
+def _district_and_tehsil(
+    chain: list[Jurisdiction],
+) -> tuple[Jurisdiction | None, Jurisdiction | None]:
+    found = {j.level: j for j in chain}
     return found.get(JurisdictionLevel.DISTRICT), found.get(JurisdictionLevel.TEHSIL)
 
 
@@ -331,22 +334,25 @@ def application_submit(
         raise ValidationFailed({"service": [_("This service is not open for applications.")]})
     data, documents = _checked_form_data(version, data, owners=[applicant, filed_by])
     spec = version.spec
-    office, place = _route(spec, data)
-    district, tehsil = _district_and_tehsil(place)
+    office, chain = _route(spec, data)
+    place = chain[-1]
+    district, tehsil = _district_and_tehsil(chain)
     workflow = workflow_for(version)
     initial = workflow.state(workflow.initial)
     calendar = working_calendar_for(office)
+    # The number first, in a statement of its own: the counter's row is locked for that
+    # statement only, not for the whole submission (references.next_reference).
+    reference = next_reference(
+        prefix=reference_prefix(
+            department_short_code=service.department.short_code,
+            service_reference_code=spec.reference_code,
+        ),
+        year=timezone.localdate(at).year,
+    )
 
     with transaction.atomic():
-        documents_lock(documents)
         application = Application(
-            reference=next_reference(
-                prefix=reference_prefix(
-                    department_short_code=service.department.short_code,
-                    service_reference_code=spec.reference_code,
-                ),
-                year=timezone.localdate(at).year,
-            ),
+            reference=reference,
             service=service,
             service_version=version,
             department=service.department,
@@ -369,8 +375,8 @@ def application_submit(
         )
         application.apply_step(_Submission(target=initial.code))
         _enter_state(application, workflow=workflow, state=initial, at=at, calendar=calendar)
-        application.save()
-        documents_attach(documents, application)
+        application.save(force_insert=True)
+        documents_claim(documents, application)
         event = _record(
             application,
             kind=ApplicationEvent.Kind.SUBMITTED,
@@ -379,9 +385,13 @@ def application_submit(
             actor_role=CITIZEN if (filed_by or applicant) == applicant else channel,
             action="submit",
             from_state=NEW,
+            sequence=1,
         )
-        lifecycle.submitted.notify(lifecycle.Submitted(application))
         _notify(application, events=initial.sms_on_enter, event_row=event)
+        # After the SMS: the rollups' rows are the ones every submission in the district and
+        # department shares, so they are locked as late as can be. Before any automatic
+        # step, which moves the file from where it was counted.
+        lifecycle.submitted.notify(lifecycle.Submitted(application))
         _consultations_open(application, state=initial, at=at, calendar=calendar)
         _take_automatic_steps(application, workflow=workflow, at=at)
     return application

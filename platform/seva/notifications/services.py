@@ -16,6 +16,7 @@ from seva.applications import events as lifecycle
 from seva.applications.models import Application
 from seva.citizens import events as citizens_events
 from seva.citizens.models import CitizenProfile
+from seva.core.inserts import insert_unless_exists
 
 from .backends import PermanentFailure, TemporaryFailure, email_send, sms_backend
 from .models import Channel, OutboxMessage, OutboxStatus
@@ -43,22 +44,21 @@ def outbox_enqueue(
 ) -> OutboxMessage | None:
     """Write one message to the outbox, in the caller's transaction, and hand it to a worker
     once that commits. None when a message with this key exists: it is never sent twice."""
-    message, created = OutboxMessage.objects.get_or_create(
+    message = OutboxMessage(
         idempotency_key=idempotency_key,
-        defaults={
-            "channel": channel,
-            "recipient": recipient,
-            "user": user,
-            "language": language,
-            "event": event,
-            "application": application,
-            "dlt_template_id": dlt_template_id,
-            "subject": subject,
-            "body": body,
-            "created_at": at,
-        },
+        channel=channel,
+        recipient=recipient,
+        user=user,
+        language=language,
+        event=event,
+        application=application,
+        dlt_template_id=dlt_template_id,
+        subject=subject,
+        body=body,
+        created_at=at,
     )
-    if not created:
+    # One statement, no savepoint: this is on the path of every submission and step.
+    if not insert_unless_exists(message, conflict=["idempotency_key"]):
         return None
     outbox_deliver_after_commit(message)
     return message

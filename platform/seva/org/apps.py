@@ -8,4 +8,5 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the jurisdiction tree as the form layer's source of places.
-        from . import places  # noqa: F401, PLC0415
+        # Changes to places and holidays reach every process's caches of them.
+        from . import places, signals  # noqa: F401, PLC0415

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from seva.core.errors import ValidationFailed
+from seva.core.process_cache import process_caches_changed
 
 from .events import HolidaysChanged, holidays_changed
 from .models import LEVEL_DEPTH, Holiday, Jurisdiction, JurisdictionLevel
@@ -57,6 +58,7 @@ def jurisdiction_upsert(
         Jurisdiction.objects.filter(pk=node.pk).update(
             name_en=name_en, name_hi=name_hi, level=level, parent=parent, path=path
         )
+        process_caches_changed()  # an update() sends no signal: tell the caches here
         node.refresh_from_db()
     return node
 

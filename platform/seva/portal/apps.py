@@ -8,4 +8,5 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the pages' listener: they follow the services the definitions offer.
-        from . import pages  # noqa: F401, PLC0415
+        # A changed Site or theme reaches every process's cache of them.
+        from . import pages, signals  # noqa: F401, PLC0415

@@ -1,9 +1,8 @@
 from django.conf import settings
 from django.utils import translation
-from wagtail.models import Site
 
 from . import selectors
-from .themes import current_theme
+from .themes import current_theme, site_facts
 
 
 def portal(request) -> dict:
@@ -21,5 +20,7 @@ def portal(request) -> dict:
 
 def _site_name(request) -> str:
     """The name of the Wagtail Site this host is (a department's portal has its own)."""
-    site = Site.find_for_request(request)
-    return (site and site.site_name) or settings.WAGTAIL_SITE_NAME
+    name = getattr(request, "site_name", None)
+    if name is None:  # a request the theme middleware did not see
+        name = site_facts(request)[1]
+    return name or settings.WAGTAIL_SITE_NAME
