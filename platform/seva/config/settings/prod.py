@@ -19,6 +19,9 @@ def _required(name: str) -> str:
 # ------------------------------------------------------------------------------
 DEBUG = False
 SECRET_KEY = _required("SECRET_KEY")
+# Former keys, newest first, still accepted while what they signed runs out (sessions, API
+# tokens' password fingerprints): rotating SECRET_KEY signs no one out (docs/operations.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Production settings need ALLOWED_HOSTS (comma-separated).")
