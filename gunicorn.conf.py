@@ -30,6 +30,10 @@ max_requests = int(os.environ.get("SEVA_WEB_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10
 # Behind the load balancer: the client's address from its header, if it is trusted.
 forwarded_allow_ips = os.environ.get("SEVA_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 24+ opens a control socket in ~/.gunicorn by default: a write to the disk (refused
+# on a read-only root file system) and one path for every server of the same user. Nothing
+# of Seva's uses it; workers are managed with signals.
+control_socket_disable = True
 
 accesslog = "-"
 errorlog = "-"

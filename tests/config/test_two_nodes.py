@@ -69,6 +69,7 @@ class Cluster:
     worker: Process
     gateway: FakeGateway
     store: ObjectStore
+    read_only: bool
     mobiles: list[str] = field(default_factory=list)
     browsers: list[Browser] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
@@ -120,12 +121,16 @@ def cluster(request, tmp_path, static_dir, object_store, db) -> Iterator[Cluster
         SEVA_SMS_BACKEND="seva.notifications.backends.HttpGatewayBackend",
         SEVA_SMS_GATEWAY_URL=gateway.url,
     )
+    if prefix:
+        # A home folder the processes cannot write either, as in the image.
+        env["HOME"] = str(tmp_path)
     made = Cluster(
         a=web_node("node A", env, tmp_path / "a.log", prefix),
         b=web_node("node B", env, tmp_path / "b.log", prefix),
         worker=celery_worker(env, tmp_path / "worker.log", prefix),
         gateway=gateway,
         store=object_store,
+        read_only=bool(prefix),
     )
     try:
         for process in (made.worker, made.a, made.b):
@@ -229,6 +234,11 @@ def test_two_nodes_and_a_worker_share_one_state(cluster):
         assert delivered == expected
         references = [m["reference"] for m in cluster.gateway.received]
         assert len(set(references)) == len(references)
+
+        # On the read-only disk, no process tried a write and carried on without it.
+        if cluster.read_only:
+            for process in (a, b, cluster.worker):
+                assert "Read-only file system" not in process.log.read_text(), process.name
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n{cluster.logs()}") from exc
 
