@@ -1193,6 +1193,8 @@ NOT_ABOUT_AN_APPLICATION = {
     "(tests/config/test_health.py)",
     "readyz": "for load balancers: ok or unavailable for each of the database, the cache, the "
     "file store and the migrations, nothing else",
+    "metrics": "for Prometheus with its bearer token, a 404 to anyone else; counts by service "
+    "and URL pattern, never an application (tests/config/test_metrics.py)",
     "portal:csp-report": "browsers' reports of content the policy blocked; logged, nothing "
     "shown (tests/config/test_csp.py)",
     "portal:login": "signing in by OTP",

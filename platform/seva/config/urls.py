@@ -11,12 +11,14 @@ from seva.accounts import urls as accounts_urls
 from seva.accounts import views as accounts_views
 from seva.api import views as api_views
 
-from . import health
+from . import health, metrics
 
 urlpatterns = [
     # For load balancers: the process answers; it can serve (seva.config.health).
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # For Prometheus, with its bearer token; a 404 to anyone else (seva.config.metrics).
+    path("metrics", metrics.metrics, name="metrics"),
     # Staff sign-in is Seva's own (password, then the second factor), ahead of the Wagtail
     # admin's and the Django admin's, which would sign in on the password alone.
     path(

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from ..sentry import sentry_start
 from ..storage import s3_storage_from_environ
 from .base import *  # noqa: F403
 from .base import DATABASES, INSTALLED_APPS, cache_from_url, env_bool, env_list
@@ -54,7 +55,7 @@ CACHES = {"default": cache_from_url(_required("SEVA_CACHE_URL"))}
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # Load balancers ask for health on the node itself, over plain HTTP: answered, not redirected.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))  # noqa: F405
@@ -91,4 +92,28 @@ if SEVA_DEMO_SMS_BOX:  # noqa: F405
     raise ImproperlyConfigured(
         "SEVA_DEMO_SMS_BOX is on: the demo SMS box shows every sign-in code and must never "
         "run in production. Unset SEVA_DEMO_SMS_BOX."
+    )
+
+# ------------------------------------------------------------------------------
+# Logs, metrics and errors (ADR 0022, docs/operations.md)
+# ------------------------------------------------------------------------------
+# JSON lines for the log collector, unless the operator asks for text.
+SEVA_LOG_FORMAT = os.environ.get("SEVA_LOG_FORMAT", "json").strip().lower()  # noqa: F405
+if SEVA_LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("SEVA_LOG_FORMAT must be text or json.")
+LOGGING["handlers"]["console"]["formatter"] = SEVA_LOG_FORMAT  # noqa: F405
+# Sentry, only when its DSN is set: no personal data (seva.config.sentry).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()  # noqa: F405
+if SENTRY_DSN:
+    try:
+        _traces = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0") or 0)  # noqa: F405
+    except ValueError:
+        _traces = -1.0
+    if not 0 <= _traces <= 1:
+        raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1.")
+    sentry_start(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),  # noqa: F405
+        release=os.environ.get("SENTRY_RELEASE") or None,  # noqa: F405
+        traces_sample_rate=_traces,
     )
