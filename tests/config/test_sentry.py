@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -186,6 +187,7 @@ def test_an_unhandled_error_reaches_sentry_without_personal_data():
     assert event["environment"] == "staging" and event["release"] == "seva@2026.12.1"
     assert event["request"]["method"] == "POST"
     assert event["request"]["url"].endswith("/fails/")
+    assert re.fullmatch(r"[0-9a-f]{32}", event["tags"]["request_id"])  # to find its log lines
     everything = b"".join(body for _, body in server.received)
     for personal in (MOBILE, COOKIE, ADDRESS, "Asha", "partner-secret-key", "abc"):
         assert personal.encode() not in everything, personal

@@ -99,7 +99,7 @@ def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
 def _outbox() -> Iterator[Metric]:
     unsent = OutboxMessage.objects.filter(status=OutboxStatus.PENDING)
     # Two reads of the (status, created_at) index: the count stops at the cap.
-    depth = unsent.values("pk")[:OUTBOX_COUNT_CAP].count()
+    depth = unsent.order_by().values("pk")[:OUTBOX_COUNT_CAP].count()
     oldest = unsent.aggregate(oldest=Min("created_at"))["oldest"]
     age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
     yield _gauge(

@@ -14,6 +14,8 @@ import sentry_sdk
 from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
 
+from seva.core.requestid import current_request_id
+
 # An Indian mobile number (10 digits from 6-9, with or without +91/0), an Aadhaar-like run of
 # 12 digits: whatever a message, a breadcrumb or an exception's text might quote.
 _DIGITS = re.compile(
@@ -39,6 +41,10 @@ def without_personal_data(event: Any, hint: Any) -> Any:
         for key in ("query_string", "data", "cookies", "env"):
             request.pop(key, None)
     event.pop("user", None)
+    # The request's id (seva.core.requestid): the way from the event to its log lines.
+    request_id = current_request_id.get()
+    if request_id:
+        event.setdefault("tags", {})["request_id"] = request_id
     return _masked(event)
 
 
