@@ -22,7 +22,7 @@ from django.db import connection
 from django.db.models import Q, Sum
 
 from seva.core.errors import ActionNotAllowed
-from seva.definitions.models import Service
+from seva.definitions.models import Service, ServiceVersion
 from seva.org.models import Department, Jurisdiction, JurisdictionLevel, Oversight
 from seva.org.selectors import posting_sees_everything, postings_active
 
@@ -245,9 +245,15 @@ def _names(by: str, keys: set[int], language: str) -> dict[int, tuple[str, str]]
         rows = Department.objects.filter(pk__in=keys).values_list("pk", f"name_{suffix}", "code")
         names = {pk: (name, code) for pk, name, code in rows}
     elif by == "service":
+        # Every service (a few hundred short rows) rather than a long list of keys to match.
+        services = Service.objects.filter(pk__in=keys) if len(keys) <= 50 else Service.objects
+        rows = [
+            row for row in services.values_list("pk", "code", "current_version") if row[0] in keys
+        ]
+        texts = _version_names({version for _pk, _code, version in rows if version})
         names = {
-            service.pk: (_service_name(service, language), service.code)
-            for service in Service.objects.filter(pk__in=keys).select_related("current_version")
+            pk: (_service_name(code, texts.get(version), language), code)
+            for pk, code, version in rows
         }
     else:
         rows = Jurisdiction.objects.filter(pk__in=keys).values_list("pk", f"name_{suffix}", "code")
@@ -256,10 +262,30 @@ def _names(by: str, keys: set[int], language: str) -> dict[int, tuple[str, str]]
     return names
 
 
-def _service_name(service: Service, language: str) -> str:
-    if service.current_version is None:
-        return service.code
-    name = service.current_version.spec.name
+# The names of service versions, kept for the process's life: a version never changes. Read
+# out of the version's document by the database, once: loading 550 versions (forms and
+# workflows) to name a board's rows would take seconds, and even their names alone tens of
+# milliseconds (the documents are compressed).
+_VERSION_NAMES: dict[int, dict] = {}
+_VERSION_NAMES_KEPT = 20_000
+
+
+def _version_names(versions: set[int]) -> dict[int, dict]:
+    missing = versions - set(_VERSION_NAMES)
+    if missing:
+        if len(_VERSION_NAMES) + len(missing) > _VERSION_NAMES_KEPT:
+            _VERSION_NAMES.clear()
+        _VERSION_NAMES.update(
+            ServiceVersion.objects.filter(pk__in=missing).values_list("pk", "service_doc__name")
+        )
+    return {version: _VERSION_NAMES[version] for version in versions if version in _VERSION_NAMES}
+
+
+def _service_name(code: str, name: dict | None, language: str) -> str:
+    """The service's name in `language` (English when it has none), from its current
+    version's document (`ServiceSpec.name` is the same texts); the code without a version."""
+    if not name:
+        return code
     return name.get(language) or name["en"]
 
 

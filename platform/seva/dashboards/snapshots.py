@@ -76,16 +76,12 @@ def history_attach(rows: list[BoardRow], by: str, today: dt.date) -> None:
     if by not in SNAPSHOT_GROUPINGS or not rows:
         return
     months = months_before(today, HISTORY_MONTHS)
+    snapshots = ScoreSnapshot.objects.filter(by=by, month__in=months)
+    if len(rows) <= 50:  # a long list of keys costs more than the few rows it leaves out
+        snapshots = snapshots.filter(key_id__in=[row.key for row in rows])
     stored = {
-        (snapshot.month, snapshot.key_id): snapshot
-        for snapshot in ScoreSnapshot.objects.filter(
-            by=by, month__in=months, key_id__in=[row.key for row in rows]
-        ).only("month", "key_id", "score", "rank")
+        (month, key_id): (score, rank)
+        for month, key_id, score, rank in snapshots.values_list("month", "key_id", "score", "rank")
     }
     for row in rows:
-        row.history = [
-            (month, stored[(month, row.key)].score, stored[(month, row.key)].rank)
-            if (month, row.key) in stored
-            else (month, None, None)
-            for month in months
-        ]
+        row.history = [(month, *stored.get((month, row.key), (None, None))) for month in months]

@@ -9,10 +9,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from seva.applications.models import Application
-from seva.dashboards.boards import BoardFilters, BoardRow
+from seva.dashboards.boards import GROUPINGS, BoardFilters, BoardRow
+from seva.dashboards.charts import weekly_trend
 from seva.dashboards.selectors import rts_board
 
 
@@ -27,14 +29,15 @@ class Case:
     note: str = ""
 
 
-def cases(today: dt.date) -> list[Case]:
-    """The district and department boards over all time (the page as it opens), over the
-    last three whole months (the monthly review), and over the last 91 days."""
+def cases(today: dt.date, boards: list[str] | tuple[str, ...] = tuple(GROUPINGS)) -> list[Case]:
+    """The boards by district, department, service, tehsil and office over all time (the
+    page as it opens), over the last three whole months (the monthly review), and over the
+    last 91 days."""
     this_month = today.replace(day=1)
     last_month_end = this_month - dt.timedelta(days=1)
     three_back = (this_month - dt.timedelta(days=80)).replace(day=1)
     found = []
-    for by in ("district", "department"):
+    for by in boards:
         found += [
             Case(f"{by} board, all time", BoardFilters(by=by)),
             Case(
@@ -73,7 +76,7 @@ def board_from_rollups(user, filters: BoardFilters, today: dt.date) -> dict[int,
 
 def board_direct(filters: BoardFilters, today: dt.date) -> dict[int, tuple]:
     """The same columns by one GROUP BY over the applications table."""
-    column = {"district": "district_id", "department": "department_id"}[filters.by]
+    column = GROUPINGS[filters.by]
     zone = timezone.get_current_timezone()
     since = until = None
     if filters.start:
@@ -115,3 +118,38 @@ def board_direct(filters: BoardFilters, today: dt.date) -> dict[int, tuple]:
         if numbers[0] or numbers[1] or numbers[4]:
             found[key] = numbers
     return found
+
+
+def trend_from_rollups(user, today: dt.date) -> list[tuple]:
+    """The board's weekly trend as the page draws it (the state's daily table)."""
+    return [
+        (p.week, p.received, p.disposed, p.beyond)
+        for p in weekly_trend(user=user, filters=BoardFilters(), today=today)
+    ]
+
+
+def trend_direct(today: dt.date, weeks: int = 12) -> list[tuple]:
+    """The same weekly points counted from the applications table."""
+    zone = timezone.get_current_timezone()
+    first_monday = today - dt.timedelta(days=today.weekday()) - dt.timedelta(weeks=weeks - 1)
+    since = dt.datetime.combine(first_monday, dt.time.min, tzinfo=zone)
+    until = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    points = {first_monday + dt.timedelta(weeks=n): [0, 0, 0] for n in range(weeks)}
+    received = (
+        Application.objects.filter(submitted_at__gte=since, submitted_at__lt=until)
+        .annotate(week=TruncWeek("submitted_at"))
+        .values("week")
+        .annotate(n=Count("pk"))
+    )
+    for values in received:
+        points[timezone.localdate(values["week"])][0] = values["n"]
+    closed = (
+        Application.objects.filter(closed_at__gte=since, closed_at__lt=until)
+        .exclude(outcome="withdrawn")
+        .annotate(week=TruncWeek("closed_at"))
+        .values("week")
+        .annotate(n=Count("pk"), beyond=Count("pk", filter=Q(closed_within_rts=False)))
+    )
+    for values in closed:
+        points[timezone.localdate(values["week"])][1:] = [values["n"], values["beyond"]]
+    return [(week, *counts) for week, counts in sorted(points.items())]
