@@ -52,7 +52,13 @@ _replaced: dict[str, Token[str | None]] = {}
 
 @task_prerun.connect
 def enter_request_id(task_id: str | None = None, task: Any = None, **kwargs: Any) -> None:
-    carried = sane_request_id(getattr(getattr(task, "request", None), REQUEST_ID_HEADER, None))
+    request = getattr(task, "request", None)
+    # A worker's request has the message's headers as attributes; an eager one (apply) keeps
+    # them in `headers`.
+    carried = sane_request_id(
+        getattr(request, REQUEST_ID_HEADER, None)
+        or (getattr(request, "headers", None) or {}).get(REQUEST_ID_HEADER)
+    )
     request_id = carried or current_request_id.get() or new_request_id()
     if task_id is not None:
         _replaced[task_id] = current_request_id.set(request_id)
