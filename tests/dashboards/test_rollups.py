@@ -30,6 +30,9 @@ from seva.dashboards.models import (
     RtsAreaOpen,
     RtsDaily,
     RtsOpen,
+    RtsPlaceMonthly,
+    RtsServiceTotal,
+    RtsStateDaily,
 )
 from seva.dashboards.selectors import rollups_differences, rts_board
 from seva.dashboards.services import (
@@ -230,3 +233,22 @@ def test_the_reconciliation_reports_a_drift_and_the_rebuild_repairs_it(user, cap
     with pytest.raises(SystemExit):
         call_command("reconcile_rollups")
     assert f"area monthly ({month.month!r}, {month.district_id}" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_the_reconciliation_covers_the_service_place_and_state_tables(user, capsys):
+    rng = random.Random(11)
+    for hours in range(4):
+        _submit(user, rng, ist(2026, 10, 1, 10) + dt.timedelta(hours=hours))
+    for model, name in (
+        (RtsServiceTotal, "service total"),
+        (RtsPlaceMonthly, "place monthly"),
+        (RtsStateDaily, "state daily"),
+    ):
+        row = model.objects.first()
+        model.objects.filter(pk=row.pk).update(received=row.received + 1)
+        with pytest.raises(SystemExit):
+            call_command("reconcile_rollups")
+        assert f"{name} (" in capsys.readouterr().out
+        call_command("reconcile_rollups", "--fix")
+        assert rollups_differences() == []

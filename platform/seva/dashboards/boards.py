@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Q, Sum
 
 from seva.core.errors import ActionNotAllowed
@@ -246,14 +246,16 @@ def _names(by: str, keys: set[int], language: str) -> dict[int, tuple[str, str]]
         names = {pk: (name, code) for pk, name, code in rows}
     elif by == "service":
         # Every service (a few hundred short rows) rather than a long list of keys to match.
-        services = Service.objects.filter(pk__in=keys) if len(keys) <= 50 else Service.objects
-        rows = [
-            row for row in services.values_list("pk", "code", "current_version") if row[0] in keys
-        ]
-        texts = _version_names({version for _pk, _code, version in rows if version})
+        services = Service.objects.all() if len(keys) > 50 else Service.objects.filter(pk__in=keys)
+        versions = {
+            pk: (code, version)
+            for pk, code, version in services.values_list("pk", "code", "current_version")
+            if pk in keys
+        }
+        texts = _version_names({version for _code, version in versions.values() if version})
         names = {
             pk: (_service_name(code, texts.get(version), language), code)
-            for pk, code, version in rows
+            for pk, (code, version) in versions.items()
         }
     else:
         rows = Jurisdiction.objects.filter(pk__in=keys).values_list("pk", f"name_{suffix}", "code")
@@ -296,10 +298,10 @@ class CoarseFamily:
     of a date range come from `daily`."""
 
     columns: frozenset[str]
-    total: type
-    monthly: type
-    daily: type
-    open: type
+    total: type[models.Model]
+    monthly: type[models.Model]
+    daily: type[models.Model]
+    open: type[models.Model]
 
 
 # From the coarsest: the first family that holds what a board asks for is read.

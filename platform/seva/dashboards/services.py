@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Case, Count, Q, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -78,7 +78,7 @@ class Rollup:
     "all" time with the files open now; or the "open" files by due date and clock state),
     its unique key and its counts."""
 
-    model: type
+    model: type[models.Model]
     dimensions: tuple[str, ...]
     key: tuple[str, ...]
     period: str
@@ -559,7 +559,7 @@ def stored_rollups() -> dict[str, dict[tuple, dict]]:
         others = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
         stored[name] = {
             rollup.key_of(row): row
-            for row in model.objects.values(*others)
+            for row in model._default_manager.values(*others)
             if any(row[c] for c in rollup.counts)
         }
     return stored
@@ -700,7 +700,7 @@ def rollups_rebuild() -> dict[str, int]:
             if name not in built:
                 cursor.execute(*_derived(name, built, today))
                 built.append(name)
-    return {name: rollup.model.objects.count() for name, rollup in ROLLUPS.items()}
+    return {name: rollup.model._default_manager.count() for name, rollup in ROLLUPS.items()}
 
 
 # ------------------------------------------------------------------------------
