@@ -19,6 +19,7 @@ caches hold plain values (never model instances that could be saved back) and ar
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -30,6 +31,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 GENERATION_KEY = "seva:process-cache-generation"
+log = logging.getLogger(__name__)
 V = TypeVar("V")
 _MISSING = object()
 
@@ -87,12 +89,18 @@ def process_caches_changed() -> None:
 
 
 def _bump() -> None:
+    generation: object
     try:
         cache.add(GENERATION_KEY, 0, timeout=None)
         generation = cache.incr(GENERATION_KEY)
     except ValueError:  # evicted between add and incr
         generation = time.time_ns()
         cache.set(GENERATION_KEY, generation, timeout=None)
+    except Exception:
+        # The shared cache is down: the change cannot be announced, but every process
+        # that cannot read the generation drops what it keeps at each check anyway.
+        log.warning("The shared cache is unreachable: the process caches' generation stays.")
+        generation = object()
     process_caches_clear()
     _state["generation"] = generation
     _state["checked_at"] = time.monotonic()

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from jsonschema import Draft202012Validator
 
 from seva.core.errors import ActionNotAllowed, NotFound, SevaError
+from seva.core.process_cache import ProcessCache
 from seva.expressions.language import ExpressionError, NotAnswered
 from seva.formschemas.rules import expression_value, with_computed
 from seva.formschemas.validation import build_validator
@@ -27,11 +28,26 @@ def service_list() -> QuerySet[Service]:
     )
 
 
+# Published versions never change: each process keeps the ones it has read (their form,
+# workflow and service file are tens of kilobytes of JSON to fetch and parse a request).
+_versions: ProcessCache[ServiceVersion] = ProcessCache("published service versions", maxsize=512)
+
+
 def service_get(*, code: str) -> Service:
+    """The open service `code`, with its department and current version (the version from the
+    process's cache: only the service's own small row is read)."""
     try:
-        return service_list().get(code=code)
+        service = Service.objects.select_related("department").get(
+            code=code, current_version__isnull=False
+        )
     except Service.DoesNotExist:
         raise NotFound(f"No service with code '{code}'.") from None
+    version_id = service.current_version_id
+    assert version_id is not None  # filtered above
+    service.current_version = _versions.get(
+        version_id, lambda: ServiceVersion.objects.get(pk=version_id)
+    )
+    return service
 
 
 # Versions never change, so what is compiled from one can be kept for the process's life.

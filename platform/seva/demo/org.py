@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from seva.core.process_cache import process_caches_changed
 from seva.definitions.models import Service
 from seva.org.models import Department, Jurisdiction, OfficerProfile, Posting, Role
 from seva.org.services import holidays_load, jurisdiction_tree_load
@@ -227,6 +228,7 @@ def _roster_seed(roster: list[dict], names: dict, named: set, group) -> list[Dem
         for username, role, department, place in wanted
         if (ids[username], role.id, getattr(department, "id", None), place.id) not in held
     )
+    process_caches_changed()  # bulk_create sends no signal: the routing caches are told here
     return [
         DemoLogin(
             username,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from seva.core.process_cache import ProcessCache
 from seva.org.models import Leave, Posting, PostingKind, Role
 from seva.workflows.engine import State
 
@@ -59,6 +60,23 @@ class Routing:
     ladder_index: int  # the rung of the state's escalation ladder
 
 
+# Who holds a new file where changes when an officer is posted, transferred or goes on leave:
+# a few times a day, against hundreds of files a minute. Each process keeps the answers
+# (plain ids) and drops them whenever a posting, a leave or a role is saved anywhere
+# (org.signals, seva.core.process_cache).
+_routes: ProcessCache[tuple[int | None, str, int, str]] = ProcessCache("routing", maxsize=8192)
+_roles: ProcessCache[tuple] = ProcessCache("roles", maxsize=1024)
+_ROLE_FIELDS = tuple(f.attname for f in Role._meta.concrete_fields)
+
+
+def _role(pk: int | None, code: str) -> Role:
+    """A fresh Role instance from the process's copy of the row (by id, or by code)."""
+    key = pk if pk is not None else code
+    lookup = {"pk": pk} if pk is not None else {"code": code}
+    row = _roles.get(key, lambda: Role.objects.values_list(*_ROLE_FIELDS).get(**lookup))
+    return Role.from_db("default", _ROLE_FIELDS, row)
+
+
 def route_holder(
     *, state: State, role_code: str, department_id: int, place_path: str, on: dt.date
 ) -> Routing:
@@ -68,6 +86,17 @@ def route_holder(
     if role_code not in ladder:  # a role off the ladder (back to the sender): that role only
         ladder = [role_code]
     start = ladder.index(role_code)
+    key = (tuple(ladder), start, department_id, place_path, on)
+    role_id, flag, index, code = _routes.get(
+        key,
+        lambda: _route(ladder, start, department_id=department_id, place_path=place_path, on=on),
+    )
+    return Routing(role=_role(role_id, code), flag=flag, ladder_index=index)
+
+
+def _route(
+    ladder: list[str], start: int, *, department_id: int, place_path: str, on: dt.date
+) -> tuple[int | None, str, int, str]:
     for index in range(start, len(ladder)):
         present = postings_present(
             role_code=ladder[index], department_id=department_id, place_path=place_path, on=on
@@ -80,7 +109,5 @@ def route_holder(
             flag = HolderFlag.ADDITIONAL_CHARGE
         else:
             flag = HolderFlag.NONE
-        return Routing(role=present[0].role, flag=flag, ladder_index=index)
-    return Routing(
-        role=Role.objects.get(code=ladder[start]), flag=HolderFlag.UNSTAFFED, ladder_index=start
-    )
+        return present[0].role_id, flag, index, ladder[index]
+    return None, HolderFlag.UNSTAFFED, start, ladder[start]

@@ -41,6 +41,11 @@ SEVA_DOCUMENT_DEMO_SIGNING = False
 _required("DATABASE_URL")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL=postgres://...")
+# Each web thread and worker keeps its connection for a minute instead of opening one a
+# request (a connection costs a few milliseconds and a process on the database server), and
+# checks it before reuse, so a restarted database costs one failed check, not an error.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "60"))  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = _required("CELERY_BROKER_URL")
 
 # ------------------------------------------------------------------------------
