@@ -8,9 +8,9 @@ each, and prints throughput, latency percentiles, SQL statements and the server'
 request, and the ratios. Everything it made is deleted at the end. Never used by the
 application itself.
 
-The bare endpoint is what a request costs with nothing of Seva's in it: it parses a JSON body
-and inserts it as one row (a table the benchmark creates and drops), through the same
-middleware as every request.
+The bare endpoint is what an API request costs with nothing of Seva's domain in it: the same
+middleware, token authentication, throttles and JSON parsing as a submission, then one JSON
+row inserted (into a table the benchmark creates and drops).
 """
 
 from __future__ import annotations
@@ -35,9 +35,11 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from seva.api.models import ApiToken
 from seva.api.tokens import api_token_issue
@@ -75,22 +77,22 @@ class StatementsCounted:
         return response
 
 
-@csrf_exempt
-def bare_insert(request: HttpRequest) -> HttpResponse:
-    """Parse the JSON body and insert it as one row: the floor under any submission."""
-    if request.method != "POST":
-        return JsonResponse({"detail": "POST a JSON body."}, status=405)
-    try:
-        body = json.loads(request.body)
-    except ValueError:
-        return JsonResponse({"detail": "Send JSON."}, status=400)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {BARE_TABLE} (data, created_at) VALUES (%s, now()) RETURNING id",
-            [json.dumps(body)],
-        )
-        (row_id,) = cursor.fetchone()
-    return JsonResponse({"id": row_id}, status=201)
+class BareInsert(APIView):
+    """The floor under any submission: an API request like a submission (the same
+    authentication by token, throttles, JSON parser and error handling from the API's
+    settings), whose work is to insert its JSON body as one row, in a transaction."""
+
+    def post(self, request: Request) -> Response:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {BARE_TABLE} (data, created_at) VALUES (%s, now()) RETURNING id",
+                [json.dumps(request.data)],
+            )
+            (row_id,) = cursor.fetchone()
+        return Response({"id": row_id}, status=201)
+
+
+bare_insert = BareInsert.as_view()
 
 
 # ------------------------------------------------------------------------------
@@ -187,11 +189,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def production_server(*, workers: int, threads: int, database_url: str, redis_url: str):
-    """gunicorn with gunicorn.conf.py and the bench settings on a free port; yields
-    (port, pid)."""
+def production_server(
+    *, workers: int, threads: int, database_url: str, redis_url: str, root: Path | None = None
+):
+    """gunicorn with gunicorn.conf.py and the bench settings on a free port, from this
+    checkout or another one at `root` (to measure an older commit); yields (port, pid)."""
     port = free_port()
-    root = Path(settings.REPO_DIR)
+    root = root or Path(settings.REPO_DIR)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "seva.config.settings.bench",
@@ -387,9 +391,11 @@ def drive(
     return run
 
 
-def bare_callers(count: int, body: bytes) -> list[Caller]:
+def bare_callers(callers: list[Caller], body: bytes) -> list[Caller]:
+    """The same citizens (and tokens) as `callers`, each sending `body` for ever."""
+
     def forever() -> Iterator[bytes]:
         while True:
             yield body
 
-    return [Caller(token="-", bodies=forever()) for _ in range(count)]
+    return [Caller(token=caller.token, bodies=forever()) for caller in callers]

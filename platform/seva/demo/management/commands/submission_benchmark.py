@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from pathlib import Path
 
 import redis
 from django.core.management import call_command
@@ -57,9 +58,15 @@ class Command(BaseCommand):
             help="The server's cache and broker (a database the benchmark may flush).",
         )
         parser.add_argument(
+            "--server-root",
+            default="",
+            help="Serve from another checkout (an older commit, with this one's "
+            "settings/bench.py, bench_urls.py and benchmarks/submissions.py copied in).",
+        )
+        parser.add_argument(
             "--most-per-second",
             type=int,
-            default=150,
+            default=300,
             help="The most submissions a second expected: bounds the bodies prepared.",
         )
 
@@ -104,6 +111,7 @@ class Command(BaseCommand):
                 threads=options["threads"],
                 database_url=database_url,
                 redis_url=options["redis_url"],
+                root=Path(options["server_root"]) if options["server_root"] else None,
             ) as (port, pid):
                 # Warm every worker and thread (caches, connections) before measuring.
                 drive(
@@ -111,7 +119,7 @@ class Command(BaseCommand):
                     pid=pid,
                     name="warm-up",
                     path="/bench/bare/",
-                    callers=bare_callers(8, body),
+                    callers=bare_callers(prepared[(services[0].code, max(levels))], body),
                     seconds=2,
                 )
                 for clients in levels:
@@ -120,7 +128,7 @@ class Command(BaseCommand):
                         pid=pid,
                         name="bare insert",
                         path="/bench/bare/",
-                        callers=bare_callers(clients, body),
+                        callers=bare_callers(prepared[(services[0].code, clients)], body),
                         seconds=seconds,
                     )
                     for service in services:
