@@ -182,10 +182,14 @@ def test_the_outbox_count_stops_at_its_cap(client, token, monkeypatch):
 
 
 @pytest.fixture
-def broker():
-    """Celery's configuration pointed at a broker for the length of a test."""
+def broker(monkeypatch):
+    """Celery's configuration pointed at a broker for the length of a test. Celery reads
+    CELERY_BROKER_URL and CELERY_BROKER_READ_URL from the environment before its own
+    configuration (CI exports the first), so they are unset meanwhile."""
     keys = ("broker_url", "broker_read_url", "task_default_queue")
     saved = {key: celery_app.conf[key] for key in keys}
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.delenv("CELERY_BROKER_READ_URL", raising=False)
 
     def use(url: str, queue: str = "celery") -> None:
         celery_app.conf.update(broker_url=url, broker_read_url=None, task_default_queue=queue)
