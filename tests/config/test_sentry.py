@@ -22,6 +22,7 @@ import sentry_sdk
 from django.db import connection
 
 from seva.config.sentry import MASK, without_personal_data
+from seva.core.requestid import current_request_id
 
 REPO = Path(__file__).resolve().parents[2]
 MOBILE = "9876543210"
@@ -209,3 +210,18 @@ def test_mobile_numbers_and_long_digit_runs_are_masked_anywhere_in_an_event():
     assert "query_string" not in cleaned["request"] and "cookies" not in cleaned["request"]
     assert "user" not in cleaned
     assert cleaned["breadcrumbs"]["values"][0]["data"] == {"n": 7}
+
+
+def test_a_request_id_or_hash_with_a_run_of_digits_reaches_sentry_whole():
+    """A 32-hex request id holds ten digits in a row now and then: it must not be taken for a
+    mobile number (it once was, and the event could no longer be matched to its logs)."""
+    request_id = "5205b1158e494e26af9876543210ecc6"
+    token = current_request_id.set(request_id)
+    try:
+        cleaned = without_personal_data(
+            {"message": f"lost {request_id}; sha 0a9876543210ff; mobile=9876543210"}, {}
+        )
+    finally:
+        current_request_id.reset(token)
+    assert cleaned["tags"]["request_id"] == request_id
+    assert f"lost {request_id}; sha 0a9876543210ff; mobile={MASK}" == cleaned["message"]

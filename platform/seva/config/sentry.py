@@ -17,9 +17,11 @@ from sentry_sdk.integrations.django import DjangoIntegration
 from seva.core.requestid import current_request_id
 
 # An Indian mobile number (10 digits from 6-9, with or without +91/0), an Aadhaar-like run of
-# 12 digits: whatever a message, a breadcrumb or an exception's text might quote.
+# 12 digits: whatever a message, a breadcrumb or an exception's text might quote. Standing
+# alone: a run of digits inside a word (a hexadecimal id, a hash) is not a number anyone has.
 _DIGITS = re.compile(
-    r"(?<!\d)(?:\+?91[\s-]?|0)?[6-9]\d{9}(?!\d)|(?<!\d)\d{4}\s?\d{4}\s?\d{4}(?!\d)"
+    r"(?<![0-9A-Za-z])(?:\+?91[\s-]?|0)?[6-9]\d{9}(?![0-9A-Za-z])"
+    r"|(?<![0-9A-Za-z])\d{4}\s?\d{4}\s?\d{4}(?![0-9A-Za-z])"
 )
 MASK = "[digits removed]"
 
@@ -41,11 +43,13 @@ def without_personal_data(event: Any, hint: Any) -> Any:
         for key in ("query_string", "data", "cookies", "env"):
             request.pop(key, None)
     event.pop("user", None)
-    # The request's id (seva.core.requestid): the way from the event to its log lines.
+    event = _masked(event)
+    # The request's id (seva.core.requestid): the way from the event to its log lines. Ours,
+    # of a bounded alphabet, and added after the masking, which must never alter it.
     request_id = current_request_id.get()
     if request_id:
         event.setdefault("tags", {})["request_id"] = request_id
-    return _masked(event)
+    return event
 
 
 def _breadcrumb(crumb: Any, hint: Any) -> Any:
