@@ -53,7 +53,7 @@ SCRIPT = textwrap.dedent(
             "HTTP_HOST": "testserver",
             "SERVER_PORT": "443",
             "HTTP_X_FORWARDED_PROTO": "https",
-            "HTTP_COOKIE": "sessionid={COOKIE}; csrftoken=abc",
+            "HTTP_COOKIE": "sessionid={COOKIE}; csrftoken=csrf-token-kept-private",
             "HTTP_X_FORWARDED_FOR": "{ADDRESS}",
             "HTTP_AUTHORIZATION": "Token partner-secret-key",
         }}
@@ -190,7 +190,14 @@ def test_an_unhandled_error_reaches_sentry_without_personal_data():
     assert event["request"]["url"].endswith("/fails/")
     assert re.fullmatch(r"[0-9a-f]{32}", event["tags"]["request_id"])  # to find its log lines
     everything = b"".join(body for _, body in server.received)
-    for personal in (MOBILE, COOKIE, ADDRESS, "Asha", "partner-secret-key", "abc"):
+    for personal in (
+        MOBILE,
+        COOKIE,
+        ADDRESS,
+        "Asha",
+        "partner-secret-key",
+        "csrf-token-kept-private",
+    ):
         assert personal.encode() not in everything, personal
     assert "user" not in event
 
