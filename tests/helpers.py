@@ -100,3 +100,34 @@ def example_with_documents(service, owner, example: dict | None = None) -> dict:
         )
         set_path(data, path, document.token)
     return data
+
+
+def income_certificate_signed(user):
+    """The demo citizen's income certificate approved by the tehsildar and its certificate
+    signed (the worker's task, run here), into whatever storage is the default. `user` is the
+    conftest fixture that looks up a demo user."""
+    from seva.applications.models import Application
+    from seva.applications.services import application_act, application_submit
+    from seva.definitions.models import Service
+    from seva.documents.services import documents_issue_pending
+
+    service = Service.objects.get(code="income-certificate")
+    citizen = user("citizen")
+    application = application_submit(
+        service=service, data=example_with_documents(service, citizen), applicant=citizen
+    )
+    application_act(
+        application=application, user=user("clerk.ambala"), action="forward_for_verification"
+    )
+    application.refresh_from_db()
+    application_act(
+        application=application,
+        user=user("patwari.ambala"),
+        action="submit_verification_report",
+        remarks="Verified on the spot.",
+        inputs={"facts_verified": True, "verified_annual_income": 120000},
+    )
+    application.refresh_from_db()
+    application_act(application=application, user=user("tehsildar.ambala"), action="approve")
+    assert documents_issue_pending(older_than_seconds=0) == 1
+    return Application.objects.get(pk=application.pk)

@@ -21,12 +21,10 @@ from rest_framework.test import APIClient
 
 from seva.applications.documents import documents_delete_unclaimed
 from seva.applications.models import Application, Document
-from seva.applications.services import application_act, application_submit
 from seva.config.storage import PrivateS3Storage, s3_storage_from_environ
 from seva.definitions.models import Service
 from seva.documents.models import DocumentFile
-from seva.documents.services import documents_issue_pending
-from tests.helpers import example_with_documents, png_bytes
+from tests.helpers import income_certificate_signed, png_bytes
 from tests.objectstore import ObjectStore
 from tests.portal.flow import sign_in, step_post, steps_of
 
@@ -47,31 +45,6 @@ def _assert_private(store: ObjectStore, name: str) -> None:
     assert store.anonymous_get(name) == 403
     acl = store.client().get_object_acl(Bucket=store.bucket, Key=f"{store.prefix}/{name}")
     assert not [g for g in acl["Grants"] if g["Grantee"].get("URI") == ALL_USERS]
-
-
-def _certificate_signed(user) -> Application:
-    """An income certificate approved by the tehsildar, its certificate signed by the worker's
-    task (run here), into whatever storage is the default."""
-    service = Service.objects.get(code=CODE)
-    citizen = user("citizen")
-    application = application_submit(
-        service=service, data=example_with_documents(service, citizen), applicant=citizen
-    )
-    application_act(
-        application=application, user=user("clerk.ambala"), action="forward_for_verification"
-    )
-    application.refresh_from_db()
-    application_act(
-        application=application,
-        user=user("patwari.ambala"),
-        action="submit_verification_report",
-        remarks="Verified on the spot.",
-        inputs={"facts_verified": True, "verified_annual_income": 120000},
-    )
-    application.refresh_from_db()
-    application_act(application=application, user=user("tehsildar.ambala"), action="approve")
-    assert documents_issue_pending(older_than_seconds=0) == 1
-    return application
 
 
 def _download(client, url: str) -> bytes:
@@ -139,7 +112,7 @@ def test_an_upload_through_the_api_is_stored_in_the_bucket_and_served_by_the_por
 
 @pytest.mark.django_db
 def test_a_signed_certificate_is_kept_in_the_bucket_and_served_after_the_check(s3_storage, user):
-    application = _certificate_signed(user)
+    application = income_certificate_signed(user)
     files = list(DocumentFile.objects.filter(document__application=application))
     assert {f.language for f in files} == {"en", "hi"}
 

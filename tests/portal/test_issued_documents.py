@@ -11,12 +11,11 @@ import pytest
 from django.core import signing
 from django.test import Client
 
-from seva.applications.models import Application
-from seva.applications.services import application_act, application_submit
+from seva.applications.services import application_submit
 from seva.definitions.models import Service
 from seva.documents.models import IssuedDocument
-from seva.documents.services import document_revoke, documents_issue_pending
-from tests.helpers import example_with_documents
+from seva.documents.services import document_revoke
+from tests.helpers import example_with_documents, income_certificate_signed
 
 MOBILE = "9812345678"  # the demo citizen's
 
@@ -24,26 +23,7 @@ MOBILE = "9812345678"  # the demo citizen's
 @pytest.fixture
 def decided(user):
     """An income certificate approved by the tehsildar, its certificate signed."""
-    service = Service.objects.get(code="income-certificate")
-    citizen = user("citizen")
-    application = application_submit(
-        service=service, data=example_with_documents(service, citizen), applicant=citizen
-    )
-    application_act(
-        application=application, user=user("clerk.ambala"), action="forward_for_verification"
-    )
-    application.refresh_from_db()
-    application_act(
-        application=application,
-        user=user("patwari.ambala"),
-        action="submit_verification_report",
-        remarks="Verified on the spot.",
-        inputs={"facts_verified": True, "verified_annual_income": 120000},
-    )
-    application.refresh_from_db()
-    application_act(application=application, user=user("tehsildar.ambala"), action="approve")
-    assert documents_issue_pending(older_than_seconds=0) == 1
-    return Application.objects.get(pk=application.pk)
+    return income_certificate_signed(user)
 
 
 def _pdf(response) -> bytes:

@@ -65,12 +65,6 @@ def draft_get(*, user, draft_id) -> ApplicationDraft:
         raise NotFound(_("No such draft.")) from None
 
 
-def drafts_of(*, user):
-    return ApplicationDraft.objects.filter(user=user, correcting__isnull=True).select_related(
-        "service", "service_version"
-    )
-
-
 def draft_save(*, draft: ApplicationDraft, data: dict, at: dt.datetime | None = None) -> None:
     draft.data = data
     draft.updated_at = at or timezone.now()
