@@ -56,7 +56,7 @@ def jurisdiction_ancestor_at(jurisdiction: Jurisdiction, level: str) -> Jurisdic
     """The node at `level` on the way from the root to `jurisdiction` (itself included)."""
     if jurisdiction.level == level:
         return jurisdiction
-    return Jurisdiction.objects.covering(jurisdiction).filter(level=level).first()
+    return next((j for j in place_chain_of_path(jurisdiction.path) if j.level == level), None)
 
 
 def district_of(jurisdiction: Jurisdiction) -> Jurisdiction | None:
@@ -65,14 +65,8 @@ def district_of(jurisdiction: Jurisdiction) -> Jurisdiction | None:
 
 def working_calendar_for(jurisdiction: Jurisdiction) -> WorkingCalendar:
     """Weekly offs plus the state-wide holidays and those of the jurisdiction's district."""
-    district_id = next(
-        (
-            j.pk
-            for j in place_chain_of_path(jurisdiction.path)
-            if j.level == JurisdictionLevel.DISTRICT
-        ),
-        None,
-    )
+    district = district_of(jurisdiction)
+    district_id = district.pk if district is not None else None
 
     def load() -> frozenset[dt.date]:
         scope = Q(district__isnull=True)
