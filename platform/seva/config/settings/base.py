@@ -77,6 +77,7 @@ SEVA_APPS = [
     "seva.citizens",
     "seva.applications",
     "seva.documents",
+    "seva.payments",
     "seva.notifications",
     "seva.queues",
     "seva.dashboards",
