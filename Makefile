@@ -8,11 +8,14 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo's fake payment gateway and bank (manage.py fake_gateway): where the settings'
+# SEVA_PAYMENT_URL points, 127.0.0.1:8765 unless the environment says otherwise.
+FAKE_GATEWAY_URL ?= $(or $(SEVA_PAYMENT_URL),http://127.0.0.1:8765)
 
 .PHONY: help run test setup install lint format messages lock worker clean
 
 help:
-	@echo "make run    set up, then start the web server and a Celery worker with beat"
+	@echo "make run    set up, then start the web server, a Celery worker with beat and the demo payment gateway"
 	@echo "make test   set up, then run the whole test suite"
 	@echo "make lint   ruff check, ruff format --check, the floors (lint-imports), mypy, makemigrations --check"
 	@echo "make messages  update the Hindi catalogue (platform/seva/locale) and compile it"
@@ -52,7 +55,9 @@ run: setup
 		$(BIN)/celery -A seva.config worker --beat --concurrency 1 --loglevel INFO \
 		--schedule var/celery/beat-schedule > var/celery/worker.log 2>&1 & \
 	worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) fake_gateway > var/fake-gateway.log 2>&1 & \
+	gateway=$$!; \
+	trap 'kill $$worker $$gateway 2>/dev/null; wait $$worker $$gateway 2>/dev/null' EXIT INT TERM; \
 	echo; \
 	echo "Seva is starting on http://$(HOST):$(PORT)/"; \
 	echo "  Citizen portal        http://$(HOST):$(PORT)/"; \
@@ -60,6 +65,7 @@ run: setup
 	echo "  Staff workspace       http://$(HOST):$(PORT)/admin/"; \
 	echo "  REST API              http://$(HOST):$(PORT)/api/v1/services/"; \
 	echo "  Celery worker + beat  log in var/celery/worker.log (pid $$worker)"; \
+	echo "  Demo payment gateway  $(FAKE_GATEWAY_URL)/  (its bank's e-challan counter: $(FAKE_GATEWAY_URL)/bank; log in var/fake-gateway.log, pid $$gateway)"; \
 	echo; \
 	$(MANAGE) seed_demo --logins-only; \
 	echo; \
