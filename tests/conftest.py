@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-# The S3-protocol server for the tests (moto's server mode): `object_store`, `s3_storage`.
-pytest_plugins = ["tests.objectstore"]
+# Servers on loopback for the tests: the S3-protocol store (moto: `object_store`, `s3_storage`)
+# and the fake payment gateway and bank (`fake_gateway`, `payment_gateway`).
+pytest_plugins = ["tests.objectstore", "tests.fakegateway"]
 
 
 def load_demo_state() -> None:

@@ -7,6 +7,7 @@ the defaults here are the embedded ones that let `make run` start on a bare mach
 import datetime as dt
 import os
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -750,3 +751,78 @@ CELERY_BEAT_SCHEDULE["issue-documents"] = {
     "task": "seva.documents.tasks.issue_pending",
     "schedule": 5 * 60,
 }
+
+# ------------------------------------------------------------------------------
+# Payments: the gateways fees are paid through (seva.payments.gateways; docs/payments.md)
+# ------------------------------------------------------------------------------
+# Each gateway under the key Seva's payments record: "online" (the state's payment gateway or
+# aggregator: redirect, signed callback, status query, refunds, a daily settlement file) and
+# "challan" (an e-challan paid at a bank's counter, settled from the bank's daily file).
+# Credentials come from the environment. Here, for `make run`, every one defaults to the demo's
+# fake gateway on loopback (`manage.py fake_gateway`, which make run starts); the production
+# settings have no default and require them once SEVA_PAYMENTS_ENABLED is on (prod.py).
+_DEMO_PAYMENT_ENVIRON = {
+    "SEVA_PAYMENT_URL": "http://127.0.0.1:8765",
+    "SEVA_PAYMENT_MERCHANT_ID": "SEVADEMO01",
+    "SEVA_PAYMENT_SECRET": "demo-gateway-secret-not-a-secret",
+    "SEVA_PAYMENT_GATEWAY_NAME": "Demo payment gateway",
+    "SEVA_PAYMENT_GATEWAY_NAME_HI": "डेमो भुगतान गेटवे",
+    "SEVA_CHALLAN_BANK_URL": "http://127.0.0.1:8765",
+    "SEVA_CHALLAN_BANK_KEY": "demo-bank-key-not-a-secret",
+    "SEVA_CHALLAN_BANK_NAME": "Demo Bank",
+    "SEVA_CHALLAN_BANK_NAME_HI": "डेमो बैंक",
+}
+# Each gateway and its credentials: a gateway is there when its URL is given.
+_PAYMENT_GATEWAY_VARIABLES = {
+    "online": ("SEVA_PAYMENT_URL", "SEVA_PAYMENT_MERCHANT_ID", "SEVA_PAYMENT_SECRET"),
+    "challan": ("SEVA_CHALLAN_BANK_URL", "SEVA_CHALLAN_BANK_KEY"),
+}
+
+
+def payment_gateways_from_environ(
+    environ: Mapping[str, str], defaults: Mapping[str, str] | None = None
+) -> dict[str, dict]:
+    """SEVA_PAYMENT_GATEWAYS from the environment's variables, each missing one taken from
+    `defaults` (the demo's, or none)."""
+
+    def value(name: str) -> str:
+        return (environ.get(name) or "").strip() or (defaults or {}).get(name, "")
+
+    def names(variable: str, english: str, hindi: str) -> dict[str, str]:
+        """The name people see; unnamed, what it is ("Online payment"), in both languages."""
+        if not value(variable):
+            return {"en": english, "hi": hindi}
+        return {"en": value(variable), "hi": value(f"{variable}_HI") or value(variable)}
+
+    timeout_text = value("SEVA_PAYMENT_TIMEOUT") or "10"
+    if not timeout_text.isdigit() or int(timeout_text) < 1:
+        raise ImproperlyConfigured("SEVA_PAYMENT_TIMEOUT must be a whole number of seconds.")
+    timeout = int(timeout_text)
+    gateways: dict[str, dict] = {}
+    if value("SEVA_PAYMENT_URL"):
+        gateways["online"] = {
+            "ADAPTER": value("SEVA_PAYMENT_ADAPTER") or "redirect_checksum",
+            "NAME": names("SEVA_PAYMENT_GATEWAY_NAME", "Online payment", "ऑनलाइन भुगतान"),
+            "URL": value("SEVA_PAYMENT_URL"),
+            "MERCHANT_ID": value("SEVA_PAYMENT_MERCHANT_ID"),
+            "SECRET": value("SEVA_PAYMENT_SECRET"),
+            "TIMEOUT": timeout,
+        }
+    if value("SEVA_CHALLAN_BANK_URL"):
+        gateways["challan"] = {
+            "ADAPTER": value("SEVA_CHALLAN_BANK_ADAPTER") or "bank_challan",
+            "NAME": names("SEVA_CHALLAN_BANK_NAME", "Bank", "बैंक"),
+            "URL": value("SEVA_CHALLAN_BANK_URL"),
+            "BANK_KEY": value("SEVA_CHALLAN_BANK_KEY"),
+            "TIMEOUT": timeout,
+        }
+    return gateways
+
+
+# Off (SEVA_PAYMENTS_ENABLED=0): no gateway; fees are taken at the service centre's counter.
+SEVA_PAYMENTS_ENABLED = env_bool("SEVA_PAYMENTS_ENABLED", True)
+SEVA_PAYMENT_GATEWAYS = (
+    payment_gateways_from_environ(os.environ, _DEMO_PAYMENT_ENVIRON)
+    if SEVA_PAYMENTS_ENABLED
+    else {}
+)

@@ -5,7 +5,15 @@ from django.core.exceptions import ImproperlyConfigured
 from ..sentry import sentry_start
 from ..storage import s3_storage_from_environ
 from .base import *  # noqa: F403
-from .base import DATABASES, INSTALLED_APPS, cache_from_url, env_bool, env_list
+from .base import (
+    _PAYMENT_GATEWAY_VARIABLES,
+    DATABASES,
+    INSTALLED_APPS,
+    cache_from_url,
+    env_bool,
+    env_list,
+    payment_gateways_from_environ,
+)
 
 
 def _required(name: str) -> str:
@@ -89,6 +97,43 @@ STORAGES = {
 # A document in Wagtail's own library is streamed through Wagtail's permission check, never
 # a redirect to the bucket.
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+
+# ------------------------------------------------------------------------------
+# Payments: off until the state has a gateway (SEVA_PAYMENTS_ENABLED=1); until then fees are
+# taken at the service centre's counter. On, every credential of each gateway named (by its
+# URL) is required, and none defaults to the demo's; a credential given while payments are
+# off, or without its gateway's URL, is a mistake and stops the start (docs/payments.md).
+# ------------------------------------------------------------------------------
+SEVA_PAYMENTS_ENABLED = env_bool("SEVA_PAYMENTS_ENABLED", False)
+_payment_variables_given = [
+    name
+    for names in _PAYMENT_GATEWAY_VARIABLES.values()
+    for name in names
+    if os.environ.get(name, "").strip()  # noqa: F405
+]
+if not SEVA_PAYMENTS_ENABLED and _payment_variables_given:
+    raise ImproperlyConfigured(
+        f"{', '.join(_payment_variables_given)} given while SEVA_PAYMENTS_ENABLED is off: set "
+        "SEVA_PAYMENTS_ENABLED=1 to take fees online, or remove them."
+    )
+if SEVA_PAYMENTS_ENABLED:
+    _gateway_urls = [names[0] for names in _PAYMENT_GATEWAY_VARIABLES.values()]
+    if not any(name in _payment_variables_given for name in _gateway_urls):
+        raise ImproperlyConfigured(
+            "SEVA_PAYMENTS_ENABLED is on but no gateway is named: set SEVA_PAYMENT_URL (the "
+            "online gateway) and/or SEVA_CHALLAN_BANK_URL (e-challans at a bank)."
+        )
+    for _url, *_credentials in _PAYMENT_GATEWAY_VARIABLES.values():
+        if _url in _payment_variables_given:
+            if not os.environ[_url].strip().startswith("https://"):  # noqa: F405
+                raise ImproperlyConfigured(f"{_url} must be an https:// address.")
+            for _name in _credentials:
+                _required(_name)
+        elif _stray := [n for n in _credentials if n in _payment_variables_given]:
+            raise ImproperlyConfigured(f"{', '.join(_stray)} given without {_url}.")
+SEVA_PAYMENT_GATEWAYS = (
+    payment_gateways_from_environ(os.environ) if SEVA_PAYMENTS_ENABLED else {}  # noqa: F405
+)
 
 # ------------------------------------------------------------------------------
 # Demo-only features stay out: the demo SMS box shows every sign-in code to anyone

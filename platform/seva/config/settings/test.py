@@ -1,6 +1,7 @@
 """pytest: the database comes from DATABASE_URL (PostgreSQL in CI, SQLite otherwise)."""
 
 from .base import *  # noqa: F403
+from .base import _DEMO_PAYMENT_ENVIRON, payment_gateways_from_environ
 
 # ------------------------------------------------------------------------------
 # Core
@@ -34,3 +35,15 @@ STORAGES = {
 # ------------------------------------------------------------------------------
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# ------------------------------------------------------------------------------
+# Payments: the demo's credentials, at an address where nothing listens. A test that pays
+# starts the fake gateway on a free port and points these at it (`payment_gateway`,
+# tests/fakegateway.py); one that forgets gets a GatewayError, never the answer of a
+# `make run` gateway left on port 8765.
+# ------------------------------------------------------------------------------
+SEVA_PAYMENTS_ENABLED = True
+SEVA_PAYMENT_GATEWAYS = payment_gateways_from_environ(
+    {"SEVA_PAYMENT_URL": "http://127.0.0.1:9", "SEVA_CHALLAN_BANK_URL": "http://127.0.0.1:9"},
+    _DEMO_PAYMENT_ENVIRON,
+)
