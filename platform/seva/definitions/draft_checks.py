@@ -20,6 +20,7 @@ from django.conf import settings
 from seva.org.models import Department, Role
 
 from .eligibility import FACTS_FILE
+from .fees import BUDGET_HEADS_FILE
 from .lint import ORG_DIR, load_definitions
 from .models import OPEN_DRAFT_STATUSES, Service, ServiceDraft
 
@@ -87,10 +88,12 @@ def _org_files(root: Path) -> None:
         yaml.safe_dump({"departments": departments}, allow_unicode=True)
     )
     (org / "roles.yaml").write_text(yaml.safe_dump({"roles": roles}, allow_unicode=True))
-    # The eligibility facts live only in the definitions folder (read at run time from there).
-    facts = Path(settings.SEVA_DEFINITIONS_ROOT) / settings.SEVA_SERVICE_DIR / FACTS_FILE
-    if facts.exists():
-        shutil.copyfile(facts, root / settings.SEVA_SERVICE_DIR / FACTS_FILE)
+    # The eligibility facts and the treasury's heads of account live only in the definitions
+    # folder (read at run time from there).
+    for name in (FACTS_FILE, BUDGET_HEADS_FILE):
+        kept = Path(settings.SEVA_DEFINITIONS_ROOT) / settings.SEVA_SERVICE_DIR / name
+        if kept.exists():
+            shutil.copyfile(kept, root / settings.SEVA_SERVICE_DIR / name)
 
 
 def bundle_problems(

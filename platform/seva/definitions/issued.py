@@ -2,8 +2,9 @@
 
 A document's title and body are text in each language with `{{ expression }}` placeholders.
 A placeholder is an expression (docs/definitions/expressions.md) over the names a workflow's
-conditions read (the form's `data.*`, `application.*`, `inputs.*`, `consultations.*`) and the
-facts of the document and its decision below, so that `check_definitions` refuses a name that
+conditions read (the form's `data.*`, `application.*`, `inputs.*`, `consultations.*`), the
+service's fees (`fees.<code>.amount`, definitions.fees.FEE_PLACEHOLDERS) and the facts of the
+document and its decision below, so that `check_definitions` refuses a name that
 does not exist with the file and the place, as for every other rule. Filling them on a real
 application is the documents app's work (documents.content)."""
 
@@ -14,6 +15,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from seva.expressions.language import ExpressionError, Variables, compile_expression
+
+from .fees import fee_codes_read
 
 # The facts of the document being issued and of the decision it records. Text in the
 # document's language (an office's or a role's name in Hindi on the Hindi document).
@@ -103,6 +106,7 @@ def issue_problems(
     states: Mapping[str, Any] | None,
     sms_events: set[str],
     roles: set[str] | None,
+    fee_codes: tuple[str, ...] = (),
 ) -> list[tuple[str, str]]:
     """(pointer under the issue, message) for one document of a service. `variables` is None
     when the form or workflow has problems of its own (the placeholders are not tried);
@@ -136,7 +140,9 @@ def issue_problems(
             found.append((pointer, "a placeholder is not closed: write {{ expression }}"))
             continue
         for expression in placeholders(text):
-            message = _expression_problem(expression, variables, wanted=None)
+            message = _undeclared_fee(expression, fee_codes) or _expression_problem(
+                expression, variables, wanted=None
+            )
             if message:
                 found.append((pointer, message))
     for key, wanted in (("holder", "string"), ("until", "string")):
@@ -147,6 +153,17 @@ def issue_problems(
         if message:
             found.append(("/holder" if key == "holder" else "/validity/until", message))
     return found
+
+
+def _undeclared_fee(source: str, fee_codes: tuple[str, ...]) -> str | None:
+    unknown = sorted(fee_codes_read(source) - set(fee_codes))
+    if not unknown:
+        return None
+    declared = f"; its fees are {', '.join(fee_codes)}" if fee_codes else ""
+    return (
+        f"'{source}' reads fee '{unknown[0]}', which this service does not declare in its "
+        f"fees{declared}"
+    )
 
 
 def _expression_problem(source: str, variables: Variables, *, wanted: str | None) -> str | None:

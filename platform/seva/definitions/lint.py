@@ -30,6 +30,15 @@ from seva.workflows.lint import lint_workflow
 from seva.workflows.names import INPUTS, input_field, workflow_variables
 
 from .eligibility import Fact, facts_file_problems, facts_from_document, rule_problems
+from .fees import (
+    BUDGET_HEADS_FILE,
+    BudgetHead,
+    budget_heads_from_document,
+    fee_placeholder_variables,
+    fee_problems,
+    fee_reads_problems,
+    heads_file_problems,
+)
 from .issued import DOCUMENT_FACTS, issue_problems
 from .sms import (
     MAX_VALUE_CHARS,
@@ -115,6 +124,14 @@ def _meta_messages(error: ValidationError) -> list[tuple[list[str | int], str]]:
         return [
             (path, "should be a whole number of rupees, or an expression (in quotes) giving it")
         ]
+    if keyword == "type" and len(path) == 3 and path[0] == "fees" and path[2] == "amount":
+        return [
+            (
+                path,
+                "should be rupees (a number, at most two decimals), or an expression (in "
+                "quotes) giving them",
+            )
+        ]
     if keyword == "type":
         expected: list[str] = value if isinstance(value, list) else [value]
         words = f"should be {' or '.join(_TYPE_WORDS.get(t, t) for t in expected)}"
@@ -154,6 +171,7 @@ class DefinitionSet:
     departments: dict[str, dict] = field(default_factory=dict)
     roles: dict[str, dict] = field(default_factory=dict)
     facts: dict[str, Fact] = field(default_factory=dict)  # the eligibility questions, by name
+    budget_heads: dict[str, BudgetHead] = field(default_factory=dict)  # by code
     services: dict[str, SourceFile] = field(default_factory=dict)  # by service code
     forms: dict[str, SourceFile] = field(default_factory=dict)  # by path under form_schemas/
     workflows: dict[str, SourceFile] = field(default_factory=dict)  # by workflow code
@@ -185,6 +203,7 @@ def _discover(root: Path) -> list[tuple[Path, Kind]]:
         ("departments.yaml", Kind.DEPARTMENTS),
         ("roles.yaml", Kind.ROLES),
         ("eligibility.yaml", Kind.ELIGIBILITY),
+        ("budget_heads.yaml", Kind.BUDGET_HEADS),
     ):
         found.append((org / name, kind))
     if service_dir.is_dir():
@@ -248,6 +267,20 @@ def load_definitions(root: Path | None = None) -> tuple[DefinitionSet, list[Defi
                 dset.broken.add(name)
             else:
                 dset.facts = facts_from_document(source.data)
+        elif kind is Kind.BUDGET_HEADS:
+            departments_file = f"{settings.SEVA_SERVICE_DIR}/{ORG_DIR}/departments.yaml"
+            found = [
+                source.problem(p, m)
+                for p, m in heads_file_problems(
+                    source.data,
+                    departments=None if departments_file in dset.broken else dset.departments,
+                )
+            ]
+            problems += found
+            if found:
+                dset.broken.add(name)
+            else:
+                dset.budget_heads = budget_heads_from_document(source.data)
         elif kind is Kind.WORKFLOW:
             code = _rel(root / settings.SEVA_WORKFLOW_DIR, path).rsplit(".", 1)[0]
             if source.data["code"] != code:
@@ -476,7 +509,29 @@ def _service_cross_checks(dset: DefinitionSet, source: SourceFile) -> list[Defin
         compiled,
         roles=set(dset.roles) if roles_known else None,
     )
+    problems += _fees_checks(
+        dset,
+        source,
+        form.data if form is not None and isinstance(form.data, dict) else None,
+        compiled,
+    )
+    if compiled is not None and workflow is not None:
+        problems += [workflow.problem(p, m) for p, m in fee_reads_problems(data, workflow.data)]
     return problems
+
+
+def _fees_checks(
+    dset: DefinitionSet, source: SourceFile, form: dict | None, workflow: Workflow | None
+) -> list[DefinitionProblem]:
+    """The fees paid through Seva: their state, amount, head and refund (definitions.fees)."""
+    heads_file = f"{settings.SEVA_SERVICE_DIR}/{BUDGET_HEADS_FILE}"
+    found = fee_problems(
+        source.data,
+        form=form,
+        workflow=workflow,
+        heads=None if heads_file in dset.broken else dset.budget_heads,
+    )
+    return [source.problem(pointer, message) for pointer, message in found]
 
 
 def _issue_checks(
@@ -484,9 +539,15 @@ def _issue_checks(
 ) -> list[DefinitionProblem]:
     """The documents the service issues: their state, series, SMS, roles and placeholders."""
     variables = None
+    fee_codes = tuple(fee["code"] for fee in source.data.get("fees") or ())
     if form is not None and workflow is not None:
         with contextlib.suppress(KeyError, TypeError, ValueError):
-            variables = (*form_variables(form), *workflow_variables(workflow), *DOCUMENT_FACTS)
+            variables = (
+                *form_variables(form),
+                *workflow_variables(workflow),
+                *DOCUMENT_FACTS,
+                *fee_placeholder_variables(fee_codes),
+            )
     states = dict(workflow.states) if workflow is not None else None
     problems = []
     seen: set[str] = set()
@@ -501,6 +562,7 @@ def _issue_checks(
             states=states,
             sms_events=set(source.data["sms"]),
             roles=roles,
+            fee_codes=fee_codes,
         )
         problems += [source.problem(at + pointer, message) for pointer, message in found]
         state = (states or {}).get(issue["state"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.db.models import QuerySet
 from jsonschema import Draft202012Validator
 
 from seva.core.errors import ActionNotAllowed, NotFound, SevaError
+from seva.core.money import paise_from_rupees
 from seva.core.process_cache import ProcessCache
 from seva.expressions.language import ExpressionError, NotAnswered
 from seva.formschemas.rules import expression_value, with_computed
@@ -17,7 +19,9 @@ from seva.org.models import Department
 from seva.org.selectors import posting_sees_everything, postings_active
 from seva.workflows.engine import Workflow, compile_workflow
 
+from .fees import amount_variables
 from .models import OPEN_DRAFT_STATUSES, Service, ServiceDraft, ServiceVersion
+from .spec import FeeSpec
 
 
 def service_list() -> QuerySet[Service]:
@@ -87,8 +91,8 @@ def form_schema_for(version: ServiceVersion) -> dict:
 # The fee on an application's answers
 # ------------------------------------------------------------------------------
 class FeeUnknown(SevaError):
-    """A fee written as an expression could not be worked out from the answers given; the
-    message says why."""
+    """A fee written as an expression could not be worked out from the answers (and, for a
+    fee paid through Seva, the officers' inputs) given; the message says why."""
 
 
 def fee_of(*, version: ServiceVersion, data: Any) -> int:
@@ -118,6 +122,49 @@ def fee_of(*, version: ServiceVersion, data: Any) -> int:
             "(0 or more); the service's fee needs correcting by its department."
         )
     return value
+
+
+def fee_amount_paise(
+    *, version: ServiceVersion, fee: FeeSpec, data: Any, inputs: Mapping[str, Any]
+) -> int:
+    """The paise of `fee` (one of the version's `fees`) on an application's answers `data`
+    and the values `inputs` of the other names its amount may read, `inputs.<action>.<field>`
+    and `application.<fact>` (as applications.selectors.expression_values gives them): its
+    fixed amount, or its expression's rupees converted once (core.money.paise_from_rupees).
+    Raises FeeUnknown, saying why, when the expression cannot give rupees (0 or more) on them:
+    an answer or input it reads was not given, or it gives something else."""
+    if fee.expression is None:
+        return fee.amount_paise or 0
+    name = _text(fee.name)
+    try:
+        value = expression_value(
+            form_schema_for(version),
+            fee.expression,
+            data,
+            extra_variables=amount_variables(form_schema_for(version), workflow_for(version)),
+            extra_values=inputs,
+        )
+    except NotAnswered as exc:
+        raise FeeUnknown(
+            f"The {name} cannot be worked out yet: it depends on a value not given "
+            f"({exc.message}). Give it first, then the fee is worked out."
+        ) from None
+    except ExpressionError as exc:
+        raise FeeUnknown(f"The {name} cannot be worked out: {exc.message}.") from None
+    try:
+        paise = paise_from_rupees(value)
+    except ValueError:
+        paise = -1
+    if not isinstance(value, int | float) or paise < 0:
+        raise FeeUnknown(
+            f"The {name} worked out is {value!r}, not an amount of rupees (0 or more); the "
+            "service's fee needs correcting by its department."
+        )
+    return paise
+
+
+def _text(texts: Mapping[str, str]) -> str:
+    return texts.get("en") or next(iter(texts.values()), "fee")
 
 
 def fee_of_draft(*, version: ServiceVersion, data: Any) -> int:

@@ -18,6 +18,7 @@ class Kind(StrEnum):
     DEPARTMENTS = "departments"
     ROLES = "roles"
     ELIGIBILITY = "eligibility"
+    BUDGET_HEADS = "budget_heads"
 
 
 @dataclass(frozen=True)

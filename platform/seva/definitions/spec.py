@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from seva.core.money import paise_from_rupees
 from seva.workflows.clock import DayType
 
 # Text in each language the file gives: {"en": ..., "hi": ...}. A plain dict, never changed.
@@ -60,6 +61,35 @@ class Fee:
     @property
     def depends_on_answers(self) -> bool:
         return self.expression is not None
+
+
+@dataclass(frozen=True)
+class RefundRule:
+    """When a fee paid through Seva is given back, in full, by rule (the payments app applies
+    it): on rejection (`before_processing`: only if no officer acted on the file after the
+    payment; `always`), or on withdrawal within so many calendar days of the payment. None
+    for either: never."""
+
+    rejected: str | None  # "before_processing" | "always" | None
+    withdrawn_within_days: int | None
+
+
+@dataclass(frozen=True)
+class FeeSpec:
+    """A fee paid through Seva (docs/definitions/service.md#fees): due when the file enters
+    the workflow state `due`, where it waits until the fee is paid; its amount fixed then, in
+    paise, from `amount_paise` or worked out by `expression` (rupees, over data.*,
+    application.* and inputs.<action>.<field>: `definitions.selectors.fee_amount_paise`);
+    credited to the treasury head of account `head` (_org/budget_heads.yaml)."""
+
+    code: str
+    name: Texts
+    due: str
+    head: str
+    amount_paise: int | None  # None when the expression gives it
+    expression: str | None
+    note: Texts
+    refund: RefundRule | None
 
 
 @dataclass(frozen=True)
@@ -146,6 +176,14 @@ class ServiceSpec:
     # event -> language -> template
     sms: Mapping[str, Mapping[str, SmsTemplate]]
     issues: tuple[IssueSpec, ...] = ()
+    fees: tuple[FeeSpec, ...] = ()
+
+    def fees_due_in(self, state: str) -> tuple[FeeSpec, ...]:
+        """The fees that fall due when a file enters `state`."""
+        return tuple(fee for fee in self.fees if fee.due == state)
+
+    def fee_spec(self, code: str) -> FeeSpec | None:
+        return next((fee for fee in self.fees if fee.code == code), None)
 
     def issues_on(self, state: str) -> tuple[IssueSpec, ...]:
         """The documents issued when a file enters `state`."""
@@ -236,6 +274,29 @@ def compile_service(doc: Mapping[str, Any]) -> ServiceSpec:
             for event, per_language in doc["sms"].items()
         },
         issues=tuple(_issue(issue) for issue in doc.get("issues") or ()),
+        fees=tuple(_fee_spec(fee) for fee in doc.get("fees") or ()),
+    )
+
+
+def _fee_spec(fee: Mapping[str, Any]) -> FeeSpec:
+    amount = fee["amount"]
+    refund = fee.get("refund")
+    return FeeSpec(
+        code=fee["code"],
+        name=dict(fee["name"]),
+        due=fee["due"],
+        head=str(fee["head"]),
+        amount_paise=None if isinstance(amount, str) else paise_from_rupees(amount),
+        expression=amount if isinstance(amount, str) else None,
+        note=dict(fee.get("note") or {}),
+        refund=(
+            RefundRule(
+                rejected=refund.get("rejected"),
+                withdrawn_within_days=refund.get("withdrawn_within_days"),
+            )
+            if refund
+            else None
+        ),
     )
 
 

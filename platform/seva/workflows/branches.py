@@ -10,8 +10,8 @@ workflow.
 Two findings come out: how often each condition held (a branch that no data takes, or one
 that every data takes, is probably a mistake), and the states where some data leaves no way
 out (every action out of the state has a condition, and none holds: the file would wait
-for ever). A condition reading an officer's inputs or the application's facts is not tried:
-it counts as a way out. Pure: documents in, findings out.
+for ever). A condition reading an officer's inputs, the application's facts or the fees
+paid is not tried: it counts as a way out. Pure: documents in, findings out.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from seva.formschemas.validation import (
 )
 
 from .engine import CONSULTATION_COUNTS, Answer, Transition, Workflow
-from .names import FACTS, INPUTS, workflow_variables
+from .names import FACTS, FEES, INPUTS, workflow_variables
 
 # Enough to cover the numbers and choices of real services, few enough for a page.
 MOST_TRIALS = 400
@@ -231,9 +231,10 @@ def _consultation_values(
 
 def _undetermined(transition: Transition) -> bool:
     """A condition reading what no synthetic application has (an officer's inputs, the
-    application's facts): it may hold or not, so it is not tried, and counts as a way out."""
+    application's facts, the fees paid): it may hold or not, so it is not tried, and counts
+    as a way out."""
     source = transition.condition or ""
-    return INPUTS in source or FACTS in source
+    return INPUTS in source or FACTS in source or FEES in source
 
 
 def _holds(

@@ -4,7 +4,10 @@
   submission, place and district), the same for every workflow;
 - `inputs.<action>.<field>`: what an officer entered with an action (its `input_schema`), as
   last taken: a verified income, a certificate number;
-- `consultations.*`: the answers of the offices a state consults (engine.Workflow).
+- `consultations.*`: the answers of the offices a state consults (engine.Workflow);
+- `fees.unpaid`: how many fees due in the file's current state are not paid yet (0 when
+  none fell due there), so that an automatic action can leave a state once its fees are
+  paid (`if: "fees.unpaid == 0"`; docs/definitions/workflow.md#fees).
 
 Each with its type, so that the CEL checker can refuse a wrong one at check time.
 """
@@ -29,6 +32,8 @@ APPLICATION_FACTS: Variables = (
 )
 INPUTS = "inputs."
 FACTS = "application."
+FEES = "fees."
+FEE_COUNTS: Variables = (("fees.unpaid", "int"),)
 
 _KEPT: dict[int, tuple[Workflow, Variables]] = {}
 _MOST_KEPT = 256
@@ -62,12 +67,18 @@ def input_field(workflow: Workflow, name: str) -> dict[str, Any] | None:
 
 def workflow_variables(workflow: Workflow) -> Variables:
     """Every name a condition of `workflow` may read besides the form's: the application's
-    facts, the officers' inputs and the consultations' answers. Kept per workflow object
+    facts, the officers' inputs, the consultations' answers and the fees unpaid. Kept per
+    workflow object
     (one per published version), so never derived per request."""
     entry = _KEPT.get(id(workflow))
     if entry is None or entry[0] is not workflow:
         if len(_KEPT) >= _MOST_KEPT:
             _KEPT.clear()
-        names = (*APPLICATION_FACTS, *input_variables(workflow), *workflow.consultation_variables())
+        names = (
+            *APPLICATION_FACTS,
+            *input_variables(workflow),
+            *workflow.consultation_variables(),
+            *FEE_COUNTS,
+        )
         entry = _KEPT[id(workflow)] = (workflow, tuple(sorted(names)))
     return entry[1]
