@@ -176,6 +176,7 @@ class ApplicationEvent(models.Model):
         DEADLINES_RECOMPUTED = "deadlines", "Deadlines recomputed"
         CONSULTATION = "consultation", "Consultation"
         DOCUMENT = "document", "Document revoked or corrected"
+        FEE = "fee", "Fee due, paid, lapsed or cancelled"
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
     sequence = models.PositiveIntegerField()
@@ -276,6 +277,56 @@ class Consultation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.answered_at is None
+
+
+class FeeDue(models.Model):
+    """A fee of the service (spec.FeeSpec) that fell due on a file: opened when the file
+    entered the fee's state, with the amount worked out then and fixed; paid once (the
+    payments app records how), or closed unpaid when the file left the state (lapsed by a
+    timer, or cancelled). One row per fee code and file: falling due again after a lapse or
+    a cancellation reopens the same row, with the amount worked out again."""
+
+    class Status(models.TextChoices):
+        DUE = "due", "Due"
+        PAID = "paid", "Paid"
+        LAPSED = "lapsed", "Lapsed (not paid in time)"
+        CANCELLED = "cancelled", "Cancelled (the file moved on unpaid)"
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="fees")
+    code = models.CharField(max_length=40)
+    name = models.JSONField(default=dict, help_text="The fee's name in each language, as declared.")
+    state = models.CharField(max_length=40, help_text="The state in which it fell due.")
+    head = models.CharField(
+        max_length=40, help_text="The treasury head of account it is credited to."
+    )
+    amount_paise = models.BigIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DUE)
+    due_since = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    receipt = models.CharField(
+        max_length=40, blank=True, help_text="The receipt number of the payment that paid it."
+    )
+
+    class Meta:
+        ordering = ["application", "due_since", "pk"]
+        indexes = [models.Index(fields=["status", "state"], name="fee_status_state_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "code"], name="applications_fee_once"),
+            models.CheckConstraint(
+                condition=Q(amount_paise__gte=0), name="applications_fee_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.code}: {self.amount_paise} paise, {self.status}"
+
+    @property
+    def is_due(self) -> bool:
+        return self.status == self.Status.DUE
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == self.Status.PAID
 
 
 class ReferenceCounter(models.Model):

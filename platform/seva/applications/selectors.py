@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from seva.core.errors import NotFound
+from seva.core.money import rupees
 from seva.definitions.models import ServiceVersion
 from seva.definitions.selectors import form_schema_for, workflow_for
 from seva.formschemas.keywords import DRAFT_2020_12
@@ -24,12 +25,12 @@ from seva.org.selectors import (
     postings_active,
     working_calendar_for,
 )
-from seva.workflows.clock import DayType, Pause, days_used
+from seva.workflows.clock import DayType, Pause, days_used, due_date
 from seva.workflows.engine import CITIZEN, Answer, State, Transition, Workflow
 from seva.workflows.guards import GUARDS
-from seva.workflows.names import FACTS, INPUTS, input_variables, workflow_variables
+from seva.workflows.names import FACTS, FEES, INPUTS, input_variables, workflow_variables
 
-from .models import Application, ApplicationEvent, Consultation
+from .models import Application, ApplicationEvent, Consultation, FeeDue
 
 
 def applications_visible_to(user) -> QuerySet[Application]:
@@ -186,11 +187,64 @@ def _facts(application: Application) -> dict[str, object]:
     }
 
 
+def fees_of(application: Application) -> list[FeeDue]:
+    """Every fee that fell due on the file, in the order they did: due, paid, lapsed or
+    cancelled."""
+    return list(application.fees.order_by("due_since", "pk"))
+
+
+def fee_due_get(*, application: Application, code: str) -> FeeDue:
+    """The fee `code` as it fell due on the file (its latest: a fee due again after a lapse
+    is the same row). Raises NotFound when it never fell due."""
+    try:
+        return application.fees.get(code=code)
+    except FeeDue.DoesNotExist:
+        raise NotFound(f"No fee '{code}' fell due on {application.reference}.") from None
+
+
+def _pay_by(application: Application, fee: FeeDue, workflow: Workflow) -> str:
+    """YYYY-MM-DD: the last day to pay `fee` before the timer out of its state lapses it (as
+    the timer counts it: the service's RTS day type, from the day it fell due); "" when its
+    state has no timer."""
+    timer = workflow.timer_from(fee.state) if fee.state in workflow.states else None
+    if timer is None or timer.after_days is None:
+        return ""
+    last = due_date(
+        start=timezone.localdate(fee.due_since),
+        days=timer.after_days,
+        day_type=application.service_version.spec.rts.day_type,
+        calendar=working_calendar_for(application.office),
+    )
+    return last.isoformat()
+
+
+def fee_values(application: Application, workflow: Workflow) -> dict[str, object]:
+    """`fees.unpaid` (the fees due in the file's current state not paid yet) and, for each
+    fee that fell due on the file, `fees.<code>.amount` (rupees), `.head`, `.receipt`,
+    `.paid_on` and `.pay_by` (YYYY-MM-DD, or "")."""
+    if not application.service_version.spec.fees:
+        return {"fees.unpaid": 0}
+    fees = fees_of(application)
+    values: dict[str, object] = {
+        "fees.unpaid": sum(f.is_due and f.state == application.state for f in fees)
+    }
+    for fee in fees:
+        prefix = f"{FEES}{fee.code}."
+        values[prefix + "amount"] = rupees(fee.amount_paise)
+        values[prefix + "head"] = fee.head
+        values[prefix + "receipt"] = fee.receipt if fee.is_paid else ""
+        values[prefix + "paid_on"] = (
+            timezone.localdate(fee.paid_at).isoformat() if fee.is_paid and fee.paid_at else ""
+        )
+        values[prefix + "pay_by"] = _pay_by(application, fee, workflow) if fee.is_due else ""
+    return values
+
+
 def expression_values(
     application: Application, workflow: Workflow, source: str
 ) -> dict[str, object]:
     """The values of the names besides the form's answers that `source` reads: the
-    application's facts, the officers' inputs and the consultations' answers."""
+    application's facts, the officers' inputs, the consultations' answers and the fees."""
     values: dict[str, object] = {}
     if FACTS in source:
         values.update(_facts(application))
@@ -198,6 +252,8 @@ def expression_values(
         values.update(typed_values(input_variables(workflow), _inputs_given(application, workflow)))
     if "consultations." in source:
         values.update(consultation_values(application, workflow))
+    if FEES in source:
+        values.update(fee_values(application, workflow))
     return values
 
 

@@ -7,6 +7,7 @@ the new deadlines, the RTS rollups and the SMS outbox rows together, or nothing 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,12 +15,20 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from seva.core.errors import ActionNotAllowed, Conflict, NotFound, ValidationFailed
+from seva.core.money import rupees
 from seva.definitions.models import Service
-from seva.definitions.selectors import form_schema_for, form_validator_for, workflow_for
+from seva.definitions.selectors import (
+    FeeUnknown,
+    fee_amount_paise,
+    form_schema_for,
+    form_validator_for,
+    workflow_for,
+)
 from seva.definitions.spec import ServiceSpec
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.keywords import DRAFT_2020_12
@@ -47,6 +56,7 @@ from .documents import (
     documents_claim,
     documents_lock,
 )
+from .errors import FeeAlreadyPaid, FeeNotDue
 from .models import (
     NEW,
     Application,
@@ -55,6 +65,7 @@ from .models import (
     Consultation,
     Document,
     Feedback,
+    FeeDue,
 )
 from .references import next_reference, reference_prefix
 from .selectors import (
@@ -63,10 +74,13 @@ from .selectors import (
     clock_pauses,
     condition_holds,
     consultation_answerable_by,
+    expression_values,
     guard_refusals,
     rts_days_of,
     stage_days_of,
 )
+
+logger = logging.getLogger(__name__)
 
 LEVEL_ORDER = list(JurisdictionLevel.values)
 
@@ -387,6 +401,9 @@ def application_submit(
             from_state=NEW,
             sequence=1,
         )
+        # Checked on the spec first: a service without fees reads nothing more here.
+        if spec.fees:
+            _fees_open(application, state=initial, at=at, refused_as="data")
         _notify(application, events=initial.sms_on_enter, event_row=event)
         # After the SMS: the rollups' rows are the ones every submission in the district and
         # department shares, so they are locked as late as can be. Before any automatic
@@ -425,7 +442,8 @@ def _platform_step(
     remarks: str = "",
 ) -> None:
     """Take `transition` as the platform (an automatic action or a timer) on a locked file,
-    recorded in its history with the actor `system`."""
+    recorded in its history with the actor `system`. The fees left unpaid in the state it
+    leaves lapse when a timer took it out, else they are cancelled."""
     target = workflow.state(transition.target)
     from_state = application.state
     position = lifecycle.open_position(application)
@@ -447,6 +465,8 @@ def _platform_step(
         from_state=from_state,
         remarks=remarks,
     )
+    _fees_close(application, state=from_state, at=at, lapsed=transition.after_days is not None)
+    _fees_open(application, state=target, at=at)
     _notify(application, events=(*transition.sms, *target.sms_on_enter), event_row=event)
     _consultations_withdraw(application, state=from_state, at=at)
     _consultations_open(application, state=target, at=at, calendar=calendar)
@@ -479,14 +499,26 @@ def applications_fire_timers(*, at: dt.datetime | None = None) -> int:
                 current.timer_due_at = None
                 current.save(update_fields=["timer_due_at", "updated_at"])
                 continue
-            _platform_step(
-                current,
-                timer,
-                workflow=workflow,
-                at=at,
-                remarks=f"No action within {timer.after_days} days: taken by the timer.",
-            )
-            _take_automatic_steps(current, workflow=workflow, at=at)
+            try:
+                with transaction.atomic():
+                    _platform_step(
+                        current,
+                        timer,
+                        workflow=workflow,
+                        at=at,
+                        remarks=f"No action within {timer.after_days} days: taken by the timer.",
+                    )
+                    _take_automatic_steps(current, workflow=workflow, at=at)
+            except FeeUnknown as exc:
+                # The state it leads to has a fee its amount cannot be worked out for: the
+                # definition needs correcting; the other files' timers still fire.
+                logger.error(
+                    "timer of %s not taken: %s",
+                    current.reference,
+                    exc.message,
+                    extra={"application": current.reference},
+                )
+                continue
             fired += 1
     return fired
 
@@ -552,6 +584,155 @@ def _consultations_withdraw(application: Application, *, state: str, at: dt.date
     application.consultations.filter(state=state, answered_at__isnull=True).update(
         answered_at=at, answer=Consultation.Answer.WITHDRAWN
     )
+
+
+# ------------------------------------------------------------------------------
+# Fees paid through Seva (the service's `fees`; the payments app records the payments)
+# ------------------------------------------------------------------------------
+def _fee_row(fee: FeeDue) -> dict[str, object]:
+    return {"fee": fee.code, "amount_paise": fee.amount_paise, "head": fee.head}
+
+
+def _fee_words(fees: Sequence[FeeDue]) -> str:
+    return "; ".join(
+        f"{fee.name.get('en') or fee.code}, Rs {rupees(fee.amount_paise)}" for fee in fees
+    )
+
+
+def _fees_open(
+    application: Application, *, state: State, at: dt.datetime, refused_as: str | None = None
+) -> None:
+    """The service's fees due in `state` fall due on the file entering it, each with its
+    amount worked out now (on the answers, the application's facts and the officers' inputs
+    recorded so far) and fixed; an amount of 0 opens nothing, and a fee paid already (the
+    file came back to the state) is not asked for again. Recorded in the history. A fee whose
+    amount cannot be worked out raises FeeUnknown, or ValidationFailed keyed `refused_as`
+    when a person's step led here (what they sent may be what is missing)."""
+    spec = application.service_version.spec
+    due = spec.fees_due_in(state.code)
+    if not due or state.terminal:
+        return
+    rows = {fee.code: fee for fee in application.fees.filter(code__in=[f.code for f in due])}
+    opened: list[FeeDue] = []
+    for fee in due:
+        row = rows.get(fee.code)
+        if row is not None and row.status in (FeeDue.Status.PAID, FeeDue.Status.DUE):
+            continue
+        try:
+            amount = fee_amount_paise(
+                version=application.service_version,
+                fee=fee,
+                data=application.data,
+                inputs=expression_values(
+                    application, workflow_for(application.service_version), fee.expression or ""
+                ),
+            )
+        except FeeUnknown as exc:
+            if refused_as is None:
+                raise
+            raise ValidationFailed({refused_as: [exc.message]}) from None
+        if amount == 0:
+            continue
+        row = row or FeeDue(application=application, code=fee.code)
+        row.name, row.state, row.head = dict(fee.name), state.code, fee.head
+        row.amount_paise, row.status, row.due_since = amount, FeeDue.Status.DUE, at
+        row.paid_at, row.receipt = None, ""
+        row.save()
+        opened.append(row)
+    if opened:
+        _record(
+            application,
+            kind=ApplicationEvent.Kind.FEE,
+            at=at,
+            actor=None,
+            actor_role=SYSTEM,
+            action="fee_due",
+            from_state=application.state,
+            remarks=f"Due: {_fee_words(opened)}.",
+            data={"due": [_fee_row(fee) for fee in opened]},
+        )
+
+
+def _fees_close(application: Application, *, state: str, at: dt.datetime, lapsed: bool) -> None:
+    """The file left `state`: the fees due there and still unpaid close, `lapsed` when a
+    timer took it out (the demand was not met in time), else `cancelled`. Recorded in the
+    history."""
+    spec = application.service_version.spec
+    if not spec.fees_due_in(state):
+        return
+    status = FeeDue.Status.LAPSED if lapsed else FeeDue.Status.CANCELLED
+    closing = list(application.fees.filter(state=state, status=FeeDue.Status.DUE))
+    if not closing:
+        return
+    FeeDue.objects.filter(pk__in=[fee.pk for fee in closing]).update(status=status)
+    _record(
+        application,
+        kind=ApplicationEvent.Kind.FEE,
+        at=at,
+        actor=None,
+        actor_role=SYSTEM,
+        action="fee_lapsed" if lapsed else "fee_cancelled",
+        from_state=state,
+        remarks=(
+            f"Not paid in time: {_fee_words(closing)}."
+            if lapsed
+            else f"No longer due: {_fee_words(closing)}."
+        ),
+        data={status.value: [_fee_row(fee) for fee in closing]},
+    )
+
+
+def fee_paid(
+    *,
+    fee_due: FeeDue,
+    receipt: str,
+    at: dt.datetime,
+    actor=None,
+    actor_role: str | None = None,
+) -> FeeDue:
+    """Mark `fee_due` paid by the payment whose receipt number is `receipt`, in the caller's
+    transaction: the file is locked first and the fee read again under the lock, so that two
+    payments settling at once pay it once. Raises FeeAlreadyPaid when it is paid already,
+    FeeNotDue when it is not due any more (lapsed, cancelled, the file closed): the caller
+    keeps the money on record and gives it back. Recorded in the history with `actor` (None:
+    the platform, a gateway's callback) in `actor_role` (by default 'citizen' for the
+    applicant, else 'system'); then the file moves on by any automatic action that now holds
+    (`fees.unpaid == 0`)."""
+    with transaction.atomic():
+        current = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("service_version", "office", "district")
+            .get(pk=fee_due.application_id)
+        )
+        fee = FeeDue.objects.select_for_update().get(pk=fee_due.pk)
+        name = fee.name.get((get_language() or "en")[:2]) or fee.name.get("en") or fee.code
+        if fee.status == FeeDue.Status.PAID:
+            raise FeeAlreadyPaid(reference=current.reference, fee=name, receipt=fee.receipt)
+        if current.is_closed or fee.status != FeeDue.Status.DUE:
+            why = {
+                FeeDue.Status.LAPSED: _("it was not paid in time, and the demand lapsed."),
+                FeeDue.Status.CANCELLED: _("the application moved on without it."),
+            }.get(fee.status, _("the application is closed."))
+            raise FeeNotDue(reference=current.reference, fee=name, why=str(why))
+        fee.status, fee.paid_at, fee.receipt = FeeDue.Status.PAID, at, receipt[:40]
+        fee.save(update_fields=["status", "paid_at", "receipt"])
+        if actor_role is None:
+            applicant = actor is not None and actor.pk == current.applicant_id
+            actor_role = CITIZEN if applicant else SYSTEM
+        _record(
+            current,
+            kind=ApplicationEvent.Kind.FEE,
+            at=at,
+            actor=actor,
+            actor_role=actor_role,
+            action="fee_paid",
+            from_state=current.state,
+            remarks=f"Paid: {_fee_words([fee])}, receipt {fee.receipt}.",
+            data={"paid": [{**_fee_row(fee), "receipt": fee.receipt}]},
+        )
+        _take_automatic_steps(current, workflow=workflow_for(current.service_version), at=at)
+    fee_due.status, fee_due.paid_at, fee_due.receipt = fee.status, fee.paid_at, fee.receipt
+    return fee
 
 
 def consultation_answer(
@@ -826,6 +1007,8 @@ def application_act(
             Document.objects.filter(pk__in=[d.pk for d in attachments]).update(
                 application=current, event=event
             )
+        _fees_close(current, state=from_state, at=at, lapsed=False)
+        _fees_open(current, state=target, at=at, refused_as="data")
         _notify(current, events=(*transition.sms, *target.sms_on_enter), event_row=event)
         _consultations_withdraw(current, state=from_state, at=at)
         _consultations_open(

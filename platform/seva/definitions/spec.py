@@ -51,7 +51,7 @@ class DocumentNeeded:
 @dataclass(frozen=True)
 class Fee:
     """The fee: a fixed `amount` of rupees, or an `expression` over the form's answers that
-    gives it (docs/definitions/service.md#fee); the fee on an application's answers is
+    gives it (docs/definitions/service.md#a-fee-paid-outside-seva-fee); the fee on an application's answers is
     `definitions.selectors.fee_of`."""
 
     amount: int  # rupees; 0 when the expression gives the fee

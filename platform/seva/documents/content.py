@@ -1,8 +1,9 @@
 """A document's words: the service's template (spec.IssueSpec) filled from one application.
 
 Each `{{ expression }}` is evaluated like a workflow's condition, over the form's answers, the
-application's facts, the officers' inputs and the consultations' answers, and the facts of
-the document and its decision (definitions.issued.DOCUMENT_FACTS). Values are printed for
+application's facts, the officers' inputs and the consultations' answers, the service's fees
+(`fees.<code>.amount`, definitions.fees.FEE_PLACEHOLDERS), and the facts of the document and
+its decision (definitions.issued.DOCUMENT_FACTS). Values are printed for
 the document's language: a date as 07/12/2026, a number with Indian grouping (1,80,000), a
 choice as its label, yes/no in words; a value nobody gave as a dash."""
 
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from seva.applications.models import Application, ApplicationEvent
 from seva.applications.selectors import expression_values
+from seva.definitions.fees import fee_placeholder_variables
 from seva.definitions.issued import DOCUMENT_FACTS, fill
 from seva.definitions.selectors import form_schema_for, workflow_for
 from seva.definitions.spec import IssueSpec
@@ -138,7 +140,8 @@ def document_facts(
 class Filler:
     """Evaluates and prints the placeholders of one document in one language: over a form's
     answers `data`, the values besides them that `names(source)` gives for an expression
-    (an application's facts, officers' inputs, consultations), and the document's facts."""
+    (an application's facts, officers' inputs, consultations, the fees of `fee_codes`), and
+    the document's facts."""
 
     def __init__(
         self,
@@ -149,11 +152,16 @@ class Filler:
         facts: Mapping[str, object],
         language: str,
         names: Callable[[str], Mapping[str, object]] = lambda source: {},
+        fee_codes: tuple[str, ...] = (),
     ) -> None:
         self.schema = schema
         self.workflow = workflow
         self.data = data
-        self.variables = (*workflow_variables(workflow), *DOCUMENT_FACTS)
+        self.variables = (
+            *workflow_variables(workflow),
+            *DOCUMENT_FACTS,
+            *fee_placeholder_variables(fee_codes),
+        )
         self.facts = facts
         self.language = language
         self.names = names
@@ -170,6 +178,7 @@ class Filler:
             facts=facts,
             language=language,
             names=lambda source: expression_values(application, workflow, source),
+            fee_codes=tuple(fee.code for fee in application.service_version.spec.fees),
         )
 
     def value(self, source: str) -> Any:

@@ -17,12 +17,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from seva.applications.selectors import flattened
+from seva.core.money import paise_from_rupees, rupees
+from seva.definitions.fees import amount_variables
 from seva.definitions.previews import DOCUMENT_PREVIEW, PDF
 from seva.definitions.spec import IssueSpec, ServiceSpec
 from seva.expressions.language import ExpressionError
 from seva.formschemas.builder import example_for
 from seva.formschemas.paths import get_path
-from seva.formschemas.rules import typed_values, with_computed
+from seva.formschemas.rules import expression_value, typed_values, with_computed
 from seva.org.models import Department, Jurisdiction, Role
 from seva.org.selectors import district_of, jurisdiction_ancestor_at
 from seva.workflows.engine import CITIZEN, Workflow
@@ -101,6 +103,7 @@ def document_preview_pdf(
         **_application_facts(service, place, district, today),
         **typed_values(input_variables(workflow), _example_inputs(workflow)),
     }
+    names.update(_sample_fees(service, form_schema, workflow, data, names, today))
 
     def filler_with(facts: Mapping[str, object]) -> Filler:
         return Filler(
@@ -110,6 +113,7 @@ def document_preview_pdf(
             facts=facts,
             language=language,
             names=lambda source: names,
+            fee_codes=tuple(fee.code for fee in service.fees),
         )
 
     valid_until = _valid_until(issue, today, filler_with(facts))
@@ -229,6 +233,44 @@ def _example_inputs(workflow: Workflow) -> dict[str, object]:
         for path, value in flattened(examples[0]):
             given[f"{INPUTS}{transition.action}.{path}"] = value
     return given
+
+
+def _sample_fees(
+    service: ServiceSpec,
+    form_schema: dict[str, Any],
+    workflow: Workflow,
+    data: dict,
+    names: Mapping[str, object],
+    today: dt.date,
+) -> dict[str, object]:
+    """`fees.<code>.*` as on the example: each amount worked out on the example's answers and
+    inputs (blank when it cannot be), paid today with a receipt marked as a preview, and due
+    by the end of its state's timer counted in calendar days."""
+    values: dict[str, object] = {"fees.unpaid": 0}
+    for fee in service.fees:
+        paise = fee.amount_paise
+        if fee.expression is not None:
+            try:
+                paise = paise_from_rupees(
+                    expression_value(
+                        form_schema,
+                        fee.expression,
+                        data,
+                        extra_variables=amount_variables(form_schema, workflow),
+                        extra_values=names,
+                    )
+                )
+            except (ExpressionError, ValueError):
+                paise = None
+        timer = workflow.timer_from(fee.due) if fee.due in workflow.states else None
+        after = timer.after_days if timer is not None else None
+        prefix = f"fees.{fee.code}."
+        values[prefix + "amount"] = rupees(paise) if paise is not None else ""
+        values[prefix + "head"] = fee.head
+        values[prefix + "receipt"] = PREVIEW_REFERENCE
+        values[prefix + "paid_on"] = today.isoformat()
+        values[prefix + "pay_by"] = (today + dt.timedelta(days=after)).isoformat() if after else ""
+    return values
 
 
 def _valid_until(issue: IssueSpec, today: dt.date, filler: Filler) -> dt.date | None:

@@ -70,6 +70,8 @@ def _service_name_chars(service: dict, language: str) -> int:
 
 
 def _fee_chars(service: dict, language: str) -> int:
+    if service.get("fees"):  # rupees and paise, Indian grouping, below a crore: 99,99,999.99
+        return 12
     amount = (service.get("fee") or {}).get("amount", 0)
     if isinstance(amount, str):  # an expression over the answers: rupees, up to a crore
         return 8

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from seva.applications.selectors import expression_values
+from seva.applications.selectors import expression_values, fees_of
+from seva.core.money import rupees
 from seva.definitions.selectors import FeeUnknown, fee_of, form_schema_for, workflow_for
 from seva.definitions.sms import MAX_VALUE_CHARS, SMS_VARIABLES, fill_template, is_expression
 from seva.expressions.language import ExpressionError
@@ -52,8 +53,15 @@ def _applicant_name(application: Application, language: str) -> str:
 
 @SMS_VARIABLES.register("fee_amount")
 def _fee_amount(application: Application, language: str) -> str:
-    """The fee in rupees, worked out on the application's answers when the service's fee is
-    an expression; "-" when it cannot be (as for an expression value)."""
+    """The fee in rupees. For a service whose fees are paid through Seva (`fees`): the fees
+    due now, or when none is, those paid ("1,250.50"); "-" when none fell due. Otherwise the
+    service's `fee`, worked out on the application's answers when it is an expression; "-"
+    when it cannot be (as for an expression value)."""
+    if application.service_version.spec.fees:
+        fees = fees_of(application)
+        due = [fee.amount_paise for fee in fees if fee.is_due]
+        paid = [fee.amount_paise for fee in fees if fee.is_paid]
+        return rupees(sum(due or paid)) if due or paid else "-"
     try:
         return str(fee_of(version=application.service_version, data=application.data))
     except FeeUnknown:
