@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 import shutil
 import socket
@@ -22,10 +23,13 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from seva.demo import fakegateway
+from tests.fakegateway import FakeGatewayServer
 
 from .browser import AXE_SOURCE, CHROMIUM, CHROMIUM_FLAGS, SCREENSHOT_DIR, Site, watch_context
 
@@ -109,12 +113,27 @@ def _manage(env: dict, *args: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def site_environment(browser_tools, tmp_path_factory) -> dict[str, str]:
+def site_gateway(browser_tools) -> Iterator[FakeGatewayServer]:
+    """The demo's fake payment gateway and bank (seva.demo.fakegateway), as `make run` starts
+    it beside the server: here on a free port of loopback, in a thread of the test process, and
+    an instance of the server's own (the unit tests' `fake_gateway` is reset by their tests).
+    Its payment page is where the browser pays a fee (test_payments.py)."""
+    # A line per request is the demo's log; in a failed test's output it hides what failed.
+    logging.getLogger(fakegateway.__name__).setLevel(logging.WARNING)
+    server = FakeGatewayServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def site_environment(browser_tools, site_gateway, tmp_path_factory) -> dict[str, str]:
     """The environment the server and its manage.py commands run in: the development
-    settings, with a folder and a database of the server's own."""
+    settings, with a folder and a database of the server's own, and the fake gateway's
+    address and the demo's credentials for its payment gateway and e-challan bank."""
     var_dir = tmp_path_factory.mktemp("browser-site")
     return {
         **os.environ,
+        **site_gateway.environ(),
         "DJANGO_SETTINGS_MODULE": "seva.config.settings.dev",
         "SEVA_VAR_DIR": str(var_dir),
         "DATABASE_URL": _browser_database(var_dir),
