@@ -22,6 +22,14 @@ class CitizenMobileForm(forms.Form):
         "service; the citizen reads it out to you. That is their consent to your filing for them.",
     )
     service = forms.ChoiceField(label="Service the citizen applies for")
+    fee_method = forms.ChoiceField(
+        label="Paid by",
+        choices=[("cash", "Cash"), ("upi", "UPI")],
+        initial="cash",
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="For a UPI payment, enter its reference as the receipt number.",
+    )
     language = forms.ChoiceField(
         label="Language of the citizen's SMS",
         choices=[("en", "English"), ("hi", "Hindi")],
@@ -67,6 +75,14 @@ class FeeForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"class": "c-short"}),
         help_text="As printed on the receipt given to the citizen. Needed when a fee is taken.",
+    )
+    fee_method = forms.ChoiceField(
+        label="Paid by",
+        choices=[("cash", "Cash"), ("upi", "UPI")],
+        initial="cash",
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="For a UPI payment, enter its reference as the receipt number.",
     )
     language = forms.ChoiceField(
         label="Language of the citizen's SMS",

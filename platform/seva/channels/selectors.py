@@ -17,10 +17,17 @@ from seva.applications.presenters import public_status
 from seva.applications.selectors import rts_days_of
 from seva.core.errors import ActionNotAllowed, NotFound
 from seva.definitions.models import Service, ServiceKind, ServiceVersion
-from seva.definitions.selectors import fee_of_draft, service_list, workflow_for
+from seva.definitions.selectors import (
+    fee_amount_paise,
+    fee_of_draft,
+    form_schema_for,
+    service_list,
+    workflow_for,
+)
 from seva.documents.models import DocumentFile
 from seva.documents.selectors import document_file, documents_of
 from seva.formschemas.conditions import prune_hidden
+from seva.formschemas.rules import with_computed
 from seva.queues.issued import LANGUAGE_NAMES, IssuedFileLink, status_label, status_of
 
 from .models import (
@@ -338,16 +345,36 @@ def fee_due(draft: AssistedDraft) -> int:
     version = draft.service_version
     if version is None:
         return 0
-    return fee_of_draft(version=version, data=prune_hidden(version.form_schema, draft.data))
+    data = prune_hidden(version.form_schema, draft.data)
+    if version.spec.fees:
+        paise = fees_due_on_submission_paise(version=version, data=data)
+        return paise // 100 if paise % 100 == 0 else paise / 100
+    return fee_of_draft(version=version, data=data)
+
+
+def fees_due_on_submission_paise(*, version: ServiceVersion, data: dict) -> int:
+    """The paise of the version's `fees` that fall due in its workflow's first state: what
+    the counter collects with the application. Raises FeeUnknown as fee_amount_paise does."""
+    initial = workflow_for(version).initial
+    computed = with_computed(form_schema_for(version), data)
+    return sum(
+        fee_amount_paise(version=version, fee=fee, data=computed, inputs={})
+        for fee in version.spec.fees
+        if fee.due == initial
+    )
 
 
 def fee_depends_on_answers(draft: AssistedDraft) -> bool:
-    fee = draft.service_version.spec.fee if draft.service_version else None
-    return bool(fee and fee.depends_on_answers)
+    spec = draft.service_version.spec if draft.service_version else None
+    if spec is not None and spec.fees:
+        return any(fee.expression for fee in spec.fees)
+    return bool(spec and spec.fee and spec.fee.depends_on_answers)
 
 
 def fee_note(draft: AssistedDraft) -> str:
     version = draft.service_version
+    if version is not None and version.spec.fees:
+        return " ".join(_text(fee.note) for fee in version.spec.fees if fee.note)
     fee = version.spec.fee if version else None
     return _text(fee.note) if fee else ""
 

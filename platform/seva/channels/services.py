@@ -18,7 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from seva.applications.errors import DraftAlreadySent
-from seva.applications.models import Application, Channel
+from seva.applications.models import Application, Channel, FeeDue
+from seva.applications.selectors import fees_of
 from seva.applications.services import application_submit
 from seva.citizens.services import citizen_for_mobile, otp_request, otp_verify
 from seva.core.errors import ActionNotAllowed, NotFound, ValidationFailed
@@ -29,6 +30,7 @@ from seva.formschemas.formats import is_mobile
 from seva.formschemas.paths import get_path, set_path
 from seva.formschemas.validation import validate_form_data
 from seva.notifications.dlt import MAX_VALUE_CHARS
+from seva.payments.services import payment_record_at_counter
 
 from .models import (
     AssistedDraft,
@@ -235,6 +237,8 @@ def assisted_draft_errors(
 def _fee_errors(
     *, draft: AssistedDraft, fee_amount: int | None, receipt: str
 ) -> dict[str, list[str]]:
+    if draft.service_version is not None and draft.service_version.spec.fees:
+        return _fees_errors(draft=draft, fee_amount=fee_amount, receipt=receipt)
     errors: dict[str, list[str]] = {}
     try:
         due = fee_due(draft)
@@ -261,6 +265,45 @@ def _fee_errors(
                 "Enter the number of this citizen's receipt."
             ]
     return errors
+
+
+def _fees_errors(
+    *, draft: AssistedDraft, fee_amount: int | None, receipt: str
+) -> dict[str, list[str]]:
+    """A service whose `fees` fall due with the application: the counter takes them in full
+    (recorded in the payments ledger with the receipt), or none, and the citizen pays later
+    online, by challan or at a counter, while the file waits."""
+    errors: dict[str, list[str]] = {}
+    try:
+        due = fee_due(draft)
+    except FeeUnknown as exc:
+        return {"fee_amount": [str(exc.message)]}
+    if fee_amount is None or fee_amount < 0:
+        errors["fee_amount"] = ["Enter the fee collected in whole rupees: 0 if none was taken."]
+    elif fee_amount and fee_amount != due:
+        errors["fee_amount"] = [
+            f"This application's fee is Rs {due}: collect it in full, or enter 0 and the "
+            "citizen pays it later (online, by challan or at a counter)."
+        ]
+    elif fee_amount and not receipt:
+        errors["fee_receipt_number"] = ["Enter the number of the receipt given for the fee."]
+    return errors
+
+
+def _take_fees_at_counter(
+    application: Application, *, draft: AssistedDraft, method: str, receipt: str
+) -> None:
+    """The fees that fell due on submission, paid here: one ledger row each (the same
+    ledger as online payments), and the file moves on as the workflow says once paid."""
+    for fee in fees_of(application):
+        if fee.status == FeeDue.Status.DUE:
+            payment_record_at_counter(
+                fee=fee,
+                method=method,
+                receipt=receipt,
+                operator=draft.operator,
+                centre_code=draft.centre.code,
+            )
 
 
 def _lock_draft(draft: AssistedDraft) -> None:
@@ -297,6 +340,7 @@ def assisted_filing_submit(
     draft: AssistedDraft,
     fee_amount: int | None,
     fee_receipt_number: str,
+    fee_method: str = "cash",
     language: str = "en",
     at: dt.datetime | None = None,
 ) -> AssistedFiling:
@@ -322,6 +366,8 @@ def assisted_filing_submit(
                 draft_id=draft.pk,
                 at=now,
             )
+            if fee_amount and draft.service_version.spec.fees:
+                _take_fees_at_counter(application, draft=draft, method=fee_method, receipt=receipt)
             filing = AssistedFiling.objects.create(
                 application=application,
                 centre=draft.centre,

@@ -303,7 +303,7 @@ def check_view(request: HttpRequest, draft: AssistedDraft) -> HttpResponse:
         fee_due, fee_unknown = None, str(exc.message)
     form = FeeForm(
         request.POST or None,
-        initial={"fee_amount": fee_due, "language": draft.language},
+        initial={"fee_amount": fee_due, "fee_method": "cash", "language": draft.language},
     )
     status = 200
     if request.method == "POST":
@@ -314,6 +314,7 @@ def check_view(request: HttpRequest, draft: AssistedDraft) -> HttpResponse:
                     draft=draft,
                     fee_amount=form.cleaned_data["fee_amount"],
                     fee_receipt_number=form.cleaned_data["fee_receipt_number"],
+                    fee_method=form.cleaned_data.get("fee_method") or "cash",
                     language=form.cleaned_data["language"],
                 )
             except ValidationFailed as exc:

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from . import csp_reports, eligibility_views, issued, views
+from . import csp_reports, eligibility_views, issued, payments, views
 
 app_name = "portal"
 
@@ -26,6 +26,22 @@ urlpatterns = [
         "my/<str:reference>/issued/<str:public_id>/<str:language>/",
         login_required(issued.issued_file),
         name="issued-file",
+    ),
+    path("my/<str:reference>/fees/<slug:code>/pay/", payments.fee_pay, name="fee-pay"),
+    path("my/<str:reference>/fees/<slug:code>/challan/", payments.fee_challan, name="fee-challan"),
+    path(
+        "my/<str:reference>/payments/<str:order_id>/challan/",
+        payments.payment_challan,
+        name="payment-challan",
+    ),
+    path(
+        "my/<str:reference>/payments/<str:order_id>/receipt/",
+        payments.payment_receipt,
+        name="payment-receipt",
+    ),
+    path("payments/return/<slug:gateway_name>/", payments.payment_return, name="payment-return"),
+    path(
+        "payments/callback/<slug:gateway_name>/", payments.payment_callback, name="payment-callback"
     ),
     path("track/", views.track, name="track"),
     path("track/download/<str:token>/", issued.track_download, name="track-download"),

@@ -41,10 +41,12 @@ from seva.formschemas import wizard
 from seva.formschemas.answers import answers as answer_pages
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.steps import form_declaration, form_steps, form_title
+from seva.payments.selectors import fee_rows
 
 from . import selectors
 from .forms import FeedbackForm, MessageChoicesForm, TrackForm
 from .issued import my_issued_rows, tracked_issued_rows
+from .payments import allow_paying_from, payment_options
 
 SESSION_MOBILE = "seva_signin_mobile"
 # A bound on the page number keeps the row offset well inside what the database accepts.
@@ -417,7 +419,8 @@ def _application_or_404(request: HttpRequest, reference: str):
 def my_application(request: HttpRequest, reference: str) -> HttpResponse:
     application = _application_or_404(request, reference)
     language = _language(request)
-    return render(
+    fees = fee_rows(application, language)
+    response = render(
         request,
         "portal/my_application.html",
         {
@@ -427,14 +430,18 @@ def my_application(request: HttpRequest, reference: str) -> HttpResponse:
             ),
             "feedback_form": FeedbackForm() if selectors.feedback_open(application) else None,
             "issued": my_issued_rows(application, language),
+            "fees": fees,
+            "payment_options": payment_options(),
         },
     )
+    return allow_paying_from(response, fees)
 
 
 @login_required
 def acknowledgement(request: HttpRequest, reference: str) -> HttpResponse:
     application = _application_or_404(request, reference)
-    return render(
+    fees = fee_rows(application, _language(request))
+    response = render(
         request,
         "portal/acknowledgement.html",
         {
@@ -442,8 +449,14 @@ def acknowledgement(request: HttpRequest, reference: str) -> HttpResponse:
             "view": presenters.application_view(
                 application=application, user=request.user, language=_language(request)
             ),
+            "fees": fees,
+            "payment_options": payment_options(),
+            # The clock waits for a fee due while the file is with the citizen.
+            "fee_awaited": application.clock_paused_at is not None
+            and any(fee.payable for fee in fees),
         },
     )
+    return allow_paying_from(response, fees)
 
 
 @login_required

@@ -34,6 +34,7 @@ from seva.documents.selectors import document_file, documents_pending_for
 from seva.documents.services import document_reissue, document_revoke
 from seva.formschemas.answers import answers
 from seva.org.routing import FLAG_LABELS
+from seva.payments.selectors import fee_rows
 
 from .issued import DocumentChangeFailed, issued_document_of, issued_rows
 from .selectors import (
@@ -216,6 +217,7 @@ def application_view(
                 language=get_language() or LANGUAGE,
                 failed=failed_document,
             ),
+            "fees": fee_rows(application, get_language() or LANGUAGE),
         },
         status=status,
     )

@@ -826,3 +826,22 @@ SEVA_PAYMENT_GATEWAYS = (
     if SEVA_PAYMENTS_ENABLED
     else {}
 )
+# Online orders whose callback never came (or whose browser never returned) are settled from
+# the gateway's status query; refunds the gateway could not take are sent again.
+CELERY_BEAT_SCHEDULE["settle-pending-payments"] = {
+    "task": "seva.payments.tasks.settle_pending",
+    "schedule": 5 * 60,
+}
+CELERY_BEAT_SCHEDULE["send-requested-refunds"] = {
+    "task": "seva.payments.tasks.send_requested_refunds",
+    "schedule": 15 * 60,
+}
+# Yesterday's settlement file of each gateway and bank is matched to the ledger (issue 21,
+# reconciliation; docs/payments.md), once their files are out in the morning (local time).
+SEVA_RECONCILIATION_TIME = env_time("SEVA_RECONCILIATION_TIME", "07:00")
+CELERY_BEAT_SCHEDULE["reconcile-settlements"] = {
+    "task": "seva.payments.tasks.reconcile_yesterday",
+    "schedule": crontab(
+        hour=SEVA_RECONCILIATION_TIME.hour, minute=SEVA_RECONCILIATION_TIME.minute
+    ),
+}
