@@ -7,5 +7,6 @@ class DashboardsConfig(AppConfig):
     verbose_name = "RTS dashboards"
 
     def ready(self) -> None:
-        # Registers the rollups' listeners on applications' events.
-        from . import services  # noqa: F401, PLC0415
+        # Registers the rollups' listeners on applications' events, and the fee rollups'
+        # on the payments ledger's.
+        from . import fees, services  # noqa: F401, PLC0415

@@ -1,14 +1,23 @@
-"""The board as CSV or XLSX, with the filters applied: the same rows and columns as the page."""
+"""The board as CSV or XLSX, with the filters applied: the same rows and columns as the page;
+and the daily snapshot of payments, streamed."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import tempfile
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from seva.core.money import PAISE_PER_RUPEE
+
 from .boards import BoardFilters, BoardRow
+from .fees import PaymentLine
 
 # A spreadsheet reads a cell that begins with one of these as a formula (or, for tab and
 # carriage return, strips them and then may); text from definitions and people (service and
@@ -102,3 +111,112 @@ def board_xlsx(rows: list[BoardRow], filters: BoardFilters) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+# ------------------------------------------------------------------------------
+# The daily snapshot of payments (seva.dashboards.fees.payments_snapshot)
+# ------------------------------------------------------------------------------
+# The state's review format: its first four columns are what it asks for; names in English.
+SNAPSHOT_COLUMNS = (
+    "Date",
+    "Service",
+    "Application reference",
+    "Amount paid (Rs)",
+    "District",
+    "Department",
+    "Fee",
+    "Budget head",
+    "Method",
+    "Receipt number",
+    "Transaction id",
+    "Order or challan number",
+    "Status",
+    "Refunded (Rs)",
+)
+
+
+def _amount(paise: int) -> Decimal:
+    """Rupees as a number with two decimals (1250.50), for a spreadsheet to add up."""
+    return Decimal(paise) / PAISE_PER_RUPEE
+
+
+def _snapshot_values(line: PaymentLine) -> list:
+    return [
+        line.day,
+        line.service,
+        line.reference,
+        _amount(line.paid_paise),
+        line.district,
+        line.department,
+        line.fee,
+        line.head,
+        line.method,
+        line.receipt_number,
+        line.txn_id,
+        line.order_id,
+        line.status,
+        _amount(line.refunded_paise),
+    ]
+
+
+class _Line:
+    """A file-like that hands back what the csv writer writes, so that each row is sent
+    as soon as it is written."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def payments_csv(lines: Iterable[PaymentLine]) -> Iterator[str]:
+    """The snapshot as CSV, a row at a time (for a streaming response): the headings, then
+    a row per payment; dates as YYYY-MM-DD, amounts as rupees with two decimals."""
+    writer = csv.writer(_Line())
+    yield writer.writerow(SNAPSHOT_COLUMNS)
+    for line in lines:
+        values = _snapshot_values(line)
+        yield writer.writerow(
+            [
+                value.isoformat()
+                if isinstance(value, dt.date)
+                else f"{value:.2f}"
+                if isinstance(value, Decimal)
+                else neutral_text(value)
+                for value in values
+            ]
+        )
+
+
+def payments_xlsx(lines: Iterable[PaymentLine]):
+    """The snapshot as an XLSX workbook in a temporary file (open, at its start; the caller
+    closes it): written row by row in openpyxl's write-only mode, so that a year of payments
+    never sits in memory; dates as dates, amounts as numbers."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Payments")
+    bold = Font(bold=True)
+    heading = []
+    for title in SNAPSHOT_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        heading.append(cell)
+    sheet.append(heading)
+    for line in lines:
+        cells = []
+        for value in _snapshot_values(line):
+            cell = WriteOnlyCell(sheet, value=neutral_text(value))
+            if isinstance(value, str):
+                # Written as text, never as a formula, whatever it begins with.
+                cell.data_type = "s"
+            elif isinstance(value, Decimal):
+                cell.number_format = "#,##0.00"
+            elif isinstance(value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+            cells.append(cell)
+        sheet.append(cells)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (the response streams it, then closes it)
+    try:
+        workbook.save(out)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out

@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from seva.core.errors import ValidationFailed
+from seva.definitions.models import Service
 from seva.org.models import Department, Jurisdiction, JurisdictionLevel
 
 from .boards import BYS, KINDS, BoardFilters, BoardRow
+from .fees import FEE_BYS, FeeFilters, SnapshotFilters
 
 
 def board_filters_from(params) -> BoardFilters:
@@ -94,3 +96,79 @@ def board_row_json(row: BoardRow, filters: BoardFilters) -> dict:
             "average_satisfaction": _text(row.satisfaction),
         }
     return found
+
+
+# ------------------------------------------------------------------------------
+# Fees (seva.dashboards.fees)
+# ------------------------------------------------------------------------------
+def _fee_places(params, errors: dict[str, list[str]]) -> dict[str, int | None]:
+    """The `department`, `district` and `service` codes given, as ids; an unknown code is
+    reported under its own name."""
+    found: dict[str, int | None] = {}
+    for name, matches in (
+        ("department", Department.objects.all()),
+        ("district", Jurisdiction.objects.filter(level=JurisdictionLevel.DISTRICT)),
+        ("service", Service.objects.all()),
+    ):
+        found[name] = None
+        code = params.get(name) or ""
+        if code:
+            found[name] = matches.filter(code=code).values_list("pk", flat=True).first()
+            if found[name] is None:
+                errors[name] = [f"No {name} with this code."]
+    return found
+
+
+def fee_filters_from(params) -> FeeFilters:
+    """The Fees page's filters: `by` (month, service, district, department), `from` and
+    `to` (months, YYYY-MM), `department`, `district` and `service` (codes)."""
+    errors: dict[str, list[str]] = {}
+    by = params.get("by") or "month"
+    if by not in FEE_BYS:
+        errors["by"] = [f"Choose one of: {', '.join(FEE_BYS)}."]
+    months: dict[str, dt.date | None] = {}
+    for name in ("from", "to"):
+        value = params.get(name) or ""
+        try:
+            months[name] = dt.date.fromisoformat(f"{value}-01") if value else None
+        except ValueError:
+            errors[name] = ["Give a month as YYYY-MM."]
+    found = _fee_places(params, errors)
+    if not errors and months["from"] and months["to"] and months["from"] > months["to"]:
+        errors["from"] = ["The first month is after the last."]
+    if errors:
+        raise ValidationFailed(errors)
+    return FeeFilters(
+        by=by,
+        start=months["from"],
+        end=months["to"],
+        department_id=found["department"],
+        district_id=found["district"],
+        service_id=found["service"],
+    )
+
+
+def snapshot_filters_from(params, *, today: dt.date) -> SnapshotFilters:
+    """The snapshot's filters: `day`, or `from` and `to` (YYYY-MM-DD, both days included;
+    yesterday when no date is given), and `department`, `district` and `service` (codes)."""
+    errors: dict[str, list[str]] = {}
+    dates: dict[str, dt.date | None] = {}
+    for name in ("day", "from", "to"):
+        value = params.get(name) or ""
+        try:
+            dates[name] = dt.date.fromisoformat(value) if value else None
+        except ValueError:
+            errors[name] = ["Give a date as YYYY-MM-DD."]
+    found = _fee_places(params, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    # One day (yesterday when none is given); a range with one end given is that day.
+    start = dates["day"] or dates["from"] or dates["to"] or today - dt.timedelta(days=1)
+    end = dates["day"] or dates["to"] or start
+    return SnapshotFilters(
+        start=start,
+        end=end,
+        department_id=found["department"],
+        district_id=found["district"],
+        service_id=found["service"],
+    )

@@ -348,3 +348,40 @@ class ScoreSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.by} {self.name}: {self.score}"
+
+
+class FeeMonth(models.Model):
+    """Fees collected and refunded in a month, per service, processing office and
+    applicant's tehsil and district (the department kept beside them for the reader's scope):
+    the board's Fees page reads these, never the payments ledger (seva.dashboards.fees).
+
+    Kept in the transaction of each payment that paid a fee (`payments.events.settled`,
+    status success: the money received, by the month it was received) and of each refund
+    of such a payment paid back (`payments.events.refunded`, by the month it was paid back).
+    Money not credited to a fee (held for review, paid twice, a fee no longer due) is not
+    counted, nor are its refunds: it is the accounts officers' to settle, and it is listed,
+    with its status, in the daily snapshot. The same integer dimensions as the RTS rollups,
+    0 for none."""
+
+    month = models.DateField(help_text="The first of the month.")
+    service_id = models.IntegerField()
+    office_id = models.IntegerField()
+    tehsil_id = models.IntegerField()
+    district_id = models.IntegerField()
+    department_id = models.IntegerField()
+    collected_paise = models.BigIntegerField(db_default=0)
+    payments = models.IntegerField(db_default=0)
+    refunded_paise = models.BigIntegerField(db_default=0)
+    refunds = models.IntegerField(db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "service_id", "office_id", "tehsil_id", "district_id"],
+                name="fee_month_key",
+            )
+        ]
+        indexes = [models.Index(fields=["district_id", "month"], name="fee_month_district_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} service {self.service_id} district {self.district_id}"
