@@ -841,7 +841,5 @@ CELERY_BEAT_SCHEDULE["send-requested-refunds"] = {
 SEVA_RECONCILIATION_TIME = env_time("SEVA_RECONCILIATION_TIME", "07:00")
 CELERY_BEAT_SCHEDULE["reconcile-settlements"] = {
     "task": "seva.payments.tasks.reconcile_yesterday",
-    "schedule": crontab(
-        hour=SEVA_RECONCILIATION_TIME.hour, minute=SEVA_RECONCILIATION_TIME.minute
-    ),
+    "schedule": crontab(hour=SEVA_RECONCILIATION_TIME.hour, minute=SEVA_RECONCILIATION_TIME.minute),
 }
