@@ -34,6 +34,18 @@ The rule, as the code states it (`applications_visible_to`, `queue_scope`, `acti
 - A refused write changes nothing: not the state, the holder, the deadlines, the history, the
   outbox, the drafts or the feedback.
 - The citizen's own pages (/my/..., drafts) are for the applicant alone: officers get 404 there.
+  So are a file's fees and payments: paying a fee online or by e-challan, the challan and the
+  receipt (`portal:fee-pay`, `fee-challan`, `payment-challan`, `payment-receipt`). The
+  gateway's return (`portal:payment-return`) is open to anyone and redirects, revealing
+  nothing but to the applicant; its callback (`portal:payment-callback`) is server to server,
+  believed only with its checksum, and changes nothing a status query has not confirmed.
+- Money (issue 21): an accounts officer (`accounts_officer`, posted for a department over a
+  district, or with none over the state: the state's treasury cell) reads no application, but
+  the payments, refunds and reconciliation exceptions of their department in their area, on
+  the Accounts pages (/admin/accounts/); the same officer of another district or department
+  sees none of them, and each answers 404 as if it did not exist. The settlement files are
+  the treasury cell's. Every other officer is turned away from those pages (Wagtail's
+  refusal: back to the workspace's home).
   The staff workspace is for officers: citizens and anonymous visitors are sent to its sign-in;
   the API answers 401 to anonymous callers; the portal sends them to /login/.
 
@@ -59,6 +71,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -81,12 +94,23 @@ from seva.formschemas.paths import set_path
 from seva.formschemas.steps import form_steps
 from seva.notifications.models import OutboxMessage, StageAlert
 from seva.org.models import Department, Jurisdiction, Posting, Role
+from seva.payments.gateways import SettlementLine
+from seva.payments.models import Payment, ReconciliationItem, Refund, Settlement
+from seva.payments.reconciliation import settlement_digest, settlement_import
+from seva.payments.services import (
+    callback_receive,
+    challan_create,
+    challan_settle,
+    payment_start,
+    refund_request,
+)
 from tests.helpers import example_with_documents
 
 pytestmark = pytest.mark.django_db
 
 AMBALA, HISAR = "ambala", "hisar"
 FACTORY = "factory"  # a factory registration in Ambala, consulting the fire service
+MONEY = "money"  # two marriage registrations in Ambala (Revenue) and the money paid on them
 RETURN = {
     "action": "return_for_correction",
     "state": "scrutiny",
@@ -107,6 +131,8 @@ class Actor:
     applies: frozenset[str] = frozenset()  # files they filed
     consulted: frozenset[str] = frozenset()  # files whose open consultation they answer
     staff: bool = True  # may open the staff workspace (the Wagtail admin)
+    keeps_accounts: bool = False  # an accounts officer: the Accounts pages are theirs
+    money: frozenset[str] = frozenset()  # files whose payments and exceptions they answer for
 
     @property
     def label(self) -> str:
@@ -154,9 +180,20 @@ ACTORS = [
         "citizen",
         "the applicant",
         _set(AMBALA, FACTORY),
-        applies=_set(AMBALA, FACTORY),
+        applies=_set(AMBALA, FACTORY, MONEY),
         staff=False,
     ),
+    Actor(
+        "accounts.revenue.ambala",
+        "accounts officer of the files' department and district: their money, no file",
+        keeps_accounts=True,
+        money=_set(MONEY),
+    ),
+    Actor("accounts.revenue.hisar", "accounts officer, another district", keeps_accounts=True),
+    Actor("accounts.phed.ambala", "accounts officer, another department", keeps_accounts=True),
+    # The state's treasury cell (`treasury`: an accounts officer with no department over the
+    # state) is walked in tests/dashboards/test_accounts_pages.py: posted like the CMO, it
+    # reads every file by `posting_sees_everything` until that looks at the role too.
     Actor("citizen2", "another citizen", _set(HISAR), applies=_set(HISAR), staff=False),
     Actor(None, "anonymous", staff=False),
 ]
@@ -191,12 +228,97 @@ def file_factory_at_nocs(applicant) -> Application:
     )
 
 
+@dataclass(frozen=True)
+class Money:
+    """Fees and payments on two marriage registrations the citizen filed in Ambala (Revenue):
+    `due` waits for its fee, with an online payment held for review (the gateway took Rs 5
+    more) and an e-challan not yet paid; `paid` was paid by an e-challan at the bank, and the
+    office owes a refund of it. A settlement file of the gateway lists the held payment for
+    another amount (an exception of the district's) and a line Seva does not know (the
+    treasury cell's)."""
+
+    due: Application
+    paid: Application
+    held: Payment
+    challan: Payment
+    banked: Payment
+    refund: Refund
+    differs: ReconciliationItem
+    stranger: ReconciliationItem
+    callback: dict[str, str]  # the held payment's signed callback, as the gateway sent it
+
+    @property
+    def ghost(self) -> str:
+        return ghost_of(self.due)
+
+
+def file_marriage(applicant) -> Application:
+    service = Service.objects.get(code="marriage-registration")
+    return application_submit(
+        service=service, data=example_with_documents(service, applicant), applicant=applicant
+    )
+
+
+def take_money(applicant, gateway) -> dict:
+    """The payments of `Money`, made against the fake gateway (pks, and the callback)."""
+    due, paid = file_marriage(applicant), file_marriage(applicant)
+    fee = due.fees.get()
+    held, _url = payment_start(
+        fee=fee,
+        user=applicant,
+        return_url="http://testserver/r/",
+        callback_url="http://testserver/c/",
+    )
+    gateway.behaviour(held.order_id, amount_paise=fee.amount_paise + 500)
+    callback = gateway.pay(held.order_id, "success")["callback_fields"]
+    callback_receive(gateway_name="online", params=callback)
+    held.refresh_from_db()
+    assert held.status == Payment.Status.HELD
+    challan = challan_create(fee=fee, user=applicant)
+    banked = challan_create(fee=paid.fees.get(), user=applicant)
+    banked = challan_settle(
+        challan_number=banked.order_id,
+        amount_paise=banked.amount_paise,
+        bank_ref="FBK0000000042",
+        paid_on=timezone.localdate(),
+    )
+    assert banked.status == Payment.Status.SUCCESS
+    refund = refund_request(payment=banked, amount_paise=100, rule="review", reason="Overpaid.")
+    day = timezone.localdate()
+    lines = [
+        SettlementLine(held.order_id, held.txn_id, 1, "success", day),
+        SettlementLine("SV209901019999999999", "FGT999", 4200, "success", day),
+    ]
+    settlement = settlement_import(
+        gateway_name="online",
+        day=day,
+        lines=lines,
+        source=Settlement.Source.FETCHED,
+        sha256=settlement_digest(lines),
+    )
+    items = dict(settlement.items.values_list("kind", "pk"))
+    return {
+        "due": due.pk,
+        "paid": paid.pk,
+        "held": held.pk,
+        "challan": challan.pk,
+        "banked": banked.pk,
+        "refund": refund.pk,
+        "differs": items[ReconciliationItem.Kind.AMOUNT_DIFFERS],
+        "stranger": items[ReconciliationItem.Kind.MISSING_IN_SEVA],
+        "callback": callback,
+    }
+
+
 @pytest.fixture(scope="module")
-def filed(django_db_setup, django_db_blocker) -> Iterator[dict[str, int]]:
-    """The three files, filed once for the matrix's few hundred cases, in a transaction rolled
+def filed(django_db_setup, django_db_blocker, fake_gateway) -> Iterator[dict]:
+    """The files, filed once for the matrix's few hundred cases, in a transaction rolled
     back after them. Each case runs in a savepoint of it (pytest-django's `db`), so what one
     case changes, the next does not see."""
     people = get_user_model().objects
+    paying = override_settings(
+        SEVA_PAYMENTS_ENABLED=True, SEVA_PAYMENT_GATEWAYS=fake_gateway.gateways()
+    )
     with django_db_blocker.unblock(), transaction.atomic():
         ambala = file_income_certificate(
             people.get(username="citizen"),
@@ -212,7 +334,10 @@ def filed(django_db_setup, django_db_blocker) -> Iterator[dict[str, int]]:
         )
         factory = file_factory_at_nocs(people.get(username="citizen"))
         assert factory.state == "nocs"
-        yield {AMBALA: ambala.pk, HISAR: hisar.pk, FACTORY: factory.pk}
+        fake_gateway.reset()
+        with paying:
+            money = take_money(people.get(username="citizen"), fake_gateway)
+        yield {AMBALA: ambala.pk, HISAR: hisar.pk, FACTORY: factory.pk, MONEY: money}
         transaction.set_rollback(True)
 
 
@@ -221,6 +346,7 @@ class Files:
     ambala: Application
     hisar: Application
     factory: Application  # consults offices of other departments (rows of its own)
+    money: Money
     user: Callable[[str], object]
 
     def items(self) -> list[tuple[str, Application]]:
@@ -267,11 +393,24 @@ def ghost_of(application: Application) -> str:
 
 
 @pytest.fixture
-def files(filed, user) -> Files:
+def files(filed, user, payment_gateway) -> Files:
+    """The files; the fake gateway answers the payments made in a case."""
+    money = filed[MONEY]
     return Files(
         ambala=Application.objects.get(pk=filed[AMBALA]),
         hisar=Application.objects.get(pk=filed[HISAR]),
         factory=Application.objects.get(pk=filed[FACTORY]),
+        money=Money(
+            due=Application.objects.get(pk=money["due"]),
+            paid=Application.objects.get(pk=money["paid"]),
+            held=Payment.objects.get(pk=money["held"]),
+            challan=Payment.objects.get(pk=money["challan"]),
+            banked=Payment.objects.get(pk=money["banked"]),
+            refund=Refund.objects.get(pk=money["refund"]),
+            differs=ReconciliationItem.objects.get(pk=money["differs"]),
+            stranger=ReconciliationItem.objects.get(pk=money["stranger"]),
+            callback=money["callback"],
+        ),
         user=user,
     )
 
@@ -345,6 +484,9 @@ class Visit:
 
     def consulted(self, key: str = FACTORY) -> bool:
         return key in self.actor.consulted
+
+    def answers_for_money(self) -> bool:
+        return MONEY in self.actor.money
 
     @property
     def anonymous(self) -> bool:
@@ -1174,6 +1316,355 @@ def _draft_discard(visit: Visit) -> None:
         assert not ApplicationDraft.objects.filter(pk=draft.pk).exists()
 
 
+# --- Fees and payments on the citizen's side (issue 21) --------------------------------------
+def _as_if_missing_money(
+    visit: Visit, response, method: str, url: str, application: Application | None = None
+) -> None:
+    """Out of reach, a page about a marriage file's money answers as the same page of a
+    reference that does not exist, and names nobody."""
+    application = application or visit.files.money.due
+    ghost_reference = ghost_of(application)
+    ghost = visit.page(method, url.replace(application.reference, ghost_reference))
+    assert_as_if_missing(response, ghost, application, ghost_reference)
+
+
+def _payments_of(application: Application) -> list:
+    return list(
+        Payment.objects.filter(application=application).order_by("pk").values_list("pk", "status")
+    )
+
+
+@row("portal-fee-pay", "portal:fee-pay", "POST")
+def _portal_fee_pay(visit: Visit) -> None:
+    """Paying the fee online: the applicant is sent to the gateway's page with an order for
+    the server's amount; to anyone else the file does not exist, and no order is made."""
+    money = visit.files.money
+    before = _payments_of(money.due)
+    url = f"/my/{money.due.reference}/fees/registration_fee/pay/"
+    response = visit.page("POST", url, {"amount_paise": "1"})
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "portal")
+    elif visit.applies(MONEY):
+        assert response.status_code == 302
+        assert response["Location"].startswith(settings.SEVA_PAYMENT_GATEWAYS["online"]["URL"])
+        order = Payment.objects.filter(application=money.due).latest("pk")
+        assert order.amount_paise == money.due.fees.get().amount_paise
+        return
+    else:
+        _as_if_missing_money(visit, response, "POST", url)
+    assert _payments_of(money.due) == before
+
+
+@row("portal-fee-challan", "portal:fee-challan", "POST")
+def _portal_fee_challan(visit: Visit) -> None:
+    """An e-challan for the fee: the applicant is shown the one already open; nobody else."""
+    money = visit.files.money
+    before = _payments_of(money.due)
+    url = f"/my/{money.due.reference}/fees/registration_fee/challan/"
+    response = visit.page("POST", url)
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "portal")
+    elif visit.applies(MONEY):
+        assert response.status_code == 302
+        assert response["Location"] == (
+            f"/my/{money.due.reference}/payments/{money.challan.order_id}/challan/"
+        )
+    else:
+        _as_if_missing_money(visit, response, "POST", url)
+    assert _payments_of(money.due) == before
+
+
+def _portal_money_file(visit: Visit, application: Application, url: str, number: str) -> None:
+    response = visit.page("GET", url)
+    if visit.anonymous:
+        assert_sent_to_sign_in(response, "portal")
+    elif visit.applies(MONEY):
+        assert response.status_code == 200
+        assert response.content.startswith(b"%PDF")
+    else:
+        _as_if_missing_money(visit, response, "GET", url, application)
+        assert number not in body(response)
+
+
+@row("portal-payment-challan", "portal:payment-challan", "GET")
+def _portal_payment_challan(visit: Visit) -> None:
+    money = visit.files.money
+    _portal_money_file(
+        visit,
+        money.due,
+        f"/my/{money.due.reference}/payments/{money.challan.order_id}/challan/",
+        money.challan.order_id,
+    )
+
+
+@row("portal-payment-receipt", "portal:payment-receipt", "GET")
+def _portal_payment_receipt(visit: Visit) -> None:
+    """The receipt of the challan paid on the other file, under the applicant's own reference
+    only: under the file it was not paid on, it does not exist either."""
+    money = visit.files.money
+    url = f"/my/{{}}/payments/{money.banked.order_id}/receipt/"
+    _portal_money_file(
+        visit, money.paid, url.format(money.paid.reference), money.banked.receipt_number
+    )
+    if visit.applies(MONEY):
+        assert visit.page("GET", url.format(money.due.reference)).status_code == 404
+
+
+@row("portal-payment-return", "portal:payment-return", "GET")
+def _portal_payment_return(visit: Visit) -> None:
+    """Where the gateway sends the browser back: open to anyone (the browser may have lost
+    its session), it redirects; only the applicant is taken to the file, with its news."""
+    money = visit.files.money
+    before = Payment.objects.get(pk=money.held.pk).status
+    response = visit.page("GET", "/payments/return/online/", {"order_id": money.held.order_id})
+    assert response.status_code == 302
+    if visit.applies(MONEY):
+        assert response["Location"] == f"/my/{money.due.reference}/"
+    else:
+        assert response["Location"] == "/my/"
+        assert money.due.reference not in body(response)
+    assert Payment.objects.get(pk=money.held.pk).status == before
+
+
+@row("portal-payment-callback", "portal:payment-callback", "POST")
+def _portal_payment_callback(visit: Visit) -> None:
+    """Server to server, whoever sends it: a forged checksum is refused (400); the gateway's
+    signed callback, replayed, is taken (200) and changes nothing the gateway's status query
+    has not confirmed (the payment stays held)."""
+    money = visit.files.money
+    url = "/payments/callback/online/"
+    forged = visit.page("POST", url, {**money.callback, "checksum": "0" * 64})
+    assert forged.status_code == 400
+    assert visit.page("POST", url, money.callback).status_code == 200
+    held = Payment.objects.get(pk=money.held.pk)
+    assert (held.status, held.receipt_number) == (Payment.Status.HELD, money.held.receipt_number)
+    assert money.due.fees.get().status == "due"
+
+
+# --- The accounts officer's pages (issue 21) -------------------------------------------------
+def assert_turned_away(response) -> None:
+    """The workspace refuses a page to who may not open it: back to its home page, with
+    "you do not have permission" (Wagtail's answer to PermissionDenied)."""
+    assert response.status_code == 302, response.status_code
+    assert response["Location"] == "/admin/", response["Location"]
+
+
+def _accounts_visit(visit: Visit, method: str, url: str, post=None, *, state: bool = False):
+    """The answer to an accounts officer in reach, or None once the refusal to anybody else
+    is checked: non-staff to the sign-in, other officers turned away (and, for the treasury
+    cell's pages, district accounts officers too)."""
+    response = visit.page(method, url, post)
+    if not visit.actor.staff:
+        assert_sent_to_sign_in(response, "staff")
+    elif not visit.actor.keeps_accounts or state:
+        assert_turned_away(response)
+    else:
+        return response
+    return None
+
+
+def _accounts_list(visit: Visit, url: str, marker: str, hidden: list[str]) -> None:
+    response = _accounts_visit(visit, "GET", url)
+    if response is None:
+        return
+    assert response.status_code == 200
+    assert (marker in body(response)) == visit.answers_for_money(), marker
+    if not visit.answers_for_money():
+        for text in hidden:
+            assert text not in body(response)
+
+
+def _accounts_write(visit: Visit, url: str, ghost_url: str, post: dict, *, done, unchanged):
+    """A decision: taken by the accounts officer in reach (`done` checks it); to one out of
+    reach the row answers as one that does not exist; nothing changes for anybody else."""
+    before = unchanged()
+    response = _accounts_visit(visit, "POST", url, post)
+    if response is not None:
+        if visit.answers_for_money():
+            assert response.status_code == 302, (response.status_code, body(response)[:300])
+            done()
+            return
+        ghost = visit.page("POST", ghost_url, post)
+        assert response.status_code == ghost.status_code == 404
+        assert body(response).replace(url, "U") == body(ghost).replace(ghost_url, "U")
+        assert visit.files.money.due.reference not in body(response)
+    assert unchanged() == before
+
+
+@row("accounts-exceptions", "accounts_office:exceptions", "GET")
+def _accounts_exceptions(visit: Visit) -> None:
+    """The district's exception is listed to its accounts officer; a line no department can
+    be found for is the treasury cell's, listed to no district."""
+    money = visit.files.money
+    _accounts_list(
+        visit,
+        "/admin/accounts/",
+        f'data-exception="{money.differs.pk}"',
+        [money.held.order_id, money.due.reference],
+    )
+    response = visit.page("GET", "/admin/accounts/")
+    assert f'data-exception="{money.stranger.pk}"' not in body(response)
+
+
+@row("accounts-exception-resolve", "accounts_office:exception-resolve", "POST")
+def _accounts_exception_resolve(visit: Visit) -> None:
+    money = visit.files.money
+    remarks = {"remarks": "The gateway's file was corrected the next day."}
+
+    def state() -> list:
+        return list(
+            ReconciliationItem.objects.order_by("pk").values_list("pk", "resolved_at", "remarks")
+        )
+
+    def done() -> None:
+        item = ReconciliationItem.objects.get(pk=money.differs.pk)
+        assert item.resolved_by.get_username() == visit.actor.username
+
+    _accounts_write(
+        visit,
+        f"/admin/accounts/exceptions/{money.differs.pk}/resolve/",
+        "/admin/accounts/exceptions/999999999/resolve/",
+        remarks,
+        done=done,
+        unchanged=state,
+    )
+    # The treasury cell's exception is out of every district's reach.
+    if visit.actor.keeps_accounts:
+        url = f"/admin/accounts/exceptions/{money.stranger.pk}/resolve/"
+        assert visit.page("POST", url, remarks).status_code == 404
+        assert ReconciliationItem.objects.get(pk=money.stranger.pk).resolved_at is None
+
+
+@row("accounts-held", "accounts_office:held", "GET")
+def _accounts_held(visit: Visit) -> None:
+    money = visit.files.money
+    _accounts_list(
+        visit,
+        "/admin/accounts/held/",
+        f'data-held="{money.held.order_id}"',
+        [money.held.order_id, money.due.reference],
+    )
+
+
+@row("accounts-held-resolve", "accounts_office:held-resolve", "POST")
+def _accounts_held_resolve(visit: Visit) -> None:
+    money = visit.files.money
+
+    def state() -> list:
+        return [
+            Payment.objects.get(pk=money.held.pk).status,
+            Refund.objects.filter(payment=money.held).count(),
+        ]
+
+    def done() -> None:
+        assert state() == [Payment.Status.UNAPPLIED, 1]
+
+    _accounts_write(
+        visit,
+        f"/admin/accounts/held/{money.held.order_id}/resolve/",
+        "/admin/accounts/held/SV209901010000000000/resolve/",
+        {"decision": "refund", "remarks": "Charged more than the fee: refund it all."},
+        done=done,
+        unchanged=state,
+    )
+
+
+@row("accounts-refunds", "accounts_office:refunds", "GET")
+def _accounts_refunds(visit: Visit) -> None:
+    money = visit.files.money
+    _accounts_list(
+        visit,
+        "/admin/accounts/refunds/",
+        f'data-refund="{money.refund.refund_id}"',
+        [money.refund.refund_id, money.paid.reference],
+    )
+
+
+@row("accounts-refund-paid", "accounts_office:refund-paid", "POST")
+def _accounts_refund_paid(visit: Visit) -> None:
+    money = visit.files.money
+
+    def state() -> list:
+        return list(Refund.objects.filter(pk=money.refund.pk).values_list("status", "processed_at"))
+
+    def done() -> None:
+        assert state()[0][0] == Refund.Status.PROCESSED
+
+    _accounts_write(
+        visit,
+        f"/admin/accounts/refunds/{money.refund.refund_id}/paid/",
+        "/admin/accounts/refunds/RF99999999999999/paid/",
+        {"remarks": "Paid back in cash at the tehsil."},
+        done=done,
+        unchanged=state,
+    )
+
+
+@row("accounts-settlements", "accounts_office:settlements", "GET")
+def _accounts_settlements(visit: Visit) -> None:
+    """Settlement files list every department's payments: the treasury cell's alone."""
+    assert _accounts_visit(visit, "GET", "/admin/accounts/settlements/", state=True) is None
+
+
+@row("accounts-settlement-upload", "accounts_office:settlement-upload", "GET", "POST")
+def _accounts_settlement_upload(visit: Visit) -> None:
+    url = "/admin/accounts/settlements/upload/"
+    count = Settlement.objects.count()
+    assert _accounts_visit(visit, "GET", url, state=True) is None
+    money = visit.files.money
+    day = timezone.localdate().isoformat()
+    post = {
+        "gateway": "challan",
+        "day": day,
+        "file": SimpleUploadedFile(
+            "bank.csv",
+            f"challan_number,amount_paise,paid_on,bank_ref\n"
+            f"{money.challan.order_id},{money.challan.amount_paise},{day},FBK1\n".encode(),
+        ),
+    }
+    assert _accounts_visit(visit, "POST", url, post, state=True) is None
+    assert Settlement.objects.count() == count
+    assert Payment.objects.get(pk=money.challan.pk).status == Payment.Status.PENDING
+
+
+# --- The daily snapshot of payments (issue 21: the state's review) -----------------------------
+# Who finds the marriage files' payments in the export, by dashboards.fees.fees_scope: the
+# RTS board's readers with the board's scope (the officers of the file's office, whatever
+# their role; the collector; the head of department; the CMO; the state admin) and the
+# accounts officer of the department and district. Lines name the reference, the service and
+# the money, never the applicant.
+SNAPSHOT_READERS = {
+    "clerk.ambala",
+    "patwari.ambala",
+    "tehsildar.ambala",
+    "dc.ambala",
+    "fcr",
+    "cmo",
+    "admin",
+    "accounts.revenue.ambala",
+}
+
+
+@row("staff-fee-payments-export", "dashboards:fee-payments", "GET")
+def _staff_fee_payments_export(visit: Visit) -> None:
+    money = visit.files.money
+    day = timezone.localdate().isoformat()
+    response = visit.page("GET", f"/admin/dashboard/rts/fees/payments.csv?day={day}")
+    if not visit.actor.staff:
+        assert_sent_to_sign_in(response, "staff")
+        return
+    assert response.status_code == 200
+    lines = b"".join(response.streaming_content).decode()
+    listed = visit.actor.username in SNAPSHOT_READERS
+    for application in (money.due, money.paid):
+        assert (application.reference in lines) == listed, application.reference
+        for marker in personal(application):
+            assert marker not in lines
+    xlsx = visit.page("GET", f"/admin/dashboard/rts/fees/payments.xlsx?day={day}")
+    assert xlsx.status_code == 200
+    b"".join(xlsx.streaming_content)  # read to the end, which closes the file
+
+
 # ------------------------------------------------------------------------------
 # The matrix
 # ------------------------------------------------------------------------------
@@ -1251,6 +1742,9 @@ NOT_ABOUT_AN_APPLICATION = {
     "dashboards:board": "counts from the rollups, never an application; scoped by reader "
     "(tests/dashboards/test_board.py)",
     "dashboards:export": "the board as a file, same scope (tests/dashboards/test_board.py)",
+    "dashboards:fees": "fees collected and refunded, counted from the rollups by month, "
+    "service, district or department, never an application; scoped by reader "
+    "(tests/dashboards/test_fees_board.py)",
     "definitions:services": "service definitions, by department "
     "(tests/definitions/test_service_admin.py)",
     "definitions:service": "a service definition and its versions, by department",
@@ -1448,6 +1942,7 @@ ROLE_READS = {
     "grievance_l4": Reads.DEPARTMENT,
     "service_admin": Reads.NOTHING,
     "service_approver": Reads.NOTHING,
+    "accounts_officer": Reads.NOTHING,  # payments, refunds and exceptions: no application
     "cmo": Reads.EVERYTHING,
 }
 # The roles workflows_yaml/certificate_verification.yaml (the income certificate's) names.
