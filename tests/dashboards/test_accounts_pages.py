@@ -192,12 +192,8 @@ def test_the_accounts_menu_is_offered_to_accounts_officers(user):
     assert reverse("accounts_office:settlements") in text(browser(user, "treasury").get("/admin/"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="seva.org.selectors.posting_sees_everything takes any posting with no department "
-    "over the state for the CMO's, whatever its role: the treasury cell reads every file",
-)
 def test_the_treasury_cell_reads_no_application(books, user):
+    """A posting with no department over the state is the CMO's, unless it keeps accounts."""
     assert not applications_visible_to(user("treasury")).filter(pk=books.held.application_id)
 
 

@@ -234,13 +234,35 @@ def test_rejected_before_processing_is_refunded_by_the_rule(
     payment, _url = _start(marriage, citizen)
     _post_callback(client, payment_gateway.pay(payment.order_id, "success")["callback_fields"])
     marriage.refresh_from_db()
-    officer = user("tehsildar.ambala")
+    # Refused at scrutiny by the clerk, before anybody took the file up.
     with django_capture_on_commit_callbacks(execute=True):
-        application_act(application=marriage, user=officer, **_rejection(marriage, officer))
+        application_act(
+            application=marriage,
+            user=user("clerk.ambala"),
+            action="refuse",
+            remarks="The marriage was in Panchkula and neither lives here.",
+            inputs={"reason": "outside_jurisdiction"},
+        )
     refund = Refund.objects.get(payment=payment)
     assert refund.rule == Refund.Rule.REJECTED
     assert refund.amount_paise == payment.amount_paise
     assert refund.status == Refund.Status.PROCESSED
+
+
+def test_rejected_after_processing_began_keeps_the_fee(marriage, user, client, payment_gateway):
+    payment, _url = _start(marriage, user("citizen"))
+    _post_callback(client, payment_gateway.pay(payment.order_id, "success")["callback_fields"])
+    marriage.refresh_from_db()
+    application_act(application=marriage, user=user("clerk.ambala"), action="send_to_registrar")
+    marriage.refresh_from_db()
+    application_act(
+        application=marriage,
+        user=user("tehsildar.ambala"),
+        action="refuse",
+        remarks="The witnesses did not come.",
+        inputs={"reason": "parties_absent"},
+    )
+    assert not Refund.objects.filter(payment=payment).exists()
 
 
 def test_a_refund_is_never_more_than_was_paid(marriage, user, client, payment_gateway):
@@ -288,14 +310,6 @@ def test_the_rts_clock_starts_once_the_fee_is_paid(user, payment_gateway, local_
         )
         == dt.date(2026, 3, 24)
     )
-
-
-def _rejection(application, officer) -> dict:
-    from seva.applications.selectors import available_actions
-
-    action = next(a for a in available_actions(officer, application) if "reject" in a.action)
-    inputs = (action.input_schema or {}).get("examples", [{}])[0] if action.input_schema else {}
-    return {"action": action.action, "remarks": "Not eligible.", "inputs": inputs}
 
 
 def test_the_return_url_tells_nobody_else_anything(marriage, user, client, payment_gateway):

@@ -91,10 +91,20 @@ def postings_active(user, *, on: dt.date | None = None) -> list[Posting]:
     )
 
 
+# The role of those who keep the fees' accounts (payments, refunds, reconciliation): a posting
+# in it reads money, never applications, whatever its department and area.
+ACCOUNTS_OFFICER = "accounts_officer"
+
+
 def posting_sees_everything(posting: Posting) -> bool:
     """A posting with no department over the whole state (the CMO's): every department,
-    everywhere."""
-    return posting.department_id is None and posting.jurisdiction.level == JurisdictionLevel.STATE
+    everywhere. Not the state's treasury cell (an accounts officer over the state), which
+    sees every department's payments and no application."""
+    return (
+        posting.department_id is None
+        and posting.jurisdiction.level == JurisdictionLevel.STATE
+        and posting.role.code != ACCOUNTS_OFFICER
+    )
 
 
 def posting_covers(posting: Posting, *, department_id: int, place_path: str) -> bool:

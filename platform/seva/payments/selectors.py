@@ -14,7 +14,7 @@ from seva.applications.models import Application, FeeDue
 from seva.core.errors import NotFound
 from seva.core.money import rupees
 from seva.org.models import JurisdictionLevel, Posting
-from seva.org.selectors import postings_active
+from seva.org.selectors import ACCOUNTS_OFFICER, postings_active
 
 from .models import Payment, ReconciliationItem, Refund, Settlement
 
@@ -137,7 +137,6 @@ def refunds_of(payment: Payment) -> list[Refund]:
 # ------------------------------------------------------------------------------
 # The accounts officer's scope
 # ------------------------------------------------------------------------------
-ACCOUNTS_OFFICER = "accounts_officer"
 
 
 def accounts_postings(user) -> list[Posting]:

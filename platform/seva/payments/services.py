@@ -12,6 +12,7 @@ officer. Calls to the gateway are never made inside a transaction."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import secrets
 from collections.abc import Mapping
@@ -381,7 +382,10 @@ def payment_record_at_counter(
         raise ValidationFailed({"fee_receipt_number": [_("Enter the receipt number.")]})
     _payable(fee)
     at = timezone.now()
-    order_id = f"{centre_code}/{receipt}/{fee.code}"[:40]
+    # The counter's receipt is unique per centre and fee: the order id is made from the three
+    # (receipts hold "/" and run long; an id in a web address must not).
+    digest = hashlib.sha256(f"{centre_code}|{receipt}|{fee.code}".encode()).hexdigest()
+    order_id = f"CTR{digest[:24].upper()}"
     if Payment.objects.filter(order_id=order_id).exists():
         raise ValidationFailed(
             {"fee_receipt_number": [_("This receipt number was used already at this centre.")]}

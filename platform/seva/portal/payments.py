@@ -146,8 +146,9 @@ def payment_return(request: HttpRequest, gateway_name: str) -> HttpResponse:
     payment = Payment.objects.select_related("application").filter(order_id=order_id).first()
     if payment is None:
         raise Http404(_("No such payment."))
-    settled = payment_settle(order_id=order_id, source="return")
-    payment = settled.payment
+    if payment.method != Payment.Method.ONLINE:
+        raise Http404(_("No such payment."))
+    payment = payment_settle(order_id=order_id, source="return").payment
     own = request.user.is_authenticated and payment.application.applicant_id == request.user.pk
     if not own:
         return redirect("portal:my-applications")
