@@ -1,9 +1,11 @@
 """The marriage registration sample (revenue): a fee that grows with the delay since the
-marriage, computed by the form (days since the marriage, then the fee) and read by the
-service's `fee.amount` expression; cross-field rules on the dates of birth and of marriage.
-Every path to every outcome is walked through the REST API; a computed answer a client sends
-is ignored and computed again; a rule's error is keyed to its field; the SMS and the counter
-carry the fee worked out on the answers."""
+marriage, computed by the form (days since the marriage, then the fee) and charged through
+Seva with the application (the service's `fees`: tests/applications/test_fees.py follows it
+from due to paid, lapsed or cancelled); cross-field rules on the dates of birth and of
+marriage. Every path to every outcome is walked through the REST API; a computed answer a
+client sends is ignored and computed again; a rule's error is keyed to its field; the SMS
+carries the fee worked out on the answers. The counter's own fee, worked out on the answers
+of a service whose fee is paid outside Seva (`fee`), is shown on the land mutation."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 
-from seva.applications.models import Application
+from seva.applications.models import Application, FeeDue
 from seva.channels.services import assisted_draft_save, assisted_filing_submit
 from seva.core.errors import ValidationFailed
 from seva.definitions.models import Service
@@ -81,8 +83,8 @@ def test_every_path_reaches_its_outcome_through_the_api_with_the_fee_in_the_sms(
         application = submit(api, walk, day, example_for(BUNDLE, path))
         assert application.data["days_since_marriage"] == (day - MARRIED_ON).days
         assert application.data["registration_fee"] == _fee_on(day) == 200
-        received = OutboxMessage.objects.get(application=application, event="received")
-        assert f"Fee Rs {_fee_on(day)}, paid at the tehsil." in received.body
+        due = OutboxMessage.objects.get(application=application, event="fee_due")
+        assert f"Please pay the fee of Rs {_fee_on(day)} by " in due.body
         # The outcome's SMS goes with the signed certificate, issued once the decision commits.
         with django_capture_on_commit_callbacks(execute=True):
             for transition in path:
@@ -93,13 +95,15 @@ def test_every_path_reaches_its_outcome_through_the_api_with_the_fee_in_the_sms(
         state = workflow.state(application.state)
         assert state.terminal and application.outcome == state.outcome
         outcomes.add(application.state)
-        history = [e.action for e in application.events.order_by("sequence")]
+        history = [e.action for e in application.events.exclude(kind="fee").order_by("sequence")]
         assert history == ["submit", *[t.action for t in path]]
         if application.state == "registered":
-            # The fee was fixed when the application came in, not on the day of the decision.
+            # The fee was fixed when the application came in, not on the day it was paid.
+            (fee,) = application.fees.all()
+            assert (fee.status, fee.amount_paise) == ("paid", _fee_on(walk.submitted_on) * 100)
             registered = OutboxMessage.objects.get(application=application, event="registered")
-            assert f"on paying Rs {_fee_on(walk.submitted_on)}." in registered.body
-    assert outcomes == {"registered", "rejected", "withdrawn"}
+            assert "The signed certificate is issued at https://" in registered.body
+    assert outcomes == {"registered", "rejected", "withdrawn", "lapsed"}
     taken = {(t.action, source) for path in paths for t in path for source in t.sources}
     assert {(t.action, s) for t in workflow.transitions for s in t.sources} <= taken
 
@@ -121,8 +125,9 @@ def test_the_fee_grows_with_the_delay_since_the_marriage(api, married_on, fee):
     assert response.status_code == 201, response.json()
     application = Application.objects.get(reference=response.json()["reference"])
     assert application.data["registration_fee"] == fee == _fee_on(START, married_on)
-    received = OutboxMessage.objects.get(application=application, event="received")
-    assert f"शुल्क {fee} रुपये, तहसील में देय।" in received.body
+    assert FeeDue.objects.get(application=application).amount_paise == fee * 100
+    due = OutboxMessage.objects.get(application=application, event="fee_due")
+    assert f"कृपया शुल्क {fee} रुपये" in due.body
 
 
 # ------------------------------------------------------------------------------
@@ -137,6 +142,8 @@ def test_computed_answers_sent_by_a_client_are_ignored_and_computed_again(api):
     assert application.data["registration_fee"] == 200
     detail = api("citizen").get(f"/api/v1/applications/{application.reference}/").json()
     assert detail["data"]["registration_fee"] == 200
+    # And the fee charged is the one worked out on the server.
+    assert FeeDue.objects.get(application=application).amount_paise == 200_00
 
 
 @pytest.mark.django_db
@@ -180,11 +187,15 @@ def test_a_groom_exactly_21_on_the_day_of_the_marriage_may_register(api):
 
 
 # ------------------------------------------------------------------------------
-# The counter: the fee worked out on the citizen's answers
+# The counter: a fee paid outside Seva (`fee`), worked out on the citizen's answers. The
+# marriage registration's fee is paid through Seva now, so the land mutation shows it.
 # ------------------------------------------------------------------------------
+MUTATION = "land-mutation"
+
+
 def _counter_draft(user, mobile: str = NEW_CITIZEN, **changes):
     operator = user(OPERATOR)
-    draft = consented_draft(operator, mobile, CODE)
+    draft = consented_draft(operator, mobile, MUTATION)
     data = example_with_documents(draft.service, operator)
     data["applicant"]["mobile"] = mobile
     for path, value in changes.items():
@@ -203,34 +214,33 @@ def _counter_draft(user, mobile: str = NEW_CITIZEN, **changes):
 @pytest.mark.django_db
 @time_machine.travel(at(START, 11))
 def test_the_counter_offers_and_checks_the_fee_worked_out_on_the_answers(user):
-    draft = _counter_draft(user)
+    draft = _counter_draft(user)  # a sale: Rs 500
     client = signed_in(user, OPERATOR)
     url = f"{BASE}{draft.id}/check/"
     page = html.unescape(client.get(url).content.decode())
-    assert "This service's fee, worked out from the answers: Rs 200." in page
-    assert 'value="200"' in page
+    assert "This service's fee, worked out from the answers: Rs 500." in page
+    assert 'value="500"' in page
 
-    refused = client.post(url, {"fee_amount": "200", "fee_receipt_number": "", "language": "en"})
+    refused = client.post(url, {"fee_amount": "500", "fee_receipt_number": "", "language": "en"})
     assert refused.status_code == 400
-    assert "this service's fee is Rs 200" in html.unescape(refused.content.decode())
+    assert "this service's fee is Rs 500" in html.unescape(refused.content.decode())
 
     filed = client.post(
-        url, {"fee_amount": "200", "fee_receipt_number": "SK/2026/0300", "language": "en"}
+        url, {"fee_amount": "500", "fee_receipt_number": "SK/2026/0300", "language": "en"}
     )
     assert filed.status_code == 302
     application = Application.objects.get(applicant_mobile=NEW_CITIZEN)
-    assert application.assisted_filing.fee_amount == 200
-    received = OutboxMessage.objects.get(application=application, event="received")
-    assert "Fee Rs 200, paid at the tehsil." in received.body
+    assert application.assisted_filing.fee_amount == 500
+    assert not application.fees.exists()  # paid outside Seva: nothing falls due on the file
 
 
 @pytest.mark.django_db
 @time_machine.travel(at(START, 11))
 def test_a_fee_that_cannot_be_worked_out_is_a_clear_refusal_at_the_counter(user):
-    draft = _counter_draft(user, **{"marriage.date_of_marriage": None})
+    draft = _counter_draft(user, mutation_type=None)
     page = html.unescape(signed_in(user, OPERATOR).get(f"{BASE}{draft.id}/check/").content.decode())
     assert "This service's fee depends on the answers. The fee depends on an answer" in page
     with pytest.raises(ValidationFailed) as refused:
-        assisted_filing_submit(draft=draft, fee_amount=200, fee_receipt_number="SK/2026/0301")
+        assisted_filing_submit(draft=draft, fee_amount=500, fee_receipt_number="SK/2026/0301")
     assert "The fee depends on an answer not given yet" in refused.value.errors["fee_amount"][0]
     assert not Application.objects.filter(applicant_mobile=NEW_CITIZEN).exists()

@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from seva.applications.documents import document_fields
-from seva.applications.models import Application
-from seva.applications.services import applications_fire_timers
+from seva.applications.models import Application, FeeDue
+from seva.applications.services import applications_fire_timers, fee_paid
 from seva.definitions.lint import load_definitions
 from seva.formschemas.keywords import DRAFT_2020_12
 from seva.formschemas.paths import set_path
@@ -149,13 +149,42 @@ def at(day: dt.date, hour: int = 11) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
 
+def waits_for_fees(transition: Transition) -> bool:
+    """An automatic action the platform takes once the state's fees are paid: a person (the
+    citizen paying) makes it happen, on a day of their own."""
+    return transition.auto and "fees.unpaid" in (transition.condition or "")
+
+
+def pay_fees(application: Application, day: dt.date) -> list[FeeDue]:
+    """Pay every fee due on the file, as a settled payment would (the payments app calls
+    the same service), on `day`."""
+    paid = []
+    for fee in application.fees.filter(status=FeeDue.Status.DUE).order_by("pk"):
+        with time_machine.travel(at(day, 12), tick=False):
+            paid.append(
+                fee_paid(
+                    fee_due=fee,
+                    receipt=f"RCPT/{fee.pk:06d}",
+                    at=at(day, 12),
+                    actor=application.applicant,
+                )
+            )
+    return paid
+
+
+def _met_by_acting(transition: Transition) -> bool:
+    source = transition.condition or ""
+    return "consultations." in source or "fees." in source
+
+
 def example_for(bundle: dict, path: list[Transition]) -> dict:
     """The form's first example that satisfies every condition along `path` (`when` and
     `if`) and none of the automatic actions' that would take the file off it."""
     form = bundle["form"]
     conditions = [t.when for t in path if t.when]
-    # Conditions on the consultations' answers are met by answering (answer_consultations).
-    ifs = [t.condition for t in path if t.condition and "consultations." not in t.condition]
+    # Conditions on the consultations' answers are met by answering (answer_consultations),
+    # those on the fees by paying (pay_fees).
+    ifs = [t.condition for t in path if t.condition and not _met_by_acting(t)]
     workflow = compile_workflow(bundle["workflow"])
     states = [workflow.initial, *(t.target for t in path)]
     on_path = {(state, t.action) for state, t in zip(states, path, strict=False)}
@@ -163,7 +192,7 @@ def example_for(bundle: dict, path: list[Transition]) -> dict:
         t.condition
         for state in states
         for t in workflow.automatic_from(state)
-        if (state, t.action) not in on_path and t.condition and "consultations." not in t.condition
+        if (state, t.action) not in on_path and t.condition and not _met_by_acting(t)
     ]
     for example in form["examples"]:
         data = with_computed(form, example)
@@ -240,9 +269,13 @@ def submit(api, walk: Walk, day: dt.date, example: dict | None = None) -> Applic
 
 def act(api, walk: Walk, transition: Transition, day: dt.date) -> dict:
     """Take `transition` as whoever takes it: an officer or the citizen over the API; for an
-    automatic action, nobody (the platform took it when the file came in: it is checked);
+    automatic action, nobody (the platform took it when the file came in: it is checked),
+    but for one waiting for the state's fees, which the citizen pays on `day` first;
     for a timer, the sweep, run once the timer is due (not before `day`)."""
     application = Application.objects.get(reference=walk.reference)
+    if waits_for_fees(transition):
+        pay_fees(application, day)
+        application.refresh_from_db()
     if transition.auto and application.consultations.filter(answered_at__isnull=True).exists():
         answer_consultations(api, application, transition, day)
         application.refresh_from_db()

@@ -120,8 +120,8 @@ def test_the_details_editor_refuses_a_fee_expression_beside_its_input_with_the_s
 
 @pytest.mark.django_db
 def test_the_api_says_a_fee_depends_on_the_answers_rather_than_giving_a_wrong_amount(api):
-    marriage = api(None).get("/api/v1/services/marriage-registration/").json()["fee"]
-    assert marriage["amount"] is None and marriage["depends_on_answers"] is True
-    assert "Rs 100" in marriage["note"]["en"]
+    mutation = api(None).get("/api/v1/services/land-mutation/").json()["fee"]
+    assert mutation["amount"] is None and mutation["depends_on_answers"] is True
+    assert "Rs 500 for a sale" in mutation["note"]["en"]
     sewer = api(None).get("/api/v1/services/sewer-connection/").json()["fee"]
     assert sewer == {"amount": 0, "depends_on_answers": False}

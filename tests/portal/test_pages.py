@@ -240,12 +240,13 @@ def test_the_catalogue_lists_the_timeline_fee_and_link(pages, client):
 
 
 def test_a_fee_that_depends_on_the_answers_says_so_with_its_note(pages, client):
-    listed = client_in("en").get("/services/", {"q": "marriage"}).content.decode()
+    # The land mutation's fee (paid outside Seva) is worked out on the answers.
+    listed = client_in("en").get("/services/", {"q": "mutation"}).content.decode()
     assert "Fee depends on your answers" in listed
-    page = client_in("en").get("/revenue/marriage-registration/").content.decode()
-    assert "The fee depends on your answers. Rs 100 within 90 days of the marriage" in page
-    hindi = client_in("hi").get("/revenue/marriage-registration/").content.decode()
-    assert "शुल्क आपके उत्तरों पर निर्भर करता है। विवाह के 90 दिन के भीतर 100 रुपये" in hindi
+    page = client_in("en").get("/revenue/land-mutation/").content.decode()
+    assert "The fee depends on your answers. Rs 500 for a sale or a gift" in page
+    hindi = client_in("hi").get("/revenue/land-mutation/").content.decode()
+    assert "शुल्क आपके उत्तरों पर निर्भर करता है। बिक्री या उपहार हेतु 500 रुपये" in hindi
 
 
 def test_an_unknown_filter_value_is_ignored(pages, client):

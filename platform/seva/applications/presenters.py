@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from seva.core.money import rupees
 from seva.definitions.selectors import workflow_for
 from seva.formschemas.answers import answers
 from seva.formschemas.drawing import render_fields
@@ -86,6 +87,8 @@ def _timeline(
             what = _("Deadlines updated after a holiday was declared")
         elif event.kind == "consultation":
             what = _consultation_text(workflow, event, language)
+        elif event.kind == "fee":
+            what = _fee_text(application, event, language)
         elif event.kind == "document":
             number = event.data.get("document", "")
             if event.action == "revoke_document":
@@ -121,6 +124,36 @@ def _timeline(
             }
         )
     return rows
+
+
+FEE_TEXTS = {
+    "fee_due": gettext_lazy("%(fee)s due: Rs %(amount)s"),
+    "fee_paid": gettext_lazy("%(fee)s paid: Rs %(amount)s, receipt %(receipt)s"),
+    "fee_lapsed": gettext_lazy("%(fee)s not paid in time: the demand lapsed"),
+    "fee_cancelled": gettext_lazy("%(fee)s no longer due"),
+}
+
+
+def _fee_text(application: Application, event, language: str) -> str:
+    """A fee's row of the timeline: which fees fell due, were paid, lapsed or were cancelled,
+    named in the reader's language, with the amount and the receipt."""
+    spec = application.service_version.spec
+    text = FEE_TEXTS.get(event.action)
+    if text is None:
+        return event.action
+    rows = next((rows for rows in event.data.values() if isinstance(rows, list)), [])
+    parts = []
+    for row in rows:
+        declared = spec.fee_spec(row.get("fee", ""))
+        parts.append(
+            str(text)
+            % {
+                "fee": in_language(declared.name, language) if declared else row.get("fee", ""),
+                "amount": rupees(int(row.get("amount_paise") or 0)),
+                "receipt": row.get("receipt", ""),
+            }
+        )
+    return "; ".join(parts)
 
 
 ANSWER_TEXTS = {
