@@ -273,3 +273,27 @@ def test_the_state_admin_changes_a_published_service_and_sees_the_sms_settings(p
     page.goto("/admin/settings/notifications/smssettings/")
     audit_workspace(page, "sms-settings")
     assert page.locator("#id_sender_header").count() == 1
+
+
+def test_the_state_admin_changes_a_fee_in_the_fees_editor(page):
+    """The fees editor: a fee's amount as an expression naming no field of the form is
+    refused with the reason beside it; a good one is saved."""
+    sign_in_officer(page, "admin")
+    page.goto("/admin/services/marriage-registration/")
+    _save(page, "Change this service")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Fees", exact=True).click()
+    audit_workspace(page, "builder-fees")
+    row = _row_of(page, "data-fee", "registration_fee")
+    assert page.input_value(f"#id_{row}-amount") == "data.registration_fee"
+    page.fill(f"#id_{row}-amount", "data.area_sq_m <= 100 ? 500 : 1000")
+    _save(page, "Save the fees")
+    beside = page.locator(f".w-field__wrapper:has(#id_{row}-amount) .error-message")
+    assert "area_sq_m" in beside.inner_text(), page.inner_text("main")
+    audit_workspace(page, "builder-fees-refused")
+    page.fill(f"#id_{row}-amount", "data.registration_fee + 10")
+    _save(page, "Save the fees")
+    assert page.locator(".messages .success, .messages li.success").count(), page.inner_text("main")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Overview and publishing").click()
+    _save(page, "Discard the draft")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("drafts/<int:draft_id>/workflow/", editors.draft_workflow_view, name="draft-workflow"),
     path("drafts/<int:draft_id>/sms/", editors.draft_sms_view, name="draft-sms"),
     path("drafts/<int:draft_id>/documents/", editors.draft_documents_view, name="draft-documents"),
+    path("drafts/<int:draft_id>/fees/", editors.draft_fees_view, name="draft-fees"),
     path(
         "drafts/<int:draft_id>/documents/<slug:code>/<slug:language>.pdf",
         documents.draft_document_pdf_view,

@@ -1,9 +1,11 @@
 """The service file in the builder: a new service's first details, and the details editor
-(the service file less its SMS templates)."""
+(the service file less its SMS templates, the documents it issues and its fees paid through
+Seva, each with an editor of its own)."""
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import cast
 
 from django import forms
@@ -83,7 +85,7 @@ NEW_SERVICE_PLACES = [
 
 
 # ------------------------------------------------------------------------------
-# Details (the service file, less its SMS)
+# Details (the service file, less its SMS, documents and fees)
 # ------------------------------------------------------------------------------
 class DetailsForm(forms.Form):
     name_en = forms.CharField(label="Name (English)", required=False)
@@ -105,11 +107,13 @@ class DetailsForm(forms.Form):
     )
     reference_code = forms.CharField(label="Reference code", required=False)
     fee_amount = forms.CharField(
-        label="Fee (rupees)",
+        label="Fee paid outside Seva (rupees)",
         required=False,
         help_text=(
-            "Whole rupees, or an expression over the form's answers that gives them, "
-            "e.g. data.registration_fee (see docs/definitions/expressions.md)."
+            "A fee paid at an office's counter, shown for information: whole rupees, or an "
+            "expression over the form's answers that gives them, e.g. data.registration_fee "
+            "(see docs/definitions/expressions.md). Fees paid through Seva (online, by challan "
+            "or at a service centre) are set in the Fees editor instead."
         ),
     )
     rts_days = forms.IntegerField(label="RTS timeline (days)", required=False)
@@ -130,9 +134,14 @@ class DetailsForm(forms.Form):
         label="Form field with the place that decides the office", required=False
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, fees_through_seva: Sequence[str] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         offer_roles(self, *ROLE_FIELDS)
+        # A service with fees paid through Seva (`fees`, the Fees editor's) may not also have
+        # a fee paid outside it (`fee`): the input is not offered, and its fee not written.
+        self.fees_through_seva = list(fees_through_seva)
+        if self.fees_through_seva:
+            del self.fields["fee_amount"]
 
     def clean_fee_amount(self) -> int | str:
         """Whole rupees as a number; anything else is kept as an expression, which the
@@ -183,7 +192,8 @@ class DetailsForm(forms.Form):
         else:
             doc.pop("eligibility", None)
         doc["kind"], doc["reference_code"] = data["kind"], data["reference_code"].strip()
-        doc["fee"] = {**(doc.get("fee") or {}), "amount": data["fee_amount"]}
+        if "fee_amount" in self.fields:
+            doc["fee"] = {**(doc.get("fee") or {}), "amount": data["fee_amount"]}
         doc["rts"] = {
             **(doc.get("rts") or {}),
             "days": data["rts_days"],

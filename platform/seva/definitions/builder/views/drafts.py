@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from seva.core.errors import ActionNotAllowed, ValidationFailed
@@ -25,8 +26,9 @@ from seva.workflows.diagram import workflow_findings, workflow_svg
 from seva.workflows.dryrun import dry_run
 from seva.workflows.engine import compile_workflow
 
-from ...draft_checks import FORM, SERVICE, WORKFLOW
+from ...draft_checks import FORM, SERVICE, WORKFLOW, DraftProblem
 from ...files import version_zip, versions_compare
+from ...models import ServiceDraft
 from ...selectors import can_edit_services, can_publish_services
 from ...services import (
     DraftNotReady,
@@ -49,7 +51,8 @@ def draft_view(request: HttpRequest, draft_id: int) -> HttpResponse:
             "draft": draft,
             "problems": problems,
             "parts": {
-                part: [p for p in problems if p.part == part] for part in (SERVICE, FORM, WORKFLOW)
+                part: [(p, *_editor_of(draft, p)) for p in problems if p.part == part]
+                for part in (SERVICE, FORM, WORKFLOW)
             },
             "diagram": workflow_svg(draft.workflow_doc, id_prefix="wf"),
             "findings": workflow_findings(draft.workflow_doc),
@@ -59,6 +62,28 @@ def draft_view(request: HttpRequest, draft_id: int) -> HttpResponse:
             "changes": versions_compare(draft.based_on, draft) if draft.based_on else None,
         },
     )
+
+
+# The service file's keys that have an editor of their own; the rest are the details'.
+_SERVICE_KEY_EDITORS = {
+    "sms": ("definitions:draft-sms", "SMS templates"),
+    "issues": ("definitions:draft-documents", "Documents"),
+    "fees": ("definitions:draft-fees", "Fees"),
+}
+_PART_EDITORS = {
+    SERVICE: ("definitions:draft-details", "Details"),
+    FORM: ("definitions:draft-form", "Form"),
+    WORKFLOW: ("definitions:draft-workflow", "Workflow"),
+}
+
+
+def _editor_of(draft: ServiceDraft, problem: DraftProblem) -> tuple[str, str]:
+    """(address, name) of the editor that shows `problem` beside its input."""
+    name, label = _PART_EDITORS[problem.part]
+    if problem.part == SERVICE:
+        key = problem.pointer.split("/")[1] if problem.pointer.startswith("/") else ""
+        name, label = _SERVICE_KEY_EDITORS.get(key, (name, label))
+    return reverse(name, args=[draft.pk]), label
 
 
 def draft_action_view(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:

@@ -1,6 +1,6 @@
-"""The editors of a draft's parts: its details (the service file less its SMS and documents),
-its form, its workflow, its SMS templates and the documents it issues, each a `PartEditor` told
-its tables and their document."""
+"""The editors of a draft's parts: its details (the service file less its SMS, documents and
+fees), its form, its workflow, its SMS templates, the documents it issues and the fees paid
+through Seva, each a `PartEditor` told its tables and their document."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from seva.workflows.engine import compile_workflow
 from seva.workflows.names import workflow_variables
 
 from ...draft_checks import DraftProblem
+from ...fees import amount_variables, budget_heads
 from ...issued import DOCUMENT_FACTS
 from ...models import ServiceDraft
 from ...sms import SMS_VARIABLES
@@ -28,6 +29,14 @@ from ..forms.documents import (
     place_document_problems,
     roles_service_first,
     state_choices,
+)
+from ..forms.fees import (
+    FeeFormSet,
+    due_state_choices,
+    fees_from_rows,
+    fees_initial,
+    head_choices,
+    place_fee_problems,
 )
 from ..forms.form_schema import (
     FieldRowFormSet,
@@ -58,6 +67,10 @@ def _is_document(problem: DraftProblem) -> bool:
     return problem.pointer == "/issues" or problem.pointer.startswith("/issues/")
 
 
+def _is_fee(problem: DraftProblem) -> bool:
+    return problem.pointer == "/fees" or problem.pointer.startswith("/fees/")
+
+
 class DetailsEditor(PartEditor):
     document, template = "service_doc", "definitions/draft_details.html"
     tables = (Table("form", DetailsForm),)
@@ -71,11 +84,23 @@ class DetailsEditor(PartEditor):
         return tables["form"].apply_to(doc)
 
     def place(self, tables: Tables, problems: list[DraftProblem]) -> list[DraftProblem]:
-        return place_problems(tables["form"], problems, DETAIL_PLACES, None)
+        form = tables["form"]
+        # A service with fees paid through Seva has no fee input: a problem of its `fee`
+        # stands with the raw text.
+        places = [(pointer, name) for pointer, name in DETAIL_PLACES if name in form.fields]
+        return place_problems(form, problems, places, None)
 
     def problems(self, draft: ServiceDraft) -> list[DraftProblem]:
-        # The SMS templates' and the documents' problems are their editors' to show.
-        return [p for p in super().problems(draft) if not (_is_sms(p) or _is_document(p))]
+        # The SMS templates', the documents' and the fees' problems are their editors' to show.
+        return [
+            p for p in super().problems(draft) if not (_is_sms(p) or _is_document(p) or _is_fee(p))
+        ]
+
+    def form_options(self, draft: ServiceDraft) -> dict[str, dict[str, Any]]:
+        return {"form": {"fees_through_seva": _fee_names(draft.service_doc)}}
+
+    def context(self, draft: ServiceDraft, shown: dict) -> dict[str, Any]:
+        return {"fees_through_seva": _fee_names(draft.service_doc)}
 
 
 class FormEditor(PartEditor):
@@ -215,6 +240,77 @@ class DocumentsEditor(PartEditor):
         }
 
 
+class FeesEditor(PartEditor):
+    """The fees paid through Seva (`fees`): no raw text and no "check", like the documents
+    editor; the details editor's raw text covers what the rows do not."""
+
+    document, template = "service_doc", "definitions/draft_fees.html"
+    tables = (Table("rows", FeeFormSet, "fees"),)
+    revision, saved = "fees", "The fees are"
+    checks = False
+
+    def initial(self, doc: dict) -> dict[str, Any]:
+        return {"rows": fees_initial(doc)}
+
+    def build(self, tables: Tables, doc: dict) -> dict:
+        return fees_from_rows(tables["rows"], doc)
+
+    def problems(self, draft: ServiceDraft) -> list[DraftProblem]:
+        return [p for p in super().problems(draft) if _is_fee(p)]
+
+    def place(self, tables: Tables, problems: list[DraftProblem]) -> list[DraftProblem]:
+        """Every fee's problem is shown on the page: one no row takes heads the table. So
+        does, when a save is refused, every other problem of the service file, for an edit
+        here may cause one elsewhere (a document printing a fee taken out)."""
+        rows = tables["rows"]
+        for problem in place_fee_problems(rows, [p for p in problems if _is_fee(p)]):
+            rows.non_form_errors().append(f"{problem.pointer}: {problem.message}")
+        for problem in problems:
+            if not _is_fee(problem):
+                rows.non_form_errors().append(
+                    f"Elsewhere in the service file, {problem.pointer or '(whole file)'}: "
+                    f"{problem.message}"
+                )
+        return []
+
+    def form_options(self, draft: ServiceDraft) -> dict[str, dict[str, Any]]:
+        return {
+            "rows": {
+                "states": due_state_choices(draft.workflow_doc),
+                "heads": head_choices(budget_heads().values(), draft.department.code),
+            }
+        }
+
+    def context(self, draft: ServiceDraft, shown: dict) -> dict[str, Any]:
+        fee = draft.service_doc.get("fee")
+        return {
+            "outside_fee": fee
+            if isinstance(fee, dict) and not draft.service_doc.get("fees")
+            else None,
+            "names": _amount_names(draft),
+        }
+
+
+def _fee_names(service_doc: dict) -> list[str]:
+    """The English names of the service's fees paid through Seva (their codes where a name
+    is missing)."""
+    names = []
+    for fee in service_doc.get("fees") or ():
+        if isinstance(fee, dict):
+            name = fee.get("name")
+            english = name.get("en") if isinstance(name, dict) else None
+            names.append(str(english or fee.get("code") or "?"))
+    return names
+
+
+def _amount_names(draft: ServiceDraft) -> Variables:
+    """The names a fee's amount may read in this draft; none while the form or the workflow
+    does not compile (their editors show why)."""
+    with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError, ExpressionError):
+        return amount_variables(draft.form_schema, compile_workflow(draft.workflow_doc))
+    return ()
+
+
 def _placeholder_names(draft: ServiceDraft) -> Variables:
     """The names a placeholder may read in this draft: the form's, the workflow's and the
     document's; those of a form or workflow that does not compile are left out."""
@@ -231,3 +327,4 @@ draft_form_view = FormEditor().view
 draft_workflow_view = WorkflowEditor().view
 draft_sms_view = SmsEditor().view
 draft_documents_view = DocumentsEditor().view
+draft_fees_view = FeesEditor().view
