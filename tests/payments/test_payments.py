@@ -14,7 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from seva.applications.models import Application, FeeDue
-from seva.applications.services import application_act, application_submit
+from seva.applications.services import (
+    application_act,
+    application_submit,
+    applications_escalate_overdue,
+)
 from seva.definitions.models import Service
 from seva.documents.pdf import extract_text
 from seva.payments.models import Payment, PaymentEvent, Refund
@@ -234,11 +238,14 @@ def test_rejected_before_processing_is_refunded_by_the_rule(
     payment, _url = _start(marriage, citizen)
     _post_callback(client, payment_gateway.pay(payment.order_id, "success")["callback_fields"])
     marriage.refresh_from_db()
-    # Refused at scrutiny by the clerk, before anybody took the file up.
+    # The clerk did not act in time: the file climbed to the tehsildar, who refuses it at
+    # scrutiny, before anybody took it up.
+    assert applications_escalate_overdue(at=marriage.stage_due_at + dt.timedelta(hours=1)) >= 1
+    marriage.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
         application_act(
             application=marriage,
-            user=user("clerk.ambala"),
+            user=user("tehsildar.ambala"),
             action="refuse",
             remarks="The marriage was in Panchkula and neither lives here.",
             inputs={"reason": "outside_jurisdiction"},
@@ -353,3 +360,11 @@ def test_the_receipt_is_a_pdf_for_the_applicant_only(marriage, user, client, pay
     text = extract_text(answer.content)
     payment.refresh_from_db()
     assert payment.receipt_number in text and marriage.reference in text
+
+
+def test_the_service_tells_its_fees_before_anyone_applies(api):
+    detail = api(None).get("/api/v1/services/water-connection/").json()
+    (fee,) = detail["fees"]
+    assert fee["code"] == "connection_charges"
+    assert fee["due_in_state"] == "awaiting_fee" and fee["head"]
+    assert fee["depends_on_answers"] is True  # worked out from the inspection

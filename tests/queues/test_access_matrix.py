@@ -1761,6 +1761,8 @@ NOT_ABOUT_AN_APPLICATION = {
     "definitions:draft-sms": "a draft's editor, by department",
     "definitions:draft-documents": "a draft's editor, by department "
     "(tests/definitions/test_builder_documents.py)",
+    "definitions:draft-fees": "a draft's editor, by department "
+    "(tests/definitions/test_builder_fees.py)",
     "definitions:draft-document-pdf": "a preview of a draft's document filled with its form's "
     "example, by department (tests/definitions/test_builder_documents.py)",
     "definitions:draft-preview": "a draft's form preview, by department",

@@ -141,6 +141,19 @@ def service_detail(service: Service) -> dict[str, Any]:
             if spec.fee
             else {"amount": 0, "depends_on_answers": False}
         ),
+        # Fees paid through Seva: each due in a workflow state, in paise (docs/payments.md).
+        "fees": [
+            {
+                "code": fee.code,
+                "name": fee.name,
+                "amount_paise": fee.amount_paise,
+                "depends_on_answers": fee.amount_paise is None,
+                "due_in_state": fee.due,
+                "head": fee.head,
+                **_note(fee.note),
+            }
+            for fee in spec.fees
+        ],
         "rts": {
             "days": spec.rts.days,
             "day_type": spec.rts.day_type,

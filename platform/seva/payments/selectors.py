@@ -66,7 +66,7 @@ class FeeRow:
 def _payment_row(payment: Payment) -> PaymentRow:
     return PaymentRow(
         order_id=payment.order_id,
-        method=payment.get_method_display(),
+        method=str(_(payment.get_method_display())),
         status=payment.status,
         status_label=str(_(payment.get_status_display())),
         amount=rupees(payment.amount_paise),

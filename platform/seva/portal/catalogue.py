@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from seva.core.errors import NotFound
+from seva.core.money import rupees
 from seva.definitions.eligibility import (
     MET,
     NOT_CHECKED,
@@ -27,6 +28,7 @@ from seva.definitions.eligibility import (
     with_derived,
 )
 from seva.definitions.models import Service, ServiceKind
+from seva.definitions.selectors import workflow_for
 from seva.org.models import Department, Jurisdiction, JurisdictionLevel, Role
 
 from .models import DepartmentPage, ServicePage
@@ -97,6 +99,16 @@ def _sort_key(text: str) -> str:
 # The catalogue
 # ------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class FeeShown:
+    """A fee paid through Seva (`fees:`), as the service page tells it."""
+
+    name: str
+    amount: str  # rupees; "" when the answers (or an officer's inputs) decide it
+    with_application: bool  # due on applying; else demanded later, at a stage
+    note: str
+
+
+@dataclass(frozen=True)
 class CatalogueEntry:
     code: str
     name: str
@@ -114,6 +126,7 @@ class CatalogueEntry:
     fee_note: str
     url: str  # the service's page; "" until portal_pages_sync has made it
     apply_url: str
+    fees: tuple[FeeShown, ...] = ()
 
 
 def _search_text(service: Service) -> str:
@@ -148,6 +161,23 @@ def _entry(service: Service, url: str, language: str) -> CatalogueEntry:
         fee_note=_text(spec.fee.note, language) if spec.fee else "",
         url=url,
         apply_url=apply_url(service.code),
+        fees=_fees_shown(service, language),
+    )
+
+
+def _fees_shown(service: Service, language: str) -> tuple[FeeShown, ...]:
+    version = service.current_version
+    if not version.spec.fees:
+        return ()
+    initial = workflow_for(version).initial
+    return tuple(
+        FeeShown(
+            name=_text(fee.name, language),
+            amount="" if fee.amount_paise is None else rupees(fee.amount_paise),
+            with_application=fee.due == initial,
+            note=_text(fee.note, language) if fee.note else "",
+        )
+        for fee in version.spec.fees
     )
 
 
