@@ -82,7 +82,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy -p seva.core -p seva.org -p seva.formschemas -p seva.workflows -p seva.citizens \
-		-p seva.definitions -p seva.applications -p seva.expressions -p seva.documents
+		-p seva.definitions -p seva.applications -p seva.expressions -p seva.documents -p seva.payments
 	$(MANAGE) makemigrations --check --dry-run
 
 format: install

@@ -316,11 +316,11 @@ def _payment_lines(payments, language: str) -> Iterator[PaymentLine]:
             department=departments.get(department_id, ""),
             fee=(fee_name or {}).get(language) or (fee_name or {}).get("en", ""),
             head=head,
-            method=Payment.Method(method).label,
+            method=str(Payment.Method(method).label),
             receipt_number=receipt_number or "",
             txn_id=txn_id,
             order_id=order_id,
-            status=Payment.Status(status).label,
+            status=str(Payment.Status(status).label),
             refunded_paise=int(refunded),
         )
 

@@ -8,32 +8,33 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Payment(models.Model):
     """One attempt to pay one fee due (`applications.FeeDue`)."""
 
     class Method(models.TextChoices):
-        ONLINE = "online", "Online (payment gateway)"
-        CHALLAN = "challan", "e-Challan at a bank"
-        CASH = "cash", "Cash at the counter"
-        UPI = "upi", "UPI at the counter"
+        ONLINE = "online", _("Online (payment gateway)")
+        CHALLAN = "challan", _("e-Challan at a bank")
+        CASH = "cash", _("Cash at the counter")
+        UPI = "upi", _("UPI at the counter")
 
     class Status(models.TextChoices):
-        CREATED = "created", "Order being created"
-        PENDING = "pending", "Waiting for the payment"
-        SUCCESS = "success", "Paid"
-        FAILURE = "failure", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Not completed in time"
+        CREATED = "created", _("Order being created")
+        PENDING = "pending", _("Waiting for the payment")
+        SUCCESS = "success", _("Paid")
+        FAILURE = "failure", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Not completed in time")
         # Money was taken but the gateway's amount or order differs from Seva's: an accounts
         # officer decides (accept, or refund).
-        HELD = "held", "Held for review"
+        HELD = "held", _("Held for review")
         # Money was taken for a fee already paid by another attempt: refunded in full.
-        DUPLICATE = "duplicate", "Paid twice: refunded"
+        DUPLICATE = "duplicate", _("Paid twice: refunded")
         # Money was taken for a fee no longer due (the file was withdrawn, the demand lapsed):
         # refunded in full.
-        UNAPPLIED = "unapplied", "Fee no longer due: refunded"
+        UNAPPLIED = "unapplied", _("Fee no longer due: refunded")
 
     # A payment in one of these is settled: a later callback changes nothing. An expired
     # order is not: the gateway may still report it paid, late, and the money is then
@@ -137,10 +138,10 @@ class Refund(models.Model):
         REVIEW = "review", "Decided by an accounts officer"
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Sent to the gateway"
-        PROCESSED = "processed", "Refunded"
-        REFUSED = "refused", "Refused by the gateway"
-        MANUAL = "manual", "To be paid back by the office"
+        REQUESTED = "requested", _("Sent to the gateway")
+        PROCESSED = "processed", _("Refunded")
+        REFUSED = "refused", _("Refused by the gateway")
+        MANUAL = "manual", _("To be paid back by the office")
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     refund_id = models.CharField(max_length=40, unique=True)
@@ -169,6 +170,10 @@ class Settlement(models.Model):
     """One settlement file of a gateway or bank, for one day, as imported (fetched by the
     daily job, or uploaded by an accounts officer): how many lines matched Seva's payments;
     the rest are ReconciliationItems."""
+
+    # Set on the object settlement_import answers: whether it found the file imported before
+    # (not a column: the same file is one row).
+    already_imported: bool = False
 
     class Source(models.TextChoices):
         FETCHED = "fetched", "Fetched by the daily job"

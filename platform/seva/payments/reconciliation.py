@@ -161,13 +161,14 @@ def _match(settlement: Settlement, reported: _Reported, *, by) -> bool:
     ):
         # The bank's file is how a challan is paid; an amount the bank took that differs from
         # the challan's is held by challan_settle for the accounts officer.
-        payment = challan_settle(
+        settled = challan_settle(
             challan_number=payment.order_id,
             amount_paise=reported.amount_paise,
             bank_ref=reported.txn_id,
             paid_on=settlement.day,
             actor=by,
         )
+        payment = settled or payment
         if payment.status == Payment.Status.HELD:
             _item(
                 settlement,
@@ -235,7 +236,9 @@ def _item(
     reported: _Reported | None = None,
     payment: Payment | None = None,
 ) -> ReconciliationItem | None:
-    reference = reported.reference if reported else payment.order_id
+    if reported is None and payment is None:  # pragma: no cover - every caller names one
+        raise ValueError("an exception needs the line or the payment it is about")
+    reference = reported.reference if reported else payment.order_id  # type: ignore[union-attr]
     still_open = ReconciliationItem.objects.filter(
         settlement__gateway=settlement.gateway,
         kind=kind,
@@ -249,7 +252,7 @@ def _item(
         kind=kind,
         payment=payment,
         reference=reference[:60],
-        txn_id=(reported.txn_id if reported else payment.txn_id)[:60],
+        txn_id=(reported.txn_id if reported else payment.txn_id)[:60],  # type: ignore[union-attr]
         seva_paise=_received_paise(payment) if payment and payment.money_received else None,
         reported_paise=reported.amount_paise if reported else None,
         # A line Seva knows nothing of has no department or district: the state's accounts.

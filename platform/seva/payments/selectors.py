@@ -66,9 +66,9 @@ class FeeRow:
 def _payment_row(payment: Payment) -> PaymentRow:
     return PaymentRow(
         order_id=payment.order_id,
-        method=str(_(payment.get_method_display())),
+        method=str(payment.get_method_display()),
         status=payment.status,
-        status_label=str(_(payment.get_status_display())),
+        status_label=str(payment.get_status_display()),
         amount=rupees(payment.amount_paise),
         receipt_number=payment.receipt_number or "",
         created_at=payment.created_at,
@@ -77,7 +77,7 @@ def _payment_row(payment: Payment) -> PaymentRow:
         refunds=[
             {
                 "amount": rupees(r.amount_paise),
-                "status": str(_(r.get_status_display())),
+                "status": str(r.get_status_display()),
                 "reason": r.reason,
                 "at": r.processed_at or r.created_at,
             }
