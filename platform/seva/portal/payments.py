@@ -137,20 +137,28 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 @require_GET
 def payment_return(request: HttpRequest, gateway_name: str) -> HttpResponse:
-    """Where the gateway sends the browser back. The payment is settled from a status query
-    whatever the browser carries (a forged or missing checksum changes nothing); then the
-    citizen sees their application, and nobody else learns anything."""
+    """Where the gateway sends the browser back. The payment is settled from a status query,
+    never from what the browser carries; then the citizen sees their application, and nobody
+    else learns anything."""
     if gateway_name != ONLINE:
         raise Http404()
     order_id = request.GET.get("order_id", "")[:40]
-    payment = Payment.objects.select_related("application").filter(order_id=order_id).first()
-    if payment is None:
-        raise Http404(_("No such payment."))
-    if payment.method != Payment.Method.ONLINE:
-        raise Http404(_("No such payment."))
-    payment = payment_settle(order_id=order_id, source="return").payment
-    own = request.user.is_authenticated and payment.application.applicant_id == request.user.pk
-    if not own:
+    payment = (
+        Payment.objects.select_related("application")
+        .filter(order_id=order_id, method=Payment.Method.ONLINE)
+        .first()
+    )
+    own = (
+        payment is not None
+        and request.user.is_authenticated
+        and payment.application.applicant_id == request.user.pk
+    )
+    signed = {k: request.GET.get(k, "") for k in ("order_id", "status", "checksum")}
+    # Only the payer, or a return the gateway signed, makes Seva ask the gateway: a stranger
+    # cannot make it query at will, and learns nothing (an unknown order looks the same).
+    if payment is not None and (own or gateway(gateway_name).verify(signed)):
+        payment = payment_settle(order_id=order_id, source="return").payment
+    if payment is None or not own:
         return redirect("portal:my-applications")
     reference = payment.application.reference
     if payment.status == Payment.Status.SUCCESS:
