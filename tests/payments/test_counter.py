@@ -5,12 +5,22 @@ registration's fee falls due with the application."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from seva.applications.models import Application, FeeDue
+from seva.applications.services import application_submit
 from seva.channels.selectors import fee_due
 from seva.channels.services import assisted_draft_save
+from seva.core.money import rupees
+from seva.definitions.models import Service
 from seva.payments.models import Payment
-from tests.channels.test_assisted_filing import BASE, OPERATOR, consented_draft, signed_in
+from tests.channels.test_assisted_filing import (
+    BASE,
+    OPERATOR,
+    consented_draft,
+    second_centre,
+    signed_in,
+)
 from tests.helpers import example_with_documents
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +95,69 @@ def test_a_receipt_number_is_taken_once_at_a_centre(user):
     assert again.status_code == 400
     assert "already" in again.content.decode()
     assert not Application.objects.filter(applicant_mobile="9812300063").exists()
+
+
+def test_a_fee_of_an_application_made_online_is_taken_at_any_counter(user):
+    """The citizen applied online and pays in cash at a Saral Kendra: the operator finds the
+    file by its reference and mobile, the amount is the file's own, and a receipt prints."""
+    service = Service.objects.get(code="marriage-registration")
+    citizen = user("citizen")
+    application = application_submit(
+        service=service, data=example_with_documents(service, citizen), applicant=citizen
+    )
+    fee = application.fees.get()
+    client = signed_in(user, OPERATOR)
+    url = "/admin/assisted/fees/"
+
+    wrong = client.post(url, {"reference": application.reference, "mobile": "9812399999"})
+    assert wrong.status_code == 400
+    assert "No application with that reference" in wrong.content.decode()
+
+    found = client.post(url, {"reference": application.reference, "mobile": "9812345678"})
+    assert found.status_code == 200
+    assert f"Rs {rupees(fee.amount_paise)}" in found.content.decode()
+
+    taken = client.post(
+        url,
+        {
+            "reference": application.reference,
+            "mobile": "9812345678",
+            "fee_code": fee.code,
+            "fee_method": "cash",
+            "fee_receipt_number": "SK/26/90",
+        },
+    )
+    assert taken.status_code == 200, taken.content.decode()[:2000]
+    payment = Payment.objects.get(fee=fee)
+    assert (payment.status, payment.method, payment.amount_paise) == (
+        "success",
+        "cash",
+        fee.amount_paise,
+    )
+    application.refresh_from_db()
+    assert application.state != "payment"
+    receipt = client.get(f"{url}{payment.order_id}/receipt/")
+    assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF")
+    # Another centre's operator cannot print it, and a second payment is refused.
+    _centre, other = second_centre(user)
+    other_client = Client()
+    other_client.force_login(other)
+    assert other_client.get(f"{url}{payment.order_id}/receipt/").status_code == 404
+    again = client.post(
+        url,
+        {
+            "reference": application.reference,
+            "mobile": "9812345678",
+            "fee_code": fee.code,
+            "fee_method": "cash",
+            "fee_receipt_number": "SK/26/91",
+        },
+    )
+    assert Payment.objects.filter(fee=fee).count() == 1
+    assert again.status_code == 400
+    assert "not due now" in again.content.decode()
+
+
+def test_only_operators_take_fees(user):
+    client = signed_in(user, "clerk.ambala")
+    assert client.get("/admin/assisted/fees/").status_code in (302, 403)

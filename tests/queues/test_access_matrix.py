@@ -1784,6 +1784,10 @@ NOT_ABOUT_AN_APPLICATION = {
     "channels:check": "the operator's own draft at their centre; files it",
     "channels:discard": "the operator's own draft at their centre",
     "channels:filed": "the applications filed at the operator's own centre",
+    "channels:fee-take": "an active operator only; an application only by its reference AND "
+    "its applicant's mobile (tests/payments/test_counter.py)",
+    "channels:fee-receipt": "a payment taken at the operator's own centre; 404 for another "
+    "centre's (tests/payments/test_counter.py)",
     "channels:acknowledgement": "an application filed at the operator's own centre; 404 for "
     "another centre's",
     "channels:issued-file": "an issued document of an application filed at the operator's own "

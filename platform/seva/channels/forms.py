@@ -137,3 +137,37 @@ class HelplineCallForm(forms.Form):
         initial="hi",
         widget=forms.RadioSelect,
     )
+
+
+# ------------------------------------------------------------------------------
+# A fee for an application filed already
+# ------------------------------------------------------------------------------
+class CounterFeeLookupForm(forms.Form):
+    reference = forms.CharField(
+        label="Reference number",
+        help_text="From the citizen's acknowledgement or SMS, e.g. HR-REV-MRG-2026-000123.",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "c-short"}),
+    )
+    mobile = MobileField(
+        label="The applicant's mobile number",
+        help_text="The number the application was made with: the fee is taken only when both match.",
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "type": "tel", "class": "c-short"}
+        ),
+    )
+
+
+class CounterFeeForm(forms.Form):
+    fee_method = forms.ChoiceField(
+        label="Paid by",
+        choices=[("cash", "Cash"), ("upi", "UPI")],
+        initial="cash",
+        widget=forms.RadioSelect,
+    )
+    fee_receipt_number = forms.CharField(
+        label="Receipt number",
+        max_length=40,
+        widget=forms.TextInput(attrs={"class": "c-short", "autocomplete": "off"}),
+        help_text="As printed on the receipt given to the citizen; for UPI, its reference.",
+    )

@@ -28,6 +28,7 @@ from seva.documents.models import DocumentFile
 from seva.documents.selectors import document_file, documents_of
 from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.rules import with_computed
+from seva.payments.models import Payment
 from seva.queues.issued import LANGUAGE_NAMES, IssuedFileLink, status_label, status_of
 
 from .models import (
@@ -494,3 +495,32 @@ def registration_for(call: HelplineCall) -> Registration:
         holder=_holder(application),
         state_label=_state_label(application),
     )
+
+
+def application_for_counter_fee(*, operator, reference: str, mobile: str) -> Application:
+    """An application whose fee an operator may take: named by its reference AND the mobile it
+    was made with (a fee is never taken on a mistyped reference). Any operator's counter
+    takes it, as any counter files. NotFound, the same for both, when they do not match."""
+    centre_of_operator(operator)
+    application = (
+        Application.objects.select_related("service_version", "service")
+        .filter(reference=reference.strip().upper(), applicant_mobile=mobile)
+        .first()
+    )
+    if application is None:
+        raise NotFound("No application with that reference was made with that mobile number.")
+    return application
+
+
+def counter_payment_of(*, operator, order_id: str):
+    """A payment taken at the operator's centre (to print its receipt); NotFound for any
+    other."""
+    centre = centre_of_operator(operator)
+    payment = (
+        Payment.objects.select_related("application", "fee", "service")
+        .filter(order_id=order_id, centre_code=centre.code)
+        .first()
+    )
+    if payment is None:
+        raise NotFound("No payment taken at this centre with that number.")
+    return payment

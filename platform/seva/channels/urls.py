@@ -9,6 +9,8 @@ from . import views
 counter_urlpatterns = [
     path("", views.start_view, name="start"),
     path("filed/", views.filed_view, name="filed"),
+    path("fees/", views.fee_take_view, name="fee-take"),
+    path("fees/<str:order_id>/receipt/", views.fee_receipt_view, name="fee-receipt"),
     path("filed/<str:reference>/", views.acknowledgement_view, name="acknowledgement"),
     path(
         "filed/<str:reference>/issued/<str:public_id>/<str:language>/",

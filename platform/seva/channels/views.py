@@ -36,11 +36,16 @@ from seva.formschemas.conditions import prune_hidden
 from seva.formschemas.drawing import render_fields
 from seva.formschemas.parsing import apply_row_commands, document_field, parse_submission
 from seva.formschemas.steps import form_declaration, form_steps, form_title
+from seva.payments.receipts import receipt_pdf
+from seva.payments.selectors import fee_rows
+from seva.payments.services import payment_record_at_counter
 
 from . import selectors, services
 from .forms import (
     CitizenMobileForm,
     ConsentCodeForm,
+    CounterFeeForm,
+    CounterFeeLookupForm,
     FeeForm,
     HelplineCallForm,
     ServiceChoiceForm,
@@ -431,6 +436,89 @@ def filed_view(request: HttpRequest) -> HttpResponse:
             "total": page.paginator.count,
         },
     )
+
+
+# ------------------------------------------------------------------------------
+# A fee for an application filed already (online, at another counter, on the helpline)
+# ------------------------------------------------------------------------------
+def fee_take_view(request: HttpRequest) -> HttpResponse:
+    """The operator finds the application by its reference and the applicant's mobile, sees
+    the fees due (the server's amounts) and records the cash or UPI taken for one: the same
+    ledger as an online payment, and the file moves on once it is paid."""
+    centre = _centre(request)
+    lookup = CounterFeeLookupForm(request.POST or request.GET or None)
+    take = CounterFeeForm(request.POST if "fee_code" in request.POST else None)
+    application, taken, status = None, None, 200
+    if lookup.is_bound and lookup.is_valid():
+        try:
+            application = selectors.application_for_counter_fee(
+                operator=request.user,
+                reference=lookup.cleaned_data["reference"],
+                mobile=lookup.cleaned_data["mobile"],
+            )
+        except NotFound as exc:
+            lookup.add_error("reference", exc.message)
+            status = 400
+    elif lookup.is_bound:
+        status = 400
+    if application is not None and take.is_bound:
+        fee = application.fees.filter(code=request.POST.get("fee_code", "")).first()
+        if fee is None:
+            raise Http404("No such fee on this application.")
+        if take.is_valid():
+            try:
+                taken = payment_record_at_counter(
+                    fee=fee,
+                    method=take.cleaned_data["fee_method"],
+                    receipt=take.cleaned_data["fee_receipt_number"],
+                    operator=request.user,
+                    centre_code=centre.code,
+                )
+            except ValidationFailed as exc:
+                for key, problems in exc.errors.items():
+                    for problem in problems:
+                        take.add_error(key if key in take.fields else None, problem)
+                status = 400
+            except ActionNotAllowed as exc:
+                take.add_error(None, exc.message)
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    f"Rs {taken.amount_paise / 100:.2f} taken for {application.reference}: "
+                    f"receipt {taken.receipt_number}.",
+                )
+                application.refresh_from_db()
+                take = CounterFeeForm()
+        else:
+            status = 400
+    return render(
+        request,
+        "channels/fee_take.html",
+        {
+            "centre": centre,
+            "lookup": lookup,
+            "take": take,
+            "application": application,
+            "fees": fee_rows(application, LANGUAGE) if application else [],
+            "taken": taken,
+        },
+        status=status,
+    )
+
+
+def fee_receipt_view(request: HttpRequest, order_id: str) -> HttpResponse:
+    """The receipt of a fee taken at this centre, to print for the citizen."""
+    _centre(request)
+    try:
+        payment = selectors.counter_payment_of(operator=request.user, order_id=order_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    response = HttpResponse(receipt_pdf(payment), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{payment.receipt_number}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # ------------------------------------------------------------------------------

@@ -53,6 +53,9 @@ def register_assisted_filing_menu():
             OperatorMenuItem(
                 "Filed at this centre", reverse("channels:filed"), icon_name="list-ul", order=2
             ),
+            OperatorMenuItem(
+                "Take a fee", reverse("channels:fee-take"), icon_name="doc-full", order=3
+            ),
         ]
     )
     return SubmenuMenuItem("Assisted filing", menu, icon_name="user", order=4)
