@@ -14,7 +14,11 @@ from django.utils import timezone
 
 from seva.applications.documents import document_fields
 from seva.applications.models import Application, FeeDue
-from seva.applications.services import applications_fire_timers, fee_paid
+from seva.applications.services import (
+    applications_escalate_overdue,
+    applications_fire_timers,
+    fee_paid,
+)
 from seva.definitions.lint import load_definitions
 from seva.formschemas.keywords import DRAFT_2020_12
 from seva.formschemas.paths import set_path
@@ -267,6 +271,20 @@ def submit(api, walk: Walk, day: dt.date, example: dict | None = None) -> Applic
     return Application.objects.get(reference=walk.reference)
 
 
+def climb_to(application: Application, transition: Transition) -> Application:
+    """An action only a higher rung of the state's ladder may take (the registrar refusing
+    at scrutiny) is taken once the file has climbed to that rung: its stage deadline passes,
+    the escalation sweep moves it up, as many times as it takes."""
+    for _rung in range(5):
+        if application.holder_role.code in transition.roles:
+            break
+        assert applications_escalate_overdue(
+            at=application.stage_due_at + dt.timedelta(minutes=1)
+        ), (transition.action, application.holder_role.code)
+        application.refresh_from_db()
+    return application
+
+
 def act(api, walk: Walk, transition: Transition, day: dt.date) -> dict:
     """Take `transition` as whoever takes it: an officer or the citizen over the API; for an
     automatic action, nobody (the platform took it when the file came in: it is checked),
@@ -301,6 +319,7 @@ def act(api, walk: Walk, transition: Transition, day: dt.date) -> dict:
     ):
         username = "citizen"
     else:
+        application = climb_to(application, transition)
         username = officer_for(application, application.holder_role.code)
     if transition.corrects_form:
         inputs = application.data  # the citizen sends the form back as it is (kept Aadhaar masked)
