@@ -51,8 +51,8 @@ def test_a_new_app_not_placed_on_a_floor_breaks_the_contract(tmp_path):
         tmp_path / "seva",
         ignore=shutil.ignore_patterns("__pycache__", "locale", "static", "templates"),
     )
-    (tmp_path / "seva" / "payments").mkdir()
-    (tmp_path / "seva" / "payments" / "__init__.py").write_text("")
+    (tmp_path / "seva" / "unplaced").mkdir()
+    (tmp_path / "seva" / "unplaced" / "__init__.py").write_text("")
     answer = _lint_imports(tmp_path)
     assert answer.returncode != 0
-    assert "seva.payments" in answer.stdout + answer.stderr
+    assert "seva.unplaced" in answer.stdout + answer.stderr
