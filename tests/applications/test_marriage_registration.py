@@ -95,7 +95,10 @@ def test_every_path_reaches_its_outcome_through_the_api_with_the_fee_in_the_sms(
         state = workflow.state(application.state)
         assert state.terminal and application.outcome == state.outcome
         outcomes.add(application.state)
-        history = [e.action for e in application.events.exclude(kind__in=["fee", "escalated"]).order_by("sequence")]
+        history = [
+            e.action
+            for e in application.events.exclude(kind__in=["fee", "escalated"]).order_by("sequence")
+        ]
         assert history == ["submit", *[t.action for t in path]]
         if application.state == "registered":
             # The fee was fixed when the application came in, not on the day it was paid.
