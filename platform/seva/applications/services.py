@@ -630,7 +630,7 @@ def _fees_open(
         except FeeUnknown as exc:
             if refused_as is None:
                 raise
-            raise ValidationFailed({refused_as: [exc.message]}) from None
+            raise ValidationFailed({refused_as: [str(exc.message)]}) from None
         if amount == 0:
             continue
         row = row or FeeDue(application=application, code=fee.code)
@@ -709,10 +709,11 @@ def fee_paid(
         if fee.status == FeeDue.Status.PAID:
             raise FeeAlreadyPaid(reference=current.reference, fee=name, receipt=fee.receipt)
         if current.is_closed or fee.status != FeeDue.Status.DUE:
-            why = {
+            reasons: dict[str, str] = {
                 FeeDue.Status.LAPSED: _("it was not paid in time, and the demand lapsed."),
                 FeeDue.Status.CANCELLED: _("the application moved on without it."),
-            }.get(fee.status, _("the application is closed."))
+            }
+            why = reasons.get(fee.status, _("the application is closed."))
             raise FeeNotDue(reference=current.reference, fee=name, why=str(why))
         fee.status, fee.paid_at, fee.receipt = FeeDue.Status.PAID, at, receipt[:40]
         fee.save(update_fields=["status", "paid_at", "receipt"])
