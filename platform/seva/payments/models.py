@@ -104,6 +104,12 @@ class Payment(models.Model):
     def money_received(self) -> bool:
         return self.status in self.MONEY_RECEIVED
 
+    @property
+    def received_paise(self) -> int:
+        """What was received: the gateway's or bank's amount for a held payment (which differs
+        from the fee's), else the payment's own."""
+        return self.reported_paise if self.reported_paise is not None else self.amount_paise
+
 
 class PaymentEvent(models.Model):
     """What happened to a payment, in order, written once: the order created, each callback

@@ -184,19 +184,13 @@ def _match(settlement: Settlement, reported: _Reported, *, by) -> bool:
             settlement, ReconciliationItem.Kind.STATUS_DIFFERS, reported=reported, payment=payment
         )
         return False
-    if reported.paid and reported.amount_paise != _received_paise(payment):
+    if reported.paid and reported.amount_paise != payment.received_paise:
         _item(
             settlement, ReconciliationItem.Kind.AMOUNT_DIFFERS, reported=reported, payment=payment
         )
         return False
     _reconciled(payment, settlement)
     return True
-
-
-def _received_paise(payment: Payment) -> int:
-    """What Seva recorded as received: the gateway's amount for a held payment (its review is
-    the held payment's, not reconciliation's), else the payment's."""
-    return payment.reported_paise if payment.reported_paise is not None else payment.amount_paise
 
 
 def _reconciled(payment: Payment, settlement: Settlement) -> None:
@@ -253,7 +247,7 @@ def _item(
         payment=payment,
         reference=reference[:60],
         txn_id=(reported.txn_id if reported else payment.txn_id)[:60],  # type: ignore[union-attr]
-        seva_paise=_received_paise(payment) if payment and payment.money_received else None,
+        seva_paise=payment.received_paise if payment and payment.money_received else None,
         reported_paise=reported.amount_paise if reported else None,
         # A line Seva knows nothing of has no department or district: the state's accounts.
         department_id=payment.department_id if payment else None,

@@ -421,9 +421,7 @@ def refund_request(
     locked = Payment.objects.select_for_update().get(pk=payment.pk)
     if not locked.money_received:
         raise RefundTooLarge(_("Nothing was received on this payment."))
-    left = locked.amount_paise - _refunded_paise(locked)
-    if locked.reported_paise is not None:
-        left = locked.reported_paise - _refunded_paise(locked)
+    left = locked.received_paise - _refunded_paise(locked)
     if amount_paise <= 0 or amount_paise > left:
         raise RefundTooLarge(
             _("A refund of Rs %(asked)s is more than the Rs %(left)s left of this payment.")
@@ -462,8 +460,9 @@ def _send_after_commit(refund_pk: int) -> None:
 
 
 def _refund_in_full(payment: Payment, *, rule: str, reason: str) -> Refund:
-    amount = payment.reported_paise if payment.reported_paise is not None else payment.amount_paise
-    return refund_request(payment=payment, amount_paise=amount, rule=rule, reason=reason)
+    return refund_request(
+        payment=payment, amount_paise=payment.received_paise, rule=rule, reason=reason
+    )
 
 
 def refund_send(*, refund_pk: int) -> Refund:
@@ -549,13 +548,9 @@ def _refund_by_rule(event: lifecycle.Entered) -> None:
                 Refund.Rule.WITHDRAWN,
                 _("Withdrawn within %(days)s days of paying.") % {"days": days},
             )
-        if due and _refunded_paise(paid) < paid.amount_paise:
-            refund_request(
-                payment=paid,
-                amount_paise=paid.amount_paise - _refunded_paise(paid),
-                rule=kind,
-                reason=str(why),
-            )
+        left = paid.amount_paise - _refunded_paise(paid)
+        if due and left > 0:
+            refund_request(payment=paid, amount_paise=left, rule=kind, reason=str(why))
 
 
 # ------------------------------------------------------------------------------
@@ -599,7 +594,7 @@ def payment_held_resolve(*, payment: Payment, decision: str, remarks: str, by) -
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if locked.status != Payment.Status.HELD:
             raise ActionNotAllowed(_("This payment is not held for review."))
-        received = locked.reported_paise if locked.reported_paise is not None else 0
+        received = locked.received_paise
         _event(locked, f"review_{decision}", at, {"remarks": remarks}, actor=by)
         if decision == "accept":
             if received < locked.amount_paise:
